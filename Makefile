@@ -1,0 +1,40 @@
+# The README's commands. Each creates (once) and uses the virtual environment .venv,
+# installed from pyproject.toml, the one file that pins the book's dependencies.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-pyproject
+
+# Offline MovieLens archives: $MOVIELENS_DIR if set, else ../shared/data when it exists.
+MOVIELENS_DIR ?= $(if $(wildcard ../shared/data/ml-100k.zip),$(abspath ../shared/data))
+export MOVIELENS_DIR
+
+PYTEST_NBVAL := --nbval-lax --nbval-current-env -p no:cacheprovider
+
+.PHONY: venv book test test-unit execute clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+
+# Every tier: unit, notebooks (quick runs + nbval on the stored outputs), site, slow.
+test: $(STAMP)
+	$(BIN)/recbook-run --prepare-nbval
+	$(BIN)/pytest tests build/nbval $(PYTEST_NBVAL)
+
+# The fast tier alone: the recbook package on synthetic and mock data (seconds).
+test-unit: $(STAMP)
+	$(BIN)/pytest tests/unit
+
+execute: $(STAMP)
+	$(BIN)/recbook-run
+
+clean:
+	rm -rf _build build

@@ -1,0 +1,195 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+#   recbook:
+#     quick_parameters:
+#       variant: 100k
+# ---
+
+# %% [markdown]
+# # The MovieLens data
+#
+# Every chapter of this book trains on [MovieLens](https://grouplens.org/datasets/movielens/),
+# the movie ratings that GroupLens collected from the users of its recommender site
+# {cite}`harper2015movielens`. This chapter loads MovieLens-100K exactly as the keras.io
+# recommender tutorials do, with TensorFlow Datasets, and looks at what a recommender
+# has to learn from: who rated what, how they rated it, and how unevenly the ratings
+# fall over movies and users.
+
+# %% [markdown]
+# ## Setup
+#
+# In Colab, the next cell installs the book's helper package `recbook` (and with it
+# Keras, keras-rs and TensorFlow Datasets). Elsewhere it does nothing: install the
+# book as its README says.
+
+# %%
+import subprocess
+import sys
+
+if "google.colab" in sys.modules:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q",
+         "recbook @ git+https://github.com/recbook-authors/deep-recommenders-keras"],
+        check=True,
+    )
+
+# %% [markdown]
+# Importing `recbook` first selects Keras's JAX backend; the data module loads
+# MovieLens online, or offline from the folder named by `MOVIELENS_DIR`.
+
+# %%
+import recbook
+from recbook import data, plots, results
+
+import matplotlib.pyplot as plt
+import tensorflow_datasets as tfds
+
+# %% [markdown]
+# The parameters of this chapter. The book's test suite overrides them (papermill
+# injects a cell after this one).
+
+# %% tags=["parameters"]
+variant = "100k"
+
+# %% [markdown]
+# ## Two tables: ratings and movies
+#
+# TensorFlow Datasets serves MovieLens as two tables. The ratings table has one
+# record per rating, with the user's features (age, gender, occupation, zip code)
+# and the movie's (id, title, genres) joined in. Here is the first record:
+
+# %%
+ratings = data.load_tfds("ratings", variant)
+
+# %% tags=["nbval-check-output"]
+for record in ratings.take(1).as_numpy_iterator():
+    for key, value in sorted(record.items()):
+        print(f"{key:>24}: {value!r}")
+
+# %% [markdown]
+# The movies table lists every movie once, rated or not. The retrieval chapters
+# score all of them for every user.
+
+# %%
+movies = data.load_tfds("movies", variant)
+
+# %% tags=["nbval-check-output"]
+for record in movies.take(1).as_numpy_iterator():
+    for key, value in sorted(record.items()):
+        print(f"{key:>24}: {value!r}")
+
+# %% [markdown]
+# For counting and plotting, the scalar columns go into a pandas DataFrame.
+
+# %%
+frame = data.as_frame(
+    ratings, ["user_id", "movie_id", "user_rating", "raw_user_age", "user_gender"]
+)
+movie_frame = data.as_frame(movies, ["movie_id", "movie_title"])
+tfds.as_dataframe(ratings.take(5))
+
+# %% [markdown]
+# ## How much there is
+
+# %% tags=["nbval-check-output"]
+counts = {
+    "ratings": len(frame),
+    "users": frame["user_id"].nunique(),
+    "rated movies": frame["movie_id"].nunique(),
+    "movies in the catalogue": len(movie_frame),
+}
+density = counts["ratings"] / (counts["users"] * counts["rated movies"])
+for name, count in counts.items():
+    print(f"{name:>24}: {count:,}")
+print(f"{'density':>24}: {density:.2%} of all user-movie pairs are rated")
+
+# %%
+results.record("n_ratings", counts["ratings"])
+results.record("n_users", counts["users"])
+results.record("n_movies", counts["movies in the catalogue"])
+results.record("density", density)
+
+# %% [markdown]
+# Only about {glue:text}`density:.1%` of the user-movie pairs carry a rating: the
+# matrix a recommender fills in is almost empty.
+
+# %% [markdown]
+# ## How people rate
+#
+# Ratings are whole stars from 1 to 5. Most are 3 or 4; the retrieval chapters
+# treat a 5-star rating as "this user liked this movie" and rescale ratings to
+# [0, 1] as `(r - 1) / 4`.
+
+# %%
+plots.rating_distribution(frame["user_rating"])
+plt.show()
+
+# %% tags=["nbval-check-output"]
+share_by_stars = frame["user_rating"].value_counts(normalize=True).sort_index()
+for stars, share in share_by_stars.items():
+    print(f"{stars:.0f} stars: {share:6.2%}")
+print(f"mean rating: {frame['user_rating'].mean():.3f}")
+
+# %%
+results.record("mean_rating", frame["user_rating"].mean())
+results.record("share_five_stars", share_by_stars.loc[5.0])
+
+# %% [markdown]
+# ## The long tail of movie popularity
+#
+# A few movies collect most of the ratings; most movies have a handful. On a log
+# scale the counts fall steadily with popularity rank. This is why a model must
+# learn something about the rarely rated movies from their features (title,
+# genres) and not only from their ids, and why chapter 3 can give rare movies
+# smaller embeddings.
+
+# %%
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+plots.long_tail(frame["movie_id"], "movies", ax=left)
+plots.share_of_ratings(frame["movie_id"], "movies", ax=right)
+plt.show()
+
+# %% tags=["nbval-check-output"]
+per_movie = frame["movie_id"].value_counts()
+head = per_movie.iloc[: len(per_movie) // 10].sum() / per_movie.sum()
+print(f"the 10% most-rated movies hold {head:.1%} of the ratings")
+print(f"movies rated once: {(per_movie == 1).sum():,}")
+top = per_movie.head(5).rename_axis("movie_id").reset_index(name="ratings")
+print(top.merge(movie_frame, on="movie_id").to_string(index=False))
+
+# %%
+results.record("top_decile_share", head)
+
+# %% [markdown]
+# ## How active users are
+#
+# The same view for users. GroupLens kept only users with at least 20 ratings in
+# MovieLens-100K, so the user tail is cut off at 20 but is still long: some users
+# rated hundreds of movies.
+
+# %%
+plots.long_tail(frame["user_id"], "users", loglog=True)
+plt.show()
+
+# %% tags=["nbval-check-output"]
+per_user = frame["user_id"].value_counts()
+print(f"ratings per user: min {per_user.min()}, median {per_user.median():.0f}, max {per_user.max()}")
+
+# %% [markdown]
+# ## What comes next
+#
+# The featurization chapter turns these raw columns into model inputs with
+# `keras.utils.FeatureSpace`; the retrieval chapter learns a user and a movie tower
+# from them. Chapter 3 works on MovieLens-1M, read from the GroupLens files as its
+# recipe does: `data.load_ratings("1m")`.

@@ -1,0 +1,63 @@
+"""Labelled plots shared by the chapters (matplotlib; one function per figure kind)."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+
+def _axes(ax: Axes | None) -> Axes:
+    return ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
+
+
+def rating_distribution(ratings: pd.Series, ax: Axes | None = None, label: str = "ratings") -> Axes:
+    """Bar chart of how many ratings give each star value."""
+    ax = _axes(ax)
+    counts = ratings.value_counts().sort_index()
+    ax.bar(counts.index.astype(str), counts.to_numpy(), label=label)
+    ax.set_xlabel("rating (stars)")
+    ax.set_ylabel("number of ratings")
+    ax.set_title("Distribution of ratings")
+    ax.legend()
+    return ax
+
+
+def long_tail(
+    ids: pd.Series, what: str, ax: Axes | None = None, loglog: bool = False
+) -> Axes:
+    """Ratings per item against the item's popularity rank, largest first.
+
+    Args:
+        ids: one id per rating (for example every rating's movie id).
+        what: plural noun for the items, used in the labels ("movies", "users").
+        loglog: log-scale the rank axis too (the count axis is always log-scaled).
+    """
+    ax = _axes(ax)
+    counts = np.sort(ids.value_counts().to_numpy())[::-1]
+    ranks = np.arange(1, len(counts) + 1)
+    ax.plot(ranks, counts, label=f"{len(counts):,} {what}")
+    ax.set_yscale("log")
+    if loglog:
+        ax.set_xscale("log")
+    ax.set_xlabel(f"{what} ranked by number of ratings (rank)")
+    ax.set_ylabel("number of ratings (log scale)")
+    ax.set_title(f"Ratings per {what[:-1]}")
+    ax.legend()
+    return ax
+
+
+def share_of_ratings(ids: pd.Series, what: str, ax: Axes | None = None) -> Axes:
+    """Cumulative share of all ratings covered by the most-rated items."""
+    ax = _axes(ax)
+    counts = np.sort(ids.value_counts().to_numpy())[::-1]
+    share = np.cumsum(counts) / counts.sum()
+    fraction = np.arange(1, len(counts) + 1) / len(counts)
+    ax.plot(100 * fraction, 100 * share, label=f"{what}, most-rated first")
+    ax.plot([0, 100], [0, 100], linestyle="--", color="grey", label="equal popularity")
+    ax.set_xlabel(f"share of {what} (%)")
+    ax.set_ylabel("share of all ratings (%)")
+    ax.set_title(f"How concentrated the ratings are over {what}")
+    ax.legend()
+    return ax

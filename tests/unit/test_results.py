@@ -1,0 +1,50 @@
+"""recbook.results: values to plain Python, and reading glued values back."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from recbook import results
+
+
+def test_to_plain_converts_numpy():
+    value = results.to_plain({"a": np.float32(0.5), "b": np.int64(3), "c": np.arange(3), "d": (1, "x")})
+    assert value == {"a": 0.5, "b": 3, "c": [0, 1, 2], "d": [1, "x"]}
+    assert type(value["a"]) is float and type(value["b"]) is int
+    assert results.to_plain(np.bool_(True)) is True
+
+
+def test_to_plain_refuses_objects():
+    with pytest.raises(TypeError, match="Cannot record a object"):
+        results.to_plain(object())
+
+
+def glued(name, text, prefix=results.GLUE_PREFIX):
+    return {
+        "output_type": "display_data",
+        "data": {prefix + "text/plain": text},
+        "metadata": {"scrapbook": {"name": name, "mime_prefix": prefix}},
+    }
+
+
+def write_notebook(path, outputs):
+    cells = [{"cell_type": "code", "source": "", "metadata": {}, "outputs": outputs}]
+    path.write_text(json.dumps({"cells": cells}))
+    return path
+
+
+def test_read_parses_glued_values(tmp_path):
+    notebook = write_notebook(
+        tmp_path / "n.ipynb",
+        [glued("n_ratings", "100000"), glued("acc", ["0.3216"], prefix=""), {"output_type": "stream"}],
+    )
+    assert results.read(notebook) == {"n_ratings": 100000, "acc": 0.3216}
+
+
+def test_read_refuses_a_name_recorded_twice(tmp_path):
+    notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1"), glued("x", "2")])
+    with pytest.raises(ValueError, match="records 'x' twice"):
+        results.read(notebook)
