@@ -11,7 +11,7 @@ export MOVIELENS_DIR
 
 PYTEST_NBVAL := --nbval-lax --nbval-current-env -p no:cacheprovider
 
-.PHONY: venv book test test-unit execute clean
+.PHONY: venv book test test-unit test-slow execute clean
 
 venv: $(STAMP)
 
@@ -24,10 +24,14 @@ $(STAMP): pyproject.toml
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
-# Every tier: unit, notebooks (quick runs + nbval on the stored outputs), site, slow.
+# Every tier but slow: unit, notebooks (quick runs, nbval on the stored outputs), figures, site.
 test: $(STAMP)
 	$(BIN)/recbook-run --prepare-nbval
-	$(BIN)/pytest tests build/nbval $(PYTEST_NBVAL)
+	$(BIN)/pytest tests build/nbval $(PYTEST_NBVAL) -m "not slow"
+
+# Re-executes every chapter with full parameters and compares the figures with the stored run.
+test-slow: $(STAMP)
+	$(BIN)/pytest tests -m slow
 
 # The fast tier alone: the recbook package on synthetic and mock data (seconds).
 test-unit: $(STAMP)

@@ -151,8 +151,8 @@ results.record("share_five_stars", share_by_stars.loc[5.0])
 # A few movies collect most of the ratings; most movies have a handful. On a log
 # scale the counts fall steadily with popularity rank. This is why a model must
 # learn something about the rarely rated movies from their features (title,
-# genres) and not only from their ids, and why chapter 3 can give rare movies
-# smaller embeddings.
+# genres) and not only from their ids, and why the memory-efficient-embeddings
+# chapter can give rare movies smaller embeddings.
 
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
@@ -191,5 +191,5 @@ print(f"ratings per user: min {per_user.min()}, median {per_user.median():.0f}, 
 #
 # The featurization chapter turns these raw columns into model inputs with
 # `keras.utils.FeatureSpace`; the retrieval chapter learns a user and a movie tower
-# from them. Chapter 3 works on MovieLens-1M, read from the GroupLens files as its
-# recipe does: `data.load_ratings("1m")`.
+# from them. The memory-efficient-embeddings chapter works on MovieLens-1M, read from
+# the GroupLens files as its recipe does: `data.load_ratings("1m")`.

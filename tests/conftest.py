@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+
+# The book's backend, whichever module a test imports first (recbook sets the same default).
+os.environ.setdefault("KERAS_BACKEND", "jax")
 import zipfile
 from pathlib import Path
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from recbook import results
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -32,15 +34,26 @@ def test_every_toc_page_is_rendered(site):
         assert (site / Path(page).with_suffix(".html")).is_file(), page
 
 
+def glued(page: str, name: str, fmt: str) -> str:
+    value = results.read(REPO / "notebooks" / f"{page}.ipynb")[name]
+    return format(value, fmt)
+
+
 @pytest.mark.site
-def test_chapter_shows_its_plots_and_glued_figures(site):
-    page = (site / "notebooks" / "01_movielens_data.html").read_text()
-    images = re.findall(r'<img[^>]+src="([^"]+\.png)"', page)
-    assert len(images) >= 3, "rating distribution, long tails, user activity"
+@pytest.mark.parametrize("page, plots, pasted", [
+    ("01_movielens_data", 3, [("density", ".1%")]),
+    ("02_featurization", 0, []),
+    ("04_memory_efficient_embeddings", 5, [("baseline_mae", ".3f"), ("recipe_params", ",")]),
+])
+def test_chapter_shows_its_plots_and_glued_figures(site, page, plots, pasted):
+    html = (site / "notebooks" / f"{page}.html").read_text()
+    images = re.findall(r'<img[^>]+src="([^"]+\.png)"', html)
+    assert len(images) >= plots
     for src in images:
         assert (site / "notebooks" / src).resolve().stat().st_size > 5_000
-    assert "6.3%" in page, "the glued density figure is pasted into the prose"
-    assert "colab.research.google.com" in page, "a launch-in-Colab button"
+    for name, fmt in pasted:
+        assert glued(page, name, fmt) in html, f"the recorded {name} is pasted into the prose"
+    assert "colab.research.google.com" in html, "a launch-in-Colab button"
 
 
 @pytest.mark.site

@@ -243,11 +243,12 @@ RATING_COLUMNS = ["user_id", "movie_id", "rating"]
 
 
 def _read_ratings_bytes(raw: bytes, archive: Archive, source: str) -> pd.DataFrame:
+    # pandas' fast parser takes one-character separators only: "::" becomes a tab.
+    raw = raw.replace(archive.separator.encode(), b"\t")
     try:
         frame = pd.read_csv(
             io.BytesIO(raw),
-            sep=archive.separator,
-            engine="python" if len(archive.separator) > 1 else "c",
+            sep="\t",
             names=[*RATING_COLUMNS, "unix_timestamp"],
             usecols=RATING_COLUMNS,
             dtype={c: "int64" for c in RATING_COLUMNS},

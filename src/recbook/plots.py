@@ -61,3 +61,44 @@ def share_of_ratings(ids: pd.Series, what: str, ax: Axes | None = None) -> Axes:
     ax.set_title(f"How concentrated the ratings are over {what}")
     ax.legend()
     return ax
+
+
+def params_vs_error(summary: pd.DataFrame, metric: str = "mae", published: pd.DataFrame | None = None,
+                    ax: Axes | None = None) -> Axes:
+    """Validation error against trainable parameters (log scale), one curve per method.
+
+    Args:
+        summary: rows with ``method``, ``params``, ``<metric>`` and ``<metric>_std``
+            (mean and standard deviation over seeds).
+        published: optional rows with ``label``, ``params`` and ``<metric>``, drawn as stars.
+    """
+    ax = _axes(ax)
+    for method, rows in summary.sort_values("params").groupby("method", sort=False):
+        ax.errorbar(rows["params"], rows[metric], yerr=rows[f"{metric}_std"], marker="o",
+                    capsize=3, label=method)
+    if published is not None:
+        for _, row in published.iterrows():
+            ax.plot(row["params"], row[metric], marker="*", markersize=12, linestyle="none",
+                    label=f"published: {row['label']}")
+    ax.set_xscale("log")
+    ax.set_xlabel("trainable parameters (log scale)")
+    ax.set_ylabel(f"validation {metric.upper()} (stars)")
+    ax.set_title(f"Validation {metric.upper()} against model size (mean and std over seeds)")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def bars_with_errors(summary: pd.DataFrame, label: str, metric: str = "mae",
+                     ax: Axes | None = None, title: str = "") -> Axes:
+    """Bar chart of ``metric`` (mean over seeds, std as error bars) per ``label`` value."""
+    ax = _axes(ax)
+    names = summary[label].astype(str)
+    ax.bar(names, summary[metric], yerr=summary[f"{metric}_std"], capsize=4,
+           label=f"validation {metric.upper()}, mean and std over seeds")
+    low = (summary[metric] - 3 * summary[f"{metric}_std"]).min()
+    ax.set_ylim(bottom=max(0.0, low - 0.02))
+    ax.set_xlabel(label)
+    ax.set_ylabel(f"validation {metric.upper()} (stars)")
+    ax.set_title(title)
+    ax.legend(loc="lower right", fontsize="small")
+    return ax

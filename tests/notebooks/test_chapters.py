@@ -44,3 +44,27 @@ def test_movielens_data_chapter(quick_runs):
     assert figures["mean_rating"] == pytest.approx(3.52986, abs=1e-5)
     assert figures["share_five_stars"] == pytest.approx(0.21201, abs=1e-5)
     assert figures == stored("01_movielens_data")
+
+
+@pytest.mark.data
+@pytest.mark.notebook
+def test_memory_efficient_embeddings_chapter(quick_runs):
+    figures = quick_runs["04_memory_efficient_embeddings"]
+    # Parameter totals do not depend on the training budget: exact, and as in the stored run.
+    assert figures["baseline_params"] == 623_744 == stored("04_memory_efficient_embeddings")["baseline_params"]
+    assert figures["recipe_params"] == 113_312 == stored("04_memory_efficient_embeddings")["recipe_params"]
+    # One epoch on 20,000 ratings: errors are finite, between a trained model's and a coin's.
+    assert 0.6 < figures["baseline_mae"] < 1.6
+    assert set(figures["targets"]) == set(stored("04_memory_efficient_embeddings")["targets"])
+
+
+@pytest.mark.data
+@pytest.mark.notebook
+def test_featurization_chapter(quick_runs):
+    figures = quick_runs["02_featurization"]
+    # The tutorial's protocol: 1,682 movies, an 80,000 / 20,000 split of the 100,000 ratings.
+    assert figures["movies_count"] == 1_682
+    assert figures["train_size"] == 80_000 and figures["test_size"] == 20_000
+    # 21,201 five-star ratings in all (chapter 1); the seeded test fifth holds about a fifth.
+    assert 0.18 * 21_201 < figures["test_five_stars"] < 0.23 * 21_201
+    assert figures == stored("02_featurization")

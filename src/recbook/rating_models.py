@@ -1,0 +1,262 @@
+"""The memory-efficient-embeddings recipe's rating model, its data, and its sweeps.
+
+The model is the keras.io recipe's: a user and a movie embedding, their dot
+product, ``sigmoid(dot) * 5``, trained with Adam(0.001) on MSE at batch 128.
+Any embedding layer of :mod:`recbook.embeddings` (or Keras's own) fits in.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+
+from .embeddings import (
+    HashEmbedding,
+    MDEmbedding,
+    QREmbedding,
+    alpha_power_dims,
+    block_probabilities,
+    top_dim_for_budget,
+)
+
+METHODS = ("full", "hashing", "qr", "md", "qr+md")
+"""Compression methods of the parameters-vs-error sweep (see :func:`method_layers`)."""
+
+BLOCK_FRACTIONS = (0.01, 0.03, 0.1, 0.3)
+"""Where the alpha-rule MD blocks end, as fractions of the ids ordered by popularity."""
+
+ALPHA = 0.4
+"""Default alpha of the alpha-power rule in the sweeps."""
+
+
+@dataclass(frozen=True)
+class RatingData:
+    """A train/validation split with ids encoded for embedding tables.
+
+    Users and movies are numbered by popularity rank in the training split
+    (0 = most ratings, ties by original id), as mixed-dimension blocks need;
+    ``user_counts`` and ``movie_counts`` are their training ratings in that order.
+    """
+
+    train: dict[str, np.ndarray]
+    val: dict[str, np.ndarray]
+    user_counts: np.ndarray = field(repr=False)
+    movie_counts: np.ndarray = field(repr=False)
+
+    @property
+    def num_users(self) -> int:
+        return len(self.user_counts)
+
+    @property
+    def num_movies(self) -> int:
+        return len(self.movie_counts)
+
+
+def _popularity_ranks(every: pd.Series, train: np.ndarray) -> pd.Series:
+    """Training-rating count of each id, most first (ties by id), indexed by id."""
+    counts = pd.Series(train).value_counts().reindex(np.sort(every.unique()), fill_value=0)
+    order = np.lexsort((counts.index.to_numpy(), -counts.to_numpy()))
+    return counts.iloc[order]
+
+
+def split_ratings(frame: pd.DataFrame, val_fraction: float = 0.15, seed: int = 42,
+                  max_train: int | None = None) -> RatingData:
+    """Seeded random split of ``user_id, movie_id, rating`` rows, ids encoded.
+
+    The split depends on the rows' order, so :func:`recbook.data.load_ratings`
+    sorts them: the same seed then gives the same split for every copy of the
+    archive. ``max_train`` keeps a seeded sample of the training rows (quick runs).
+    """
+    if not 0 < val_fraction < 1:
+        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}.")
+    rng = np.random.default_rng(seed)
+    is_val = rng.random(len(frame)) < val_fraction
+    train_rows = np.flatnonzero(~is_val)
+    if max_train is not None and max_train < len(train_rows):
+        train_rows = np.sort(rng.choice(train_rows, size=max_train, replace=False))
+    ranked = {
+        column: _popularity_ranks(frame[f"{column}_id"], frame[f"{column}_id"].to_numpy()[train_rows])
+        for column in ("user", "movie")
+    }
+    rank_of = {c: pd.Series(np.arange(len(r)), index=r.index) for c, r in ranked.items()}
+
+    def encode(rows: np.ndarray) -> dict[str, np.ndarray]:
+        part = frame.iloc[rows]
+        encoded = {c: rank_of[c].loc[part[f"{c}_id"].to_numpy()].to_numpy().astype("int32") for c in ranked}
+        return {**encoded, "rating": part["rating"].to_numpy().astype("float32")}
+
+    return RatingData(train=encode(train_rows), val=encode(np.flatnonzero(is_val)),
+                      user_counts=ranked["user"].to_numpy(), movie_counts=ranked["movie"].to_numpy())
+
+
+def rating_model(user_embedding: keras.layers.Layer, movie_embedding: keras.layers.Layer,
+                 name: str = "rating_model") -> keras.Model:
+    """The recipe's model: ``sigmoid(user . movie) * 5`` from two embedding layers."""
+    user = keras.Input(shape=(), dtype="int32", name="user")
+    movie = keras.Input(shape=(), dtype="int32", name="movie")
+    dot = keras.layers.Dot(axes=1, name="dot_similarity")([user_embedding(user), movie_embedding(movie)])
+    prediction = keras.layers.Activation("sigmoid")(dot) * 5.0
+    return keras.Model({"user": user, "movie": movie}, keras.ops.squeeze(prediction, -1), name=name)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run's outcome on the validation split."""
+
+    params: int
+    mae: float
+    rmse: float
+    seconds: float
+    model: keras.Model = field(repr=False, compare=False)
+
+
+def fit_rating_model(build: Callable[[], keras.Model], data: RatingData, seed: int,
+                     epochs: int = 3, batch_size: int = 128, learning_rate: float = 1e-3) -> Run:
+    """Seed everything, build, train as the recipe does and score on the validation split.
+
+    ``seconds`` is the training time alone (the validation split is scored once, after it).
+    """
+    keras.utils.set_random_seed(seed)
+    model = build()
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
+                  metrics=[keras.metrics.MeanAbsoluteError(name="mae"),
+                           keras.metrics.RootMeanSquaredError(name="rmse")])
+    inputs = {k: data.train[k] for k in ("user", "movie")}
+    val = ({k: data.val[k] for k in ("user", "movie")}, data.val["rating"])
+    tic = time.perf_counter()
+    model.fit(inputs, data.train["rating"], batch_size=batch_size, epochs=epochs, verbose=0)
+    seconds = time.perf_counter() - tic
+    scores = model.evaluate(*val, batch_size=4096, verbose=0, return_dict=True)
+    return Run(params=model.count_params(), mae=scores["mae"], rmse=scores["rmse"],
+               seconds=seconds, model=model)
+
+
+def popularity_blocks(num_ids: int, fractions: Sequence[float] = BLOCK_FRACTIONS) -> list[int]:
+    """Block sizes cutting ``num_ids`` popularity-ordered ids at the given fractions."""
+    bounds = [0, *(max(1, round(f * num_ids)) for f in fractions), num_ids]
+    sizes = [b - a for a, b in zip(bounds, bounds[1:])]
+    if min(sizes) < 1:
+        raise ValueError(f"{num_ids} ids are too few for blocks at {fractions}.")
+    return sizes
+
+
+def qr_buckets_for(num_ids: int, rows: float) -> int:
+    """The remainder-table size ``m`` whose QR table has closest to ``rows`` rows."""
+    candidates = np.arange(1, num_ids + 1)
+    total = np.ceil(num_ids / candidates) + candidates
+    best = np.flatnonzero(np.abs(total - rows) == np.abs(total - rows).min())
+    return int(candidates[best[-1]])
+
+
+def compressed_table(method: str, counts: np.ndarray, ratio: float, dim: int = 64,
+                     alpha: float = ALPHA, combiner: str = "multiply",
+                     min_dim: int = 1) -> keras.layers.Layer:
+    """One embedding table for ``len(counts)`` popularity-ordered ids at about ``1/ratio`` the size.
+
+    Args:
+        method: ``full`` (a smaller dimension), ``hashing``, ``qr`` or ``md``
+            (alpha-power rule over :func:`popularity_blocks`, top dimension set
+            by the budget).
+        counts: training ratings per id, ids ordered by popularity (for ``md``).
+        ratio: compression against a full ``len(counts) x dim`` table.
+        alpha: the alpha-power rule's exponent (``md``).
+        combiner: how QR combines its two rows; ``concat`` tables are half as
+            wide, so they get twice the rows for the same size.
+    """
+    if ratio < 1:
+        raise ValueError(f"ratio must be at least 1, got {ratio}.")
+    n = len(counts)
+    if method == "full":
+        return keras.layers.Embedding(n, max(1, round(dim / ratio)))
+    if method == "hashing":
+        return HashEmbedding(n, dim, num_buckets=max(1, round(n / ratio)))
+    if method == "qr":
+        rows = n / ratio * (2 if combiner == "concat" else 1)
+        return QREmbedding(n, dim, num_buckets=qr_buckets_for(n, rows), combiner=combiner)
+    if method == "md":
+        return md_table(counts, dim, alpha, budget=math.floor(n * dim / ratio), min_dim=min_dim)
+    raise ValueError(f"Unknown method {method!r}; choose one of {METHODS[:-1]}.")
+
+
+def md_table(counts: np.ndarray, dim: int, alpha: float, budget: int, min_dim: int = 1) -> MDEmbedding:
+    """An alpha-rule MD table over :func:`popularity_blocks` within ``budget`` parameters."""
+    sizes = popularity_blocks(len(counts))
+    p = block_probabilities(counts, sizes)
+    top = top_dim_for_budget(p, sizes, dim, alpha, budget, min_dim)
+    return MDEmbedding(sizes, alpha_power_dims(p, top, alpha, min_dim), dim)
+
+
+def method_layers(method: str, data: RatingData, ratio: float, dim: int = 64, alpha: float = ALPHA,
+                  combiner: str = "multiply") -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    """User and movie tables for one point of the sweep; ``qr+md`` is QR users, MD movies."""
+    if method not in METHODS:
+        raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
+    user_method, movie_method = ("qr", "md") if method == "qr+md" else (method, method)
+    return (compressed_table(user_method, data.user_counts, ratio, dim, alpha, combiner),
+            compressed_table(movie_method, data.movie_counts, ratio, dim, alpha, combiner))
+
+
+RECIPE_BLOCKS = (400, 1300)
+"""The recipe's hand-picked MD blocks on MovieLens-1M's 3,706 movies (the rest form a third)."""
+RECIPE_DIMS = (64, 32, 16)
+
+
+def recipe_layers(data: RatingData, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    """The recipe's memory-efficient tables: QR users (``m = users // 50``), MD movies.
+
+    The movie blocks are the recipe's 400 / 1,300 / rest at 64 / 32 / 16 dims,
+    scaled to the number of movies when it is not MovieLens-1M's 3,706.
+    """
+    head, torso = (max(1, round(size * data.num_movies / 3706)) for size in RECIPE_BLOCKS)
+    blocks = [head, torso, data.num_movies - head - torso]
+    return (QREmbedding(data.num_users, dim, num_buckets=data.num_users // 50),
+            MDEmbedding(blocks, RECIPE_DIMS, dim))
+
+
+def full_layers(data: RatingData, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    """The baseline's full user and movie tables."""
+    return keras.layers.Embedding(data.num_users, dim), keras.layers.Embedding(data.num_movies, dim)
+
+
+def fit_seeds(layers: Callable[[], tuple[keras.layers.Layer, keras.layers.Layer]], data: RatingData,
+              seeds: Sequence[int], **fit_options) -> list[Run]:
+    """Train a fresh model from ``layers()`` once per seed."""
+    return [fit_rating_model(lambda: rating_model(*layers()), data, seed, **fit_options) for seed in seeds]
+
+
+def summarize(runs: Sequence[Run], **labels) -> dict:
+    """Mean and standard deviation over seeds of a list of runs, with labels."""
+    mae, rmse = np.array([r.mae for r in runs]), np.array([r.rmse for r in runs])
+    return {**labels, "params": runs[0].params, "seeds": len(runs),
+            "mae": mae.mean(), "mae_std": mae.std(), "rmse": rmse.mean(), "rmse_std": rmse.std(),
+            "seconds": float(np.mean([r.seconds for r in runs]))}
+
+
+def errors_by_popularity(model: keras.Model, data: RatingData,
+                         edges: Sequence[int] = (20, 100, 500)) -> pd.DataFrame:
+    """Validation MAE grouped by how many training ratings the movie has."""
+    inputs = {k: data.val[k] for k in ("user", "movie")}
+    error = np.abs(model.predict(inputs, batch_size=4096, verbose=0) - data.val["rating"])
+    ratings = data.movie_counts[data.val["movie"]]
+    bins = [-1, *edges, np.inf]
+    names = [f"< {edges[0]}", *(f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])), f">= {edges[-1]}"]
+    group = pd.cut(ratings, bins=bins, labels=names, right=False)
+    table = pd.DataFrame({"training ratings of the movie": group, "error": error})
+    return table.groupby("training ratings of the movie", observed=False)["error"].agg(
+        ratings="size", mae="mean").reset_index()
+
+
+def seconds_per_step(model: keras.Model, data: RatingData, steps: int = 300, batch_size: int = 128) -> float:
+    """Training time per step of a compiled model, after a warm-up that compiles it."""
+    rows = slice(0, steps * batch_size)
+    inputs = {k: data.train[k][rows] for k in ("user", "movie")}
+    model.fit(inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0)
+    tic = time.perf_counter()
+    model.fit(inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0)
+    return (time.perf_counter() - tic) / steps

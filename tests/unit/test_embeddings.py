@@ -1,0 +1,190 @@
+"""recbook.embeddings on tiny inputs: indices, shapes, parameter formulas, the alpha rule."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from recbook.embeddings import (
+    COMBINERS,
+    HashEmbedding,
+    MDEmbedding,
+    QREmbedding,
+    alpha_power_dims,
+    block_probabilities,
+    top_dim_for_budget,
+)
+
+
+def numpy(x):
+    return keras.ops.convert_to_numpy(x)
+
+
+def test_qr_gives_every_id_its_own_pair_of_rows():
+    n, m = 23, 5
+    layer = QREmbedding(n, 2, num_buckets=m, combiner="concat")
+    layer.build((None,))
+    # Quotient row q holds the value q, remainder row r holds r: the output is the pair.
+    layer.quotient.set_weights([np.arange(layer.quotient_rows, dtype="float32")[:, None]])
+    layer.remainder.set_weights([np.arange(m, dtype="float32")[:, None]])
+    pairs = numpy(layer(np.arange(n))).astype(int)
+    assert pairs.tolist() == [[i // m, i % m] for i in range(n)]
+    assert len({tuple(p) for p in pairs}) == n
+    assert layer.quotient_rows == 5  # ceil(23 / 5), not m rows as in the recipe
+
+
+@pytest.mark.parametrize("combiner", COMBINERS)
+@pytest.mark.parametrize("n, m", [(6040, 120), (3706, 61), (10, 10), (7, 1)])
+def test_qr_parameter_formula(n, m, combiner):
+    layer = QREmbedding(n, 64, num_buckets=m, combiner=combiner)
+    out = layer(np.array([0, n - 1]))
+    assert out.shape == (2, 64)
+    assert layer.count_params() == QREmbedding.count_params_for(n, 64, m, combiner)
+    width = 32 if combiner == "concat" else 64
+    assert layer.count_params() == (-(-n // m) + m) * width
+
+
+def test_qr_of_the_recipe_design_by_hand():
+    # 6,040 users, m = 6,040 // 50 = 120: (51 + 120) rows of 64; the recipe allocates 2 x 120.
+    assert QREmbedding.count_params_for(6040, 64, 120) == 10_944
+    outputs = numpy(QREmbedding(6040, 8, 120)(np.arange(6040)))
+    assert len(np.unique(outputs.round(7), axis=0)) == 6040
+
+
+def test_qr_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="Unknown combiner 'max'"):
+        QREmbedding(10, 4, 3, combiner="max")
+    with pytest.raises(ValueError, match="even output_dim"):
+        QREmbedding(10, 5, 3, combiner="concat")
+    with pytest.raises(ValueError, match="num_buckets must be a positive integer"):
+        QREmbedding(10, 4, 0)
+
+
+def test_hashing_shares_rows_between_colliding_ids():
+    layer = HashEmbedding(100, 4, num_buckets=7)
+    out = numpy(layer(np.array([3, 10, 4])))
+    np.testing.assert_array_equal(out[0], out[1])  # 3 and 10 share bucket 3
+    assert not np.array_equal(out[0], out[2])
+    assert layer.count_params() == 7 * 4 == HashEmbedding.count_params_for(100, 4, 7)
+
+
+def md_layer(lookup="gather"):
+    return MDEmbedding([3, 4, 5], [8, 4, 2], output_dim=8, lookup=lookup)
+
+
+def test_md_reads_each_id_from_its_own_block():
+    layer = md_layer()
+    ids = np.array([0, 2, 3, 6, 7, 11])
+    out = numpy(layer(ids))
+    table = {b: numpy(layer.block_table(b)) for b in range(3)}
+    projection = {b: numpy(layer.projections[b]) for b in (1, 2)}
+    expected = [table[0][0], table[0][2], table[1][0] @ projection[1], table[1][3] @ projection[1],
+                table[2][0] @ projection[2], table[2][4] @ projection[2]]
+    np.testing.assert_allclose(out, np.stack(expected), rtol=1e-6, atol=1e-7)
+    assert layer.projections[0] is None  # the full-dimension block is not projected
+
+
+def test_md_gather_and_mask_lookups_agree():
+    gather, mask = md_layer("gather"), md_layer("mask")
+    ids = np.arange(12).reshape(3, 4)
+    gather(ids), mask(ids)
+    mask.set_weights(gather.get_weights())
+    np.testing.assert_allclose(numpy(gather(ids)), numpy(mask(ids)), rtol=1e-6, atol=1e-7)
+    assert gather(ids).shape == (3, 4, 8)
+
+
+def test_md_parameter_formula_and_the_recipe_blocks():
+    layer = md_layer()
+    layer(np.array([0]))
+    assert layer.count_params() == 3 * 8 + 4 * 4 + 5 * 2 + 4 * 8 + 2 * 8 == 98
+    recipe = MDEmbedding([400, 1300, 2006], [64, 32, 16], 64)
+    recipe(np.array([0]))
+    # 400x64 + 1300x32 + 2006x16 rows, 32x64 + 16x64 projections; the recipe's own layer
+    # adds an out-of-vocabulary row per block and projection biases: 102,608.
+    assert recipe.count_params() == 25_600 + 41_600 + 32_096 + 2_048 + 1_024 == 102_368
+
+
+def test_md_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="same, non-zero, length"):
+        MDEmbedding([3, 4], [8], 8)
+    with pytest.raises(ValueError, match=r"block_dims\[1\] must be a positive integer"):
+        MDEmbedding([3, 4], [8, 0], 8)
+    with pytest.raises(ValueError, match="Unknown lookup 'scan'"):
+        MDEmbedding([3], [8], 8, lookup="scan")
+
+
+def test_block_probabilities_by_hand():
+    # 20 queries; blocks of 1, 2, 2 ids take 10, 8 and 2 of them.
+    p = block_probabilities([10, 6, 2, 1, 1], [1, 2, 2])
+    np.testing.assert_allclose(p, [10 / 20, 8 / 20 / 2, 2 / 20 / 2])
+    with pytest.raises(ValueError, match="sum to 4, but there are 5 ids"):
+        block_probabilities([10, 6, 2, 1, 1], [1, 2, 1])
+
+
+def test_alpha_power_rule_by_hand():
+    p = [0.1, 0.01, 0.001]
+    # 64 * (1, 0.1, 0.01) ** 0.5 = 64, 20.24, 6.4
+    assert alpha_power_dims(p, 64, 0.5) == [64, 20, 6]
+    assert alpha_power_dims(p, 64, 0.5, min_dim=8) == [64, 20, 8]
+    assert alpha_power_dims(p, 64, 0.0) == [64, 64, 64]
+    assert alpha_power_dims(p, 64, 1.0) == [64, 6, 1]
+    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+        alpha_power_dims(p, 64, 1.5)
+
+
+def test_top_dim_for_budget_is_the_largest_that_fits():
+    p, sizes = [0.5, 0.2, 0.05], [1, 2, 2]
+    top = top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=100)
+    size = lambda d: MDEmbedding.count_params_for(sizes, alpha_power_dims(p, d, 1.0), 16)
+    assert size(top) <= 100 < size(top + 1)
+    with pytest.raises(ValueError, match="No MD table at alpha 1.0 fits 10 parameters"):
+        top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=10)
+
+
+def model_with_every_layer():
+    ids = keras.Input(shape=(), dtype="int32")
+    parts = [QREmbedding(50, 6, 7, combiner="add")(ids), HashEmbedding(50, 6, 9)(ids),
+             MDEmbedding([10, 15, 25], [6, 3, 2], 6)(ids)]
+    return keras.Model(ids, keras.layers.Concatenate()(parts))
+
+
+def test_save_and_load_round_trip(tmp_path):
+    keras.utils.set_random_seed(1)
+    model = model_with_every_layer()
+    ids = np.arange(50, dtype="int32")
+    path = tmp_path / "layers.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    np.testing.assert_array_equal(numpy(model(ids)), numpy(loaded(ids)))
+    assert loaded.layers[3].get_config()["block_dims"] == [6, 3, 2]
+
+
+BACKEND_SCRIPT = """
+import os, sys, json
+import numpy as np, keras
+import recbook.embeddings  # registers the layers
+model = keras.saving.load_model(sys.argv[1])
+out = keras.ops.convert_to_numpy(model(np.arange(50, dtype="int32")))
+print(json.dumps({"backend": keras.backend.backend(), "out": out.tolist()}))
+"""
+
+
+def test_same_output_on_jax_and_tensorflow(tmp_path):
+    keras.utils.set_random_seed(2)
+    path = tmp_path / "layers.keras"
+    model_with_every_layer().save(path)
+    outputs = {}
+    for backend in ("jax", "tensorflow"):
+        env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        done = subprocess.run([sys.executable, "-c", BACKEND_SCRIPT, str(path)], env=env,
+                              capture_output=True, text=True, timeout=300, check=True)
+        answer = json.loads(done.stdout.strip().splitlines()[-1])
+        assert answer["backend"] == backend
+        outputs[backend] = np.array(answer["out"])
+    np.testing.assert_allclose(outputs["jax"], outputs["tensorflow"], rtol=1e-5, atol=1e-6)
