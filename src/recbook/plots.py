@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import NullFormatter
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -81,6 +82,7 @@ def params_vs_error(summary: pd.DataFrame, metric: str = "mae", published: pd.Da
             ax.plot(row["params"], row[metric], marker="*", markersize=12, linestyle="none",
                     label=f"published: {row['label']}")
     ax.set_xscale("log")
+    ax.xaxis.set_minor_formatter(NullFormatter())  # minor ticks unlabelled: the labels collide
     ax.set_xlabel("trainable parameters (log scale)")
     ax.set_ylabel(f"validation {metric.upper()} (stars)")
     ax.set_title(f"Validation {metric.upper()} against model size (mean and std over seeds)")
