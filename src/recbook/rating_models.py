@@ -57,6 +57,11 @@ class RatingData:
     def num_movies(self) -> int:
         return len(self.movie_counts)
 
+    def inputs(self, part: str, rows: slice = slice(None)) -> dict[str, np.ndarray]:
+        """The model inputs (user and movie ids) of ``"train"`` or ``"val"``."""
+        split = getattr(self, part)
+        return {k: split[k][rows] for k in ("user", "movie")}
+
 
 def _popularity_ranks(every: pd.Series, train: np.ndarray) -> pd.Series:
     """Training-rating count of each id, most first (ties by id), indexed by id."""
@@ -127,12 +132,11 @@ def fit_rating_model(build: Callable[[], keras.Model], data: RatingData, seed: i
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
                   metrics=[keras.metrics.MeanAbsoluteError(name="mae"),
                            keras.metrics.RootMeanSquaredError(name="rmse")])
-    inputs = {k: data.train[k] for k in ("user", "movie")}
-    val = ({k: data.val[k] for k in ("user", "movie")}, data.val["rating"])
     tic = time.perf_counter()
-    model.fit(inputs, data.train["rating"], batch_size=batch_size, epochs=epochs, verbose=0)
+    model.fit(data.inputs("train"), data.train["rating"], batch_size=batch_size, epochs=epochs, verbose=0)
     seconds = time.perf_counter() - tic
-    scores = model.evaluate(*val, batch_size=4096, verbose=0, return_dict=True)
+    scores = model.evaluate(data.inputs("val"), data.val["rating"], batch_size=4096, verbose=0,
+                            return_dict=True)
     return Run(params=model.count_params(), mae=scores["mae"], rmse=scores["rmse"],
                seconds=seconds, model=model)
 
@@ -241,8 +245,7 @@ def summarize(runs: Sequence[Run], **labels) -> dict:
 def errors_by_popularity(model: keras.Model, data: RatingData,
                          edges: Sequence[int] = (20, 100, 500)) -> pd.DataFrame:
     """Validation MAE grouped by how many training ratings the movie has."""
-    inputs = {k: data.val[k] for k in ("user", "movie")}
-    error = np.abs(model.predict(inputs, batch_size=4096, verbose=0) - data.val["rating"])
+    error = np.abs(model.predict(data.inputs("val"), batch_size=4096, verbose=0) - data.val["rating"])
     ratings = data.movie_counts[data.val["movie"]]
     bins = [-1, *edges, np.inf]
     names = [f"< {edges[0]}", *(f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])), f">= {edges[-1]}"]
@@ -255,7 +258,7 @@ def errors_by_popularity(model: keras.Model, data: RatingData,
 def seconds_per_step(model: keras.Model, data: RatingData, steps: int = 300, batch_size: int = 128) -> float:
     """Training time per step of a compiled model, after a warm-up that compiles it."""
     rows = slice(0, steps * batch_size)
-    inputs = {k: data.train[k][rows] for k in ("user", "movie")}
+    inputs = data.inputs("train", rows)
     model.fit(inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0)
     tic = time.perf_counter()
     model.fit(inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0)
