@@ -11,7 +11,7 @@ export MOVIELENS_DIR
 
 PYTEST_NBVAL := --nbval-lax --nbval-current-env -p no:cacheprovider
 
-.PHONY: venv book test test-unit test-slow execute clean
+.PHONY: venv book test test-unit test-slow execute benchmark clean
 
 venv: $(STAMP)
 
@@ -39,6 +39,10 @@ test-unit: $(STAMP)
 
 execute: $(STAMP)
 	$(BIN)/recbook-run
+
+# Performance figures of this machine (re-executes every chapter; about 30 minutes on 2 cores).
+benchmark: $(STAMP)
+	$(BIN)/recbook-benchmark
 
 clean:
 	rm -rf _build build

@@ -56,7 +56,7 @@ if "google.colab" in sys.modules:
 
 # %%
 import recbook
-from recbook import data, embeddings, plots, results
+from recbook import data, embeddings, plots, published, results
 from recbook import rating_models as rm
 
 import keras
@@ -162,12 +162,13 @@ recipe_summary = rm.summarize(recipe_runs, model="QR users + MD movies (recipe d
 # single, so a difference of a few thousandths is noise):
 
 # %%
-published = pd.DataFrame([
-    {"model": "full tables (baseline)", "published params": 623_744, "published MAE": 0.6808},
-    {"model": "QR users + MD movies (recipe design)", "published params": 117_968,
-     "published MAE": 0.7419},
+recipe_published = pd.DataFrame([
+    {"model": "full tables (baseline)", "published params": published.EMBEDDINGS_BASELINE["params"],
+     "published MAE": published.EMBEDDINGS_BASELINE["mae"]},
+    {"model": "QR users + MD movies (recipe design)", "published params": published.EMBEDDINGS_RECIPE["params"],
+     "published MAE": published.EMBEDDINGS_RECIPE["mae"]},
 ])
-reproduction = pd.DataFrame([baseline_summary, recipe_summary]).merge(published, on="model")
+reproduction = pd.DataFrame([baseline_summary, recipe_summary]).merge(recipe_published, on="model")
 reproduction[["model", "params", "published params", "mae", "mae_std", "published MAE", "rmse"]]
 
 # %%
@@ -258,8 +259,8 @@ sweep = pd.DataFrame(
     + [rm.summarize(runs, method=m, ratio=r) for (m, r), runs in sweep_runs.items()]
 )
 published_points = pd.DataFrame([
-    {"label": "baseline", "params": 623_744, "mae": 0.6808, "rmse": 0.7446 ** 0.5},
-    {"label": "QR + MD", "params": 117_968, "mae": 0.7419, "rmse": 0.8806 ** 0.5},
+    {"label": "baseline", **published.EMBEDDINGS_BASELINE},
+    {"label": "QR + MD", **published.EMBEDDINGS_RECIPE},
 ])
 fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5))
 plots.params_vs_error(sweep, "mae", published_points, ax=left)
@@ -312,9 +313,7 @@ plt.show()
 step_times = {}
 for lookup in embeddings.LOOKUPS:
     keras.utils.set_random_seed(0)
-    users, movies = rm.recipe_layers(split)
-    movies = embeddings.MDEmbedding(movies.block_sizes, movies.block_dims, 64, lookup=lookup)
-    model = rm.rating_model(users, movies)
+    model = rm.rating_model(*rm.recipe_layers(split, lookup=lookup))
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="mse")
     step_times[lookup] = rm.seconds_per_step(model, split)
 for lookup, seconds in step_times.items():

@@ -6,6 +6,8 @@ import os
 
 # The book's backend, whichever module a test imports first (recbook sets the same default).
 os.environ.setdefault("KERAS_BACKEND", "jax")
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -53,3 +55,17 @@ class SyntheticMovieLens:
 def synthetic(tmp_path: Path) -> SyntheticMovieLens:
     """A factory of small GroupLens-format files in a fresh folder."""
     return SyntheticMovieLens(tmp_path / "movielens")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The book built by jupyter-book from the stored outputs, warnings as errors; its HTML folder."""
+    output = tmp_path_factory.mktemp("site")
+    repo = Path(__file__).resolve().parents[1]
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+    done = subprocess.run(
+        [str(jupyter_book), "build", str(repo), "--path-output", str(output), "--warningiserror", "--keep-going"],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    return output / "_build" / "html"

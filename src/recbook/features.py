@@ -14,7 +14,7 @@ The records are those of TFDS's ``movielens/100k-ratings`` and ``-movies``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import keras
@@ -71,6 +71,8 @@ class Candidates:
     tensors: dict[str, object]
     genres_count: int
     max_genres: int
+    titles: tuple[str, ...] = field(default=(), repr=False)
+    """Every movie's title, by movie id ("" for ids without a movie)."""
 
     @property
     def movies_count(self) -> int:
@@ -97,6 +99,7 @@ def candidate_set(movies: tf.data.Dataset, vectorizer: keras.layers.TextVectoriz
         },
         genres_count=int(padded.max()),
         max_genres=max_genres,
+        titles=tuple(titles),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Mapping, Sequence
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -103,4 +105,32 @@ def bars_with_errors(summary: pd.DataFrame, label: str, metric: str = "mae",
     ax.set_ylabel(f"validation {metric.upper()} (stars)")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize="small")
+    return ax
+
+
+def accuracy_vs_epoch(summaries: Sequence[Mapping], published: Mapping[str, Sequence[float]] | None = None,
+                      published_epochs: Sequence[int] = (), ax: Axes | None = None, title: str = "",
+                      metric: str = "top-100 accuracy") -> Axes:
+    """Validation accuracy against epoch: ours solid (mean, with a +/- std band over seeds),
+    the published curves dashed in the same colour.
+
+    Args:
+        summaries: rows with ``label``, ``epochs``, ``curve``, ``curve_std`` and ``seeds``
+            (as :func:`recbook.retrieval.summarize` returns).
+        published: published values by the same labels, at ``published_epochs``.
+    """
+    ax = _axes(ax)
+    for row in summaries:
+        epochs, curve, std = np.asarray(row["epochs"]), np.asarray(row["curve"]), np.asarray(row["curve_std"])
+        seeds = f"mean of {row['seeds']} seeds" if row["seeds"] > 1 else "1 seed"
+        line, = ax.plot(epochs, curve, marker="o", label=f"{row['label']}, ours ({seeds})")
+        if row["seeds"] > 1:
+            ax.fill_between(epochs, curve - std, curve + std, color=line.get_color(), alpha=0.2)
+        if published is not None and row["label"] in published:
+            ax.plot(published_epochs, published[row["label"]], linestyle="--", marker="x",
+                    color=line.get_color(), label=f"{row['label']}, published")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"test {metric} (5-star ratings)")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
     return ax

@@ -29,6 +29,8 @@ QUICK_DIR = Path("build/quick")
 FAILED_DIR = Path("build/failed")
 NBVAL_DIR = Path("build/nbval")
 VOLATILE_METADATA = ("papermill", "execution")
+RUN_METADATA = "recbook_run"
+"""Notebook metadata key where :func:`execute` stores how long the run took, and on how many cores."""
 
 
 class ChapterError(RuntimeError):
@@ -117,6 +119,7 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
     target = output_dir / f"{source.stem}.ipynb"
     failed = FAILED_DIR / target.name
     failed.parent.mkdir(parents=True, exist_ok=True)
+    tic = time.perf_counter()
     try:
         executed = papermill.execute_notebook(
             notebook,
@@ -131,9 +134,19 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
             f"{source.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}). "
             f"Its partial output is in {failed}; {target} was left as it was."
         ) from error
-    write_atomically(strip_volatile(executed), target)
+    executed = strip_volatile(executed)
+    executed.metadata[RUN_METADATA] = {"seconds": round(time.perf_counter() - tic, 1), "quick": quick,
+                                       "cpus": os.cpu_count()}
+    write_atomically(executed, target)
     failed.unlink(missing_ok=True)
     return target
+
+
+def run_details(notebook: Path) -> dict[str, Any] | None:
+    """How long the stored run of an executed notebook took (seconds, quick, cpus), if recorded."""
+    import json
+
+    return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get(RUN_METADATA)
 
 
 def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_DIR) -> list[Path]:

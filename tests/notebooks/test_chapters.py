@@ -68,3 +68,43 @@ def test_featurization_chapter(quick_runs):
     # 21,201 five-star ratings in all (chapter 1); the seeded test fifth holds about a fifth.
     assert 0.18 * 21_201 < figures["test_five_stars"] < 0.23 * 21_201
     assert figures == stored("02_featurization")
+
+
+def popularity_by_hand(movielens_dir) -> float:
+    """The popularity baseline from the raw ratings with pandas, on the tutorial's split."""
+    import numpy as np
+    import pandas as pd
+    import tensorflow as tf
+
+    from recbook import data
+
+    ratings = data.load_tfds("ratings", "100k").map(lambda x: (x["movie_id"], x["user_rating"]))
+    shuffled = ratings.shuffle(100_000, seed=42, reshuffle_each_iteration=False)
+    rows = pd.DataFrame([(int(m), float(r)) for m, r in shuffled.as_numpy_iterator()], columns=["movie", "stars"])
+    train, test = rows.iloc[:80_000], rows.iloc[80_000:100_000]
+    counts = train["movie"].value_counts().rename("n").reset_index()
+    top = counts.sort_values(["n", "movie"], ascending=[False, True])["movie"].iloc[:100]
+    return float(test.loc[test["stars"] == 5, "movie"].isin(top).mean())
+
+
+@pytest.mark.data
+@pytest.mark.notebook
+def test_retrieval_towers_chapter(quick_runs, movielens_dir):
+    figures = quick_runs["03_retrieval_towers"]
+    saved = stored("03_retrieval_towers")
+    # Trainable parameters by hand. Embeddings, 32 wide: query 944 users + 2 genders + 10 age
+    # bins + 20 crosses + 17 occupations = 993 rows; candidate 1,683 movies + 2,469 title
+    # tokens + 21 genres = 4,173 rows. Dense layers on 160 (query) and 96 (candidate) inputs.
+    embeddings = (993 + 4_173) * 32
+    one = embeddings + (160 * 32 + 32) + (96 * 32 + 32)
+    two = embeddings + (160 * 64 + 64) + (96 * 64 + 64) + 2 * (64 * 32 + 32)
+    three = embeddings + (160 * 128 + 128) + (96 * 128 + 128) + 2 * (128 * 64 + 64 + 64 * 32 + 32)
+    assert figures["towers_params"] == {"(32,)": one, "(64, 32)": two, "(128, 64, 32)": three}
+    assert figures["towers_params"] == saved["towers_params"]
+    # The popularity baseline does not depend on training: the same as a pandas recount.
+    assert figures["popularity_top100"] == pytest.approx(popularity_by_hand(movielens_dir), abs=1e-6)
+    assert figures["popularity_top100"] == saved["popularity_top100"]
+    # Five epochs, one seed: accuracies are those of a model that learned something.
+    for accuracy in figures["towers_top100"].values():
+        assert 0.05 < accuracy < 0.6
+    assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {"jax", "tensorflow"}

@@ -1,4 +1,4 @@
-"""Headline figures of the stored full runs against the published ones (REFERENCE section 3).
+"""Headline figures of the stored full runs against the published ones (REFERENCE sections 1 and 3).
 
 The stored notebooks are the full-parameter runs; the pair tests prove they were
 executed from the current sources, and nbval re-executes them. Tolerances are
@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from recbook import results
+from recbook import published, results
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EMBEDDINGS = results.read(NOTEBOOKS / "04_memory_efficient_embeddings.ipynb")
+RETRIEVAL = results.read(NOTEBOOKS / "03_retrieval_towers.ipynb")
 
 pytestmark = pytest.mark.figures
 
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.figures
 def test_baseline_reproduces_the_recipe():
     assert EMBEDDINGS["baseline_params"] == 623_744
     # Published 0.6808 (and 0.6869 in an earlier run; the split is unseeded): within 0.015.
-    assert EMBEDDINGS["baseline_mae"] == pytest.approx(0.6808, abs=0.015)
+    assert EMBEDDINGS["baseline_mae"] == pytest.approx(published.EMBEDDINGS_BASELINE["mae"],
+                                                       abs=published.EMBEDDINGS_TOLERANCE["baseline"])
     assert EMBEDDINGS["baseline_mae_std"] < 0.005
 
 
@@ -30,7 +32,8 @@ def test_recipe_design_reproduces_with_fewer_parameters():
     # The recipe's 117,968 parameters include rows and biases the design does not need.
     assert EMBEDDINGS["recipe_params"] == 113_312
     # Published 0.7419 (0.7357 earlier): within 0.03, and not worse than it by more than 0.005.
-    assert EMBEDDINGS["recipe_mae"] == pytest.approx(0.7419, abs=0.03)
+    assert EMBEDDINGS["recipe_mae"] == pytest.approx(published.EMBEDDINGS_RECIPE["mae"],
+                                                     abs=published.EMBEDDINGS_TOLERANCE["recipe"])
     assert EMBEDDINGS["recipe_mae"] <= 0.7419 + 0.005
 
 
@@ -42,3 +45,36 @@ def test_targets_are_derived_from_the_sweep():
     assert EMBEDDINGS["targets"]["QR+MD >= 5x within 0.03"] is (EMBEDDINGS["best_qr_md_5x_gap"] <= 0.03)
     assert EMBEDDINGS["targets"]["some method >= 10x within 0.05"] is (EMBEDDINGS["best_10x_gap"] <= 0.05)
     assert sweep["full 1x"] == pytest.approx(EMBEDDINGS["baseline_mae"])
+
+
+@pytest.mark.parametrize("towers", published.RETRIEVAL_TOP100, ids=str)
+def test_retrieval_towers_reproduce_the_tutorial(towers):
+    # Final top-100 accuracy, mean over 3 seeds: within 0.03 of the published 0.3216 for
+    # one layer, within 0.04 of the published value for two and three.
+    label = str(towers)
+    assert RETRIEVAL["towers_top100"][label] == pytest.approx(
+        published.RETRIEVAL_TOP100[towers][-1], abs=published.RETRIEVAL_TOLERANCE[towers])
+    assert 0 < RETRIEVAL["towers_top100_std"][label] < 0.03
+
+
+def test_popularity_baseline_beats_the_tutorial_towers_as_the_chapter_says():
+    # The issue expected popularity below the one-layer model; on this protocol it is not
+    # (most 5-star ratings go to popular movies). The chapter says so; this keeps it true.
+    assert all(RETRIEVAL["popularity_top100"] > a for a in RETRIEVAL["towers_top100"].values())
+    assert RETRIEVAL["popularity_top100"] == pytest.approx(0.42, abs=0.01)
+
+
+def test_corrected_softmax_meets_the_target_at_every_depth():
+    corrected = {k: v for k, v in RETRIEVAL["softmax_top100"].items() if "log Q" in k}
+    assert len(corrected) == 3
+    assert min(corrected.values()) == RETRIEVAL["log_q_worst_top100"] >= published.RETRIEVAL_TARGET
+    assert RETRIEVAL["best_top100"] > RETRIEVAL["popularity_top100"]
+    assert max(RETRIEVAL["softmax_top100_std"][k] for k in corrected) < 0.03
+
+
+def test_ranking_metrics_are_reported_for_the_finalists():
+    metrics = RETRIEVAL["ranking_metrics"]
+    assert len(metrics) == 4 and "popularity" in metrics
+    for values in metrics.values():
+        assert set(values) == {"recall@10", "ndcg@10", "recall@100", "ndcg@100"}
+        assert 0 < values["recall@10"] <= values["recall@100"] <= 1

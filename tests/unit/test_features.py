@@ -3,58 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-import tensorflow as tf
 
 from recbook import features
-
-MOVIES = [  # (movie_id, title, genres)
-    ("1", "Toy Story (1995)", [3, 4]),
-    ("2", "GoldenEye (1995)", [0]),
-    ("4", "Toy Story 2 (1999)", [3, 4, 5]),
-]
-
-
-def movie_records(rows=MOVIES) -> tf.data.Dataset:
-    def generate():
-        for movie_id, title, genres in rows:
-            yield {"movie_id": movie_id, "movie_title": title, "movie_genres": np.array(genres, "int64")}
-
-    return tf.data.Dataset.from_generator(generate, output_signature={
-        "movie_id": tf.TensorSpec((), tf.string), "movie_title": tf.TensorSpec((), tf.string),
-        "movie_genres": tf.TensorSpec((None,), tf.int64)})
-
-
-def rating_records(n=60, seed=0) -> tf.data.Dataset:
-    rng = np.random.default_rng(seed)
-
-    def generate():
-        for i in range(n):
-            movie_id, title, genres = MOVIES[i % len(MOVIES)]
-            yield {
-                "user_id": str(1 + i % 7), "movie_id": movie_id, "movie_title": title,
-                "movie_genres": np.array(genres, "int64"),
-                "raw_user_age": np.float32(rng.integers(7, 74)),
-                "user_gender": bool(i % 2), "user_occupation_label": np.int64(i % 4),
-                "user_rating": np.float32(1 + i % 5),
-            }
-
-    spec = {"user_id": tf.TensorSpec((), tf.string), "movie_id": tf.TensorSpec((), tf.string),
-            "movie_title": tf.TensorSpec((), tf.string), "movie_genres": tf.TensorSpec((None,), tf.int64),
-            "raw_user_age": tf.TensorSpec((), tf.float32), "user_gender": tf.TensorSpec((), tf.bool),
-            "user_occupation_label": tf.TensorSpec((), tf.int64), "user_rating": tf.TensorSpec((), tf.float32)}
-    return tf.data.Dataset.from_generator(generate, output_signature=spec)
-
-
-@pytest.fixture(scope="module")
-def vectorizer():
-    return features.title_vectorizer(movie_records())
-
-
-@pytest.fixture(scope="module")
-def space(vectorizer):
-    return features.feature_space(rating_records(), vectorizer)
-
 
 def test_title_vectorizer(vectorizer):
     vocabulary = vectorizer.get_vocabulary()
@@ -66,8 +16,8 @@ def test_title_vectorizer(vectorizer):
     assert (tokens[0, 4:] == 0).all()
 
 
-def test_candidate_set_pads_genres_and_keeps_id_zero_empty(vectorizer):
-    candidates = features.candidate_set(movie_records(), vectorizer)
+def test_candidate_set_pads_genres_and_keeps_id_zero_empty(tfds_movies, vectorizer):
+    candidates = features.candidate_set(tfds_movies, vectorizer)
     assert candidates.movies_count == 4 and candidates.max_genres == 3
     assert candidates.genres_count == 6  # genres 0..5 shifted by one
     genres = np.asarray(candidates.tensors["movie_genres"])
@@ -75,11 +25,12 @@ def test_candidate_set_pads_genres_and_keeps_id_zero_empty(vectorizer):
     assert candidates.tensors["movie_title_vector"].shape == (5, features.TITLE_LENGTH)
     assert np.asarray(candidates.tensors["movie_title_vector"])[3].sum() == 0  # no movie 3
     assert np.asarray(candidates.tensors["movie_id"]).tolist() == [0, 1, 2, 3, 4]
+    assert candidates.titles == ("", "Toy Story (1995)", "GoldenEye (1995)", "", "Toy Story 2 (1999)")
 
 
-def test_preprocessing_gives_scalar_features_in_range(space, vectorizer):
+def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
     preprocess = features.preprocessor(space, max_genres=3)
-    inputs, label = next(iter(rating_records().map(preprocess)))
+    inputs, label = next(iter(tfds_ratings.map(preprocess)))
     assert label.numpy() == 0.0  # rating 1 rescaled by (r - 1) / 4
     for name in ("user_id", "raw_user_age", "user_gender", "user_occupation_label", features.CROSS, "movie_id"):
         assert inputs[name].shape == (), name
@@ -87,7 +38,7 @@ def test_preprocessing_gives_scalar_features_in_range(space, vectorizer):
     assert inputs["movie_genres"].numpy().tolist() == [4, 5, 0]
     assert inputs["movie_title_vector"].shape == (features.TITLE_LENGTH,)
     labels, ages, crosses, genders = [], [], [], []
-    for x, y in rating_records().map(preprocess):
+    for x, y in tfds_ratings.map(preprocess):
         labels.append(float(y)), ages.append(int(x["raw_user_age"]))
         crosses.append(int(x[features.CROSS])), genders.append(int(x["user_gender"]))
     assert sorted(set(labels)) == [0.0, 0.25, 0.5, 0.75, 1.0]
@@ -96,12 +47,12 @@ def test_preprocessing_gives_scalar_features_in_range(space, vectorizer):
     assert sorted(set(genders)) == [0, 1]
 
 
-def test_split_sizes_and_order_are_fixed(space):
+def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
     preprocess = features.preprocessor(space, max_genres=3)
-    train, test = features.split(rating_records(), preprocess, train_size=40, test_size=20, batch_size=10)
+    train, test = features.split(tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10)
     train_ids = np.concatenate([x["user_id"].numpy() for x, _ in train])
     test_ids = np.concatenate([x["user_id"].numpy() for x, _ in test])
     assert len(train_ids) == 40 and len(test_ids) == 20
     again = np.concatenate([x["user_id"].numpy() for x, _ in features.split(
-        rating_records(), preprocess, train_size=40, test_size=20, batch_size=10)[0]])
+        tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10)[0]])
     np.testing.assert_array_equal(train_ids, again)

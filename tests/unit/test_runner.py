@@ -54,6 +54,8 @@ def test_full_run_stores_outputs_beside_the_source(book):
     assert all("papermill" not in cell.metadata for cell in stored.cells)
     assert stored.metadata["jupytext"]["formats"] == "ipynb,py:percent"
     assert not Path("build/failed/01_tiny.ipynb").exists()
+    details = runner.run_details(target)
+    assert details["quick"] is False and details["cpus"] >= 1 and 0 < details["seconds"] < 300
 
 
 def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
@@ -61,6 +63,7 @@ def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     assert target == Path("build/quick/01_tiny.ipynb")
     assert results.read(target) == {"epochs_run": 1, "half": 0.5}
     assert not Path("notebooks/01_tiny.ipynb").exists()
+    assert runner.run_details(target)["quick"] is True
 
 
 def test_failed_run_keeps_the_stored_notebook(book):

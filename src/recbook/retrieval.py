@@ -1,0 +1,387 @@
+"""Two-tower retrieval on MovieLens-100K, as in the keras.io Deep Recommenders tutorial, and beyond it.
+
+* :class:`QueryTower` and :class:`CandidateTower`: feature embeddings,
+  concatenated, then dense layers (ReLU on all but the last).
+* :class:`RetrievalModel`: both towers and ``keras_rs.layers.BruteForceRetrieval``
+  over every movie, trained with one of two objectives:
+
+  - ``"rating"`` (the tutorial): MSE between the query-candidate dot product
+    and the rating rescaled to [0, 1];
+  - ``"softmax"`` (TensorFlow Recommenders): in-batch softmax, every other
+    movie of the batch a negative, accidental hits removed, optionally with
+    the sampling-probability (log Q) correction.
+
+  Both report top-k accuracy over 5-star test ratings only.
+* :func:`train`: seed, build, fit with validation every few epochs, and time it.
+* :func:`popularity_accuracy` and :func:`ranking_metrics`: the popularity
+  baseline and per-user recall / NDCG with ``keras_rs.metrics``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+import keras
+import keras_rs
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from .features import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates
+
+OBJECTIVES = ("rating", "softmax")
+QUERY_INPUTS = ("user_id", "raw_user_age", "user_gender", "user_occupation_label", CROSS)
+CANDIDATE_INPUTS = ("movie_id", "movie_title_vector", "movie_genres")
+FIVE_STARS = 0.9
+"""Rescaled ratings above this are 5-star ratings, the only ones the top-k metric counts."""
+ACCURACY = "top_k_accuracy"
+"""Name of the top-k accuracy metric (``val_`` + this in a fit history)."""
+STEPS_PER_EXECUTION = 16
+"""Training steps per compiled call: identical results, about a quarter less time for these small towers."""
+MASKED_LOGIT = -1e9
+"""Logit given to an accidental hit: its softmax probability becomes exactly 0."""
+
+
+@dataclass(frozen=True)
+class Vocabularies:
+    """Embedding table sizes. User and movie ids index their tables directly (row 0 unused)."""
+
+    users: int
+    genders: int
+    occupations: int
+    movies: int
+    title_tokens: int
+    genres: int
+
+
+def vocabularies(ratings: tf.data.Dataset, space: keras.utils.FeatureSpace,
+                 candidates: Candidates) -> Vocabularies:
+    """Table sizes from the raw ratings, the adapted FeatureSpace and the candidate set."""
+    users = ratings.map(lambda x: tf.strings.to_number(x["user_id"], out_type=tf.int32)).reduce(
+        tf.constant(0, tf.int32), tf.maximum)
+    return Vocabularies(
+        users=int(users),
+        genders=space.preprocessors["user_gender"].vocabulary_size(),
+        occupations=space.preprocessors["user_occupation_label"].vocabulary_size(),
+        movies=candidates.movies_count,
+        title_tokens=space.preprocessors["movie_title"].vocabulary_size(),
+        genres=candidates.genres_count,
+    )
+
+
+def dense_stack(layer_sizes: Sequence[int]) -> keras.Sequential:
+    """Dense layers of the given widths, ReLU on all but the last (which stays linear)."""
+    if not layer_sizes or any(int(size) < 1 for size in layer_sizes):
+        raise ValueError(f"layer_sizes must be positive widths, like (64, 32); got {tuple(layer_sizes)!r}.")
+    layers = [keras.layers.Dense(size, activation="relu") for size in layer_sizes[:-1]]
+    return keras.Sequential([*layers, keras.layers.Dense(layer_sizes[-1])])
+
+
+def mean_pooled_embedding(rows: int, dimension: int) -> keras.Sequential:
+    """Embed each token of a 0-padded sequence and average over the non-padding ones."""
+    return keras.Sequential([keras.layers.Embedding(rows, dimension, mask_zero=True),
+                             keras.layers.GlobalAveragePooling1D()])
+
+
+class QueryTower(keras.Model):
+    """User id, gender, age bin, gender x age cross and occupation embeddings, then dense layers."""
+
+    def __init__(self, layer_sizes: Sequence[int], vocab: Vocabularies, embedding_dimension: int = 32,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.user_embedding = keras.layers.Embedding(vocab.users + 1, embedding_dimension)
+        self.gender_embedding = keras.layers.Embedding(vocab.genders, embedding_dimension)
+        self.age_embedding = keras.layers.Embedding(AGE_BINS, embedding_dimension)
+        self.cross_embedding = keras.layers.Embedding(GENDER_AGE_CROSS_BINS, embedding_dimension)
+        self.occupation_embedding = keras.layers.Embedding(vocab.occupations, embedding_dimension)
+        self.dense_layers = dense_stack(layer_sizes)
+
+    def call(self, inputs: dict) -> object:
+        return self.dense_layers(keras.ops.concatenate([
+            self.user_embedding(inputs["user_id"]),
+            self.gender_embedding(inputs["user_gender"]),
+            self.age_embedding(inputs["raw_user_age"]),
+            self.cross_embedding(inputs[CROSS]),
+            self.occupation_embedding(inputs["user_occupation_label"]),
+        ], axis=1))
+
+
+class CandidateTower(keras.Model):
+    """Movie id embedding, mean-pooled title token and genre embeddings, then dense layers."""
+
+    def __init__(self, layer_sizes: Sequence[int], vocab: Vocabularies, embedding_dimension: int = 32,
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.movie_embedding = keras.layers.Embedding(vocab.movies + 1, embedding_dimension)
+        self.title_embedding = mean_pooled_embedding(vocab.title_tokens + 1, embedding_dimension)
+        self.genres_embedding = mean_pooled_embedding(vocab.genres + 1, embedding_dimension)
+        self.dense_layers = dense_stack(layer_sizes)
+
+    def call(self, inputs: dict) -> object:
+        return self.dense_layers(keras.ops.concatenate([
+            self.movie_embedding(inputs["movie_id"]),
+            self.title_embedding(inputs["movie_title_vector"]),
+            self.genres_embedding(inputs["movie_genres"]),
+        ], axis=1))
+
+
+def remove_accidental_hits(logits: object, candidate_ids: object) -> object:
+    """Mask in-batch negatives that are the row's own positive movie.
+
+    In-batch logits pair query ``i`` with candidate ``j``; the positive of row
+    ``i`` is column ``i``. Another column with the same movie id is not a
+    negative: its logit becomes :data:`MASKED_LOGIT`. (``keras_rs.layers.RemoveAccidentalHits``
+    of keras-rs 0.4 adds about 1e-40 to those logits, which changes nothing:
+    keras-team/keras-rs#206.)
+    """
+    positions = keras.ops.arange(keras.ops.shape(candidate_ids)[0])
+    same_movie = keras.ops.equal(candidate_ids[:, None], candidate_ids[None, :])
+    other_column = keras.ops.not_equal(positions[:, None], positions[None, :])
+    return keras.ops.where(keras.ops.logical_and(same_movie, other_column), MASKED_LOGIT, logits)
+
+
+class RetrievalModel(keras.Model):
+    """Query and candidate towers of the same widths, with brute-force top-k retrieval over every movie.
+
+    Args:
+        layer_sizes: widths of both towers' dense layers, the last being the
+            embedding both towers output.
+        vocab: embedding table sizes.
+        candidates: every movie's features (the retrieval index is built from them).
+        objective: ``"rating"`` or ``"softmax"`` (see the module docstring).
+        movie_probabilities: for ``"softmax"`` only, each movie id's share of the
+            training ratings; the in-batch logits are then corrected by
+            ``-log(probability)`` (``keras_rs.layers.SamplingProbabilityCorrection``).
+        k: how many movies retrieval returns (the k of top-k accuracy).
+        embedding_dimension: width of every embedding table.
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], vocab: Vocabularies, candidates: Candidates,
+                 objective: str = "rating", movie_probabilities: np.ndarray | None = None,
+                 k: int = 100, embedding_dimension: int = 32, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if objective not in OBJECTIVES:
+            raise ValueError(f"Unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}.")
+        if movie_probabilities is not None and objective != "softmax":
+            raise ValueError("movie_probabilities corrects the in-batch softmax; use objective='softmax'.")
+        if not 1 <= k <= candidates.movies_count + 1:
+            raise ValueError(f"k must be between 1 and {candidates.movies_count + 1}, the candidates; got {k}.")
+        self.objective = objective
+        self.candidates = candidates
+        self.query_tower = QueryTower(layer_sizes, vocab, embedding_dimension)
+        self.candidate_tower = CandidateTower(layer_sizes, vocab, embedding_dimension)
+        self.retrieval = keras_rs.layers.BruteForceRetrieval(k=k, return_scores=False)
+        self.top_k = keras.metrics.SparseTopKCategoricalAccuracy(k=k, from_sorted_ids=True, name=ACCURACY)
+        self.log_q = None
+        if movie_probabilities is not None:
+            self.log_q = keras_rs.layers.SamplingProbabilityCorrection()
+            self.movie_probabilities = keras.ops.convert_to_tensor(movie_probabilities, dtype="float32")
+        self.update_candidates()  # builds the candidate tower and the index
+        self.query_tower({name: keras.ops.zeros((1,), dtype="int32") for name in QUERY_INPUTS})
+        self.built = True
+
+    @property
+    def trainable_params(self) -> int:
+        """Trainable parameters of both towers (the retrieval index is a copy of outputs, not counted)."""
+        return int(sum(np.prod(v.shape) for v in self.trainable_variables))
+
+    def update_candidates(self) -> None:
+        """Re-embed every movie with the candidate tower and index the embeddings for retrieval."""
+        self.retrieval.update_candidates(
+            self.candidate_tower.predict(self.candidates.tensors, batch_size=4096, verbose=0))
+
+    def call(self, inputs: dict, training: bool = False) -> dict:
+        result = {
+            "query": self.query_tower({name: inputs[name] for name in QUERY_INPUTS}),
+            "candidate": self.candidate_tower({name: inputs[name] for name in CANDIDATE_INPUTS}),
+        }
+        if not training:
+            result["top_ids"] = self.retrieval(result["query"])
+        return result
+
+    def evaluate(self, *args, **kwargs):
+        """Refresh the retrieval index from the candidate tower, then evaluate."""
+        self.update_candidates()
+        return super().evaluate(*args, **kwargs)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        query, candidate = y_pred["query"], y_pred["candidate"]
+        if self.objective == "rating":
+            scores = keras.ops.sum(query * candidate, axis=1)
+            return keras.ops.mean(keras.ops.square(scores - y))
+        logits = keras.ops.matmul(query, keras.ops.transpose(candidate))
+        if self.log_q is not None:
+            probabilities = keras.ops.take(self.movie_probabilities, x["movie_id"])
+            logits = self.log_q(logits, keras.ops.broadcast_to(probabilities[None, :], keras.ops.shape(logits)))
+        logits = remove_accidental_hits(logits, x["movie_id"])
+        positives = keras.ops.arange(keras.ops.shape(logits)[0])
+        return keras.ops.sum(keras.losses.sparse_categorical_crossentropy(positives, logits, from_logits=True))
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        if "top_ids" in y_pred:
+            five_stars = keras.ops.cast(keras.ops.greater(y, FIVE_STARS), "float32")
+            self.top_k.update_state(x["movie_id"], y_pred["top_ids"], sample_weight=five_stars)
+        result = self.get_metrics_result()
+        if "top_ids" not in y_pred:
+            result.pop(ACCURACY)
+        return result
+
+    def recommend(self, queries: dict) -> np.ndarray:
+        """The top-k movie ids for each query (rows of query features), best first."""
+        self.update_candidates()
+        embeddings = self.query_tower.predict({name: queries[name] for name in QUERY_INPUTS}, verbose=0)
+        return keras.ops.convert_to_numpy(self.retrieval(embeddings))
+
+    def scores(self, queries: dict) -> np.ndarray:
+        """Dot-product scores of each query against every movie id (column 0: no movie)."""
+        self.update_candidates()
+        embeddings = self.query_tower.predict({name: queries[name] for name in QUERY_INPUTS}, verbose=0)
+        return keras.ops.convert_to_numpy(self.retrieval.compute_score(
+            embeddings, self.retrieval.candidate_embeddings))
+
+
+@dataclass(frozen=True)
+class RetrievalRun:
+    """One training run: validation top-k accuracy at each validation epoch, size and time."""
+
+    epochs: list[int]
+    accuracy: list[float]
+    params: int
+    seconds: float
+    model: RetrievalModel = field(repr=False, compare=False)
+
+    @property
+    def final(self) -> float:
+        """Top-k accuracy at the last validation."""
+        return self.accuracy[-1]
+
+
+def train(build: Callable[[], RetrievalModel], train_data: tuple[dict, np.ndarray],
+          test_data: tuple[dict, np.ndarray], seed: int, epochs: int = 30, learning_rate: float = 0.05,
+          validation_freq: int = 5, batch_size: int = 1000) -> RetrievalRun:
+    """Seed everything, build, and fit with Adagrad, validating every ``validation_freq`` epochs.
+
+    The batches are the tutorial's: the split's order, never reshuffled.
+    ``seconds`` is the wall time of ``fit``, validations included. Several steps
+    run per compiled call (:data:`STEPS_PER_EXECUTION`): the same updates, less
+    Python overhead per step.
+    """
+    if epochs < validation_freq:
+        raise ValueError(f"epochs ({epochs}) must be at least validation_freq ({validation_freq}).")
+    keras.utils.set_random_seed(seed)
+    model = build()
+    model.compile(optimizer=keras.optimizers.Adagrad(learning_rate), steps_per_execution=STEPS_PER_EXECUTION)
+    tic = time.perf_counter()
+    history = model.fit(*train_data, validation_data=test_data, validation_freq=validation_freq,
+                        epochs=epochs, batch_size=batch_size, shuffle=False, verbose=0)
+    seconds = time.perf_counter() - tic
+    accuracy = [float(a) for a in history.history[f"val_{ACCURACY}"]]
+    validated = list(range(validation_freq, epochs + 1, validation_freq))
+    return RetrievalRun(epochs=validated, accuracy=accuracy, params=model.trainable_params, seconds=seconds,
+                        model=model)
+
+
+def summarize(runs: Sequence[RetrievalRun], **labels) -> dict:
+    """Mean and standard deviation over seeds of the final accuracy, and mean curves, with labels."""
+    final = np.array([run.final for run in runs])
+    return {**labels, "params": runs[0].params, "seeds": len(runs), "accuracy": float(final.mean()),
+            "accuracy_std": float(final.std()), "epochs": runs[0].epochs,
+            "curve": np.mean([run.accuracy for run in runs], axis=0).tolist(),
+            "curve_std": np.std([run.accuracy for run in runs], axis=0).tolist(),
+            "seconds": float(np.mean([run.seconds for run in runs]))}
+
+
+def movie_counts(train_movie_ids: np.ndarray, movies_count: int) -> np.ndarray:
+    """Training ratings of each movie id (index 0: no movie, 0)."""
+    return np.bincount(train_movie_ids, minlength=movies_count + 1)
+
+
+def movie_probabilities(train_movie_ids: np.ndarray, movies_count: int) -> np.ndarray:
+    """Each movie id's share of the training ratings: how often it is an in-batch candidate."""
+    counts = movie_counts(train_movie_ids, movies_count)
+    return counts / counts.sum()
+
+
+def popularity_ranking(train_movie_ids: np.ndarray, movies_count: int) -> np.ndarray:
+    """Movie ids by training ratings, most rated first (ties: smaller id first; id 0 last)."""
+    counts = movie_counts(train_movie_ids, movies_count)
+    counts[0] = -1
+    return np.lexsort((np.arange(len(counts)), -counts))
+
+
+def popularity_accuracy(train_movie_ids: np.ndarray, test_movie_ids: np.ndarray, test_labels: np.ndarray,
+                        movies_count: int, k: int = 100) -> float:
+    """Top-k accuracy on 5-star test ratings of recommending the k most-rated movies to everyone."""
+    top = popularity_ranking(train_movie_ids, movies_count)[:k]
+    five_stars = test_labels > FIVE_STARS
+    return float(np.isin(test_movie_ids[five_stars], top).mean())
+
+
+def users_queries(inputs: dict) -> tuple[np.ndarray, dict]:
+    """One row of query features per user (user features do not change between ratings)."""
+    users, first = np.unique(inputs["user_id"], return_index=True)
+    return users, {name: inputs[name][first] for name in QUERY_INPUTS}
+
+
+def relevance(inputs: dict, labels: np.ndarray, users: np.ndarray, movies_count: int) -> np.ndarray:
+    """Per user (rows, in ``users`` order) and movie id: 1 if rated 5 stars, 0 if not, -1 for id 0."""
+    rows = np.searchsorted(users, inputs["user_id"])
+    table = np.zeros((len(users), movies_count + 1), dtype="float32")
+    five_stars = labels > FIVE_STARS
+    table[rows[five_stars], inputs["movie_id"][five_stars]] = 1.0
+    table[:, 0] = -1.0
+    return table
+
+
+def ranking_metrics(scores: np.ndarray, relevant: np.ndarray, ks: Sequence[int] = (10, 100)) -> dict[str, float]:
+    """Recall@k and NDCG@k per user (``keras_rs.metrics``), averaged over users with a 5-star test rating."""
+    rated = (relevant > 0).any(axis=1)
+    scores, relevant = scores[rated], relevant[rated]
+    result = {}
+    for k in ks:
+        for name, metric in (("recall", keras_rs.metrics.RecallAtK), ("ndcg", keras_rs.metrics.NDCG)):
+            m = metric(k=k, shuffle_ties=False)
+            m.update_state(relevant, scores)
+            result[f"{name}@{k}"] = float(m.result())
+    return result
+
+
+def rows(data: tuple[dict, np.ndarray], selection: slice) -> tuple[dict, np.ndarray]:
+    """The given rows of a ``(features, labels)`` pair of arrays."""
+    return {name: values[selection] for name, values in data[0].items()}, data[1][selection]
+
+
+def recommendations(models: Mapping[str, RetrievalModel], user: int, train_data: tuple[dict, np.ndarray],
+                    test_data: tuple[dict, np.ndarray], k: int = 10) -> pd.DataFrame:
+    """A user's top-k movies from each model, beside the movies they rated 5 stars in training.
+
+    A recommended title is marked ``*`` if the user rated it 5 stars in the test
+    split (a hit) and ``(seen)`` if they rated it in training.
+
+    Raises:
+        ValueError: the user has no training ratings.
+    """
+    train_inputs, train_labels = train_data
+    own = train_inputs["user_id"] == user
+    if not own.any():
+        raise ValueError(f"User {user} has no training ratings.")
+    seen = set(train_inputs["movie_id"][own].tolist())
+    loved = train_inputs["movie_id"][own & (train_labels > FIVE_STARS)][:k].tolist()
+    test_inputs, test_labels = test_data
+    hits = set(test_inputs["movie_id"][(test_inputs["user_id"] == user) & (test_labels > FIVE_STARS)].tolist())
+    query = {name: train_inputs[name][own][:1] for name in QUERY_INPUTS}
+    titles = next(iter(models.values())).candidates.titles
+    columns = {"rated 5 stars in training": [titles[m] for m in loved] + [""] * (k - len(loved))}
+    for name, model in models.items():
+        top = model.recommend(query)[0][:k].tolist()
+        columns[name] = [titles[m] + (" *" if m in hits else "") + (" (seen)" if m in seen else "") for m in top]
+    return pd.DataFrame(columns, index=pd.RangeIndex(1, k + 1, name="rank"))
+
+
+def arrays(dataset: tf.data.Dataset) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A batched ``(features, label)`` dataset as numpy arrays, rows in the dataset's order."""
+    parts = list(dataset.as_numpy_iterator())
+    features = {name: np.concatenate([p[0][name] for p in parts]) for name in parts[0][0]}
+    return features, np.concatenate([p[1] for p in parts])
