@@ -228,18 +228,19 @@ class RetrievalModel(keras.Model):
             result.pop(ACCURACY)
         return result
 
+    def _query_embeddings(self, queries: dict) -> object:
+        """Refresh the index, then embed rows of query features."""
+        self.update_candidates()
+        return self.query_tower.predict({name: queries[name] for name in QUERY_INPUTS}, verbose=0)
+
     def recommend(self, queries: dict) -> np.ndarray:
         """The top-k movie ids for each query (rows of query features), best first."""
-        self.update_candidates()
-        embeddings = self.query_tower.predict({name: queries[name] for name in QUERY_INPUTS}, verbose=0)
-        return keras.ops.convert_to_numpy(self.retrieval(embeddings))
+        return keras.ops.convert_to_numpy(self.retrieval(self._query_embeddings(queries)))
 
     def scores(self, queries: dict) -> np.ndarray:
         """Dot-product scores of each query against every movie id (column 0: no movie)."""
-        self.update_candidates()
-        embeddings = self.query_tower.predict({name: queries[name] for name in QUERY_INPUTS}, verbose=0)
         return keras.ops.convert_to_numpy(self.retrieval.compute_score(
-            embeddings, self.retrieval.candidate_embeddings))
+            self._query_embeddings(queries), self.retrieval.candidate_embeddings))
 
 
 @dataclass(frozen=True)
