@@ -1,9 +1,10 @@
 # The README's commands. Each creates (once) and uses the virtual environment .venv,
-# installed from pyproject.toml, the one file that pins the book's dependencies.
+# installed from pyproject.toml (ranges) with constraints.txt (the exact versions the
+# book's numbers came from: the one lock file, which environment.yml and CI use too).
 PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-from-pyproject
+STAMP := $(VENV)/.installed-from-constraints
 
 # Offline MovieLens archives: $MOVIELENS_DIR if set, else ../shared/data when it exists.
 MOVIELENS_DIR ?= $(if $(wildcard ../shared/data/ml-100k.zip),$(abspath ../shared/data))
@@ -11,15 +12,25 @@ export MOVIELENS_DIR
 
 PYTEST_NBVAL := --nbval-lax --nbval-current-env -p no:cacheprovider
 
-.PHONY: venv book test test-unit test-slow execute benchmark clean
+.PHONY: venv lock book test test-unit test-slow test-colab execute benchmark clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $@
+
+# After changing a range in pyproject.toml: resolve it afresh and write the new lock.
+lock:
+	rm -rf build/lock-venv
+	$(PYTHON) -m venv build/lock-venv
+	build/lock-venv/bin/python -m pip install --quiet --upgrade pip
+	build/lock-venv/bin/python -m pip install --quiet -e ".[dev]"
+	{ sed -n '/^#/p' constraints.txt; build/lock-venv/bin/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf build/lock-venv
 
 book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going

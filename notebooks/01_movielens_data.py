@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: recbook
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -34,13 +35,17 @@
 # book as its README says.
 
 # %%
+import os
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
+    repository = os.environ.get(
+        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
-         "recbook @ git+https://github.com/recbook-authors/deep-recommenders-keras"],
+        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
         check=True,
     )
 

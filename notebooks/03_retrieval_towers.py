@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: recbook
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -14,8 +15,10 @@
 #   recbook:
 #     quick_parameters:
 #       epochs: 5
-#       seeds: [0]
-#       tuning_learning_rates: [0.2]
+#       seeds:
+#       - 0
+#       tuning_learning_rates:
+#       - 0.2
 # ---
 
 # %% [markdown]
@@ -39,13 +42,17 @@
 # does nothing.
 
 # %%
+import os
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
+    repository = os.environ.get(
+        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
-         "recbook @ git+https://github.com/recbook-authors/deep-recommenders-keras"],
+        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
         check=True,
     )
 

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: recbook
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -13,11 +14,15 @@
 #     name: python3
 #   recbook:
 #     quick_parameters:
+#       alphas:
+#       - 0.0
+#       - 0.4
 #       epochs: 1
-#       seeds: [0]
 #       max_train: 20000
-#       ratios: [10]
-#       alphas: [0.0, 0.4]
+#       ratios:
+#       - 10
+#       seeds:
+#       - 0
 # ---
 
 # %% [markdown]
@@ -44,13 +49,17 @@
 # does nothing.
 
 # %%
+import os
 import subprocess
 import sys
 
 if "google.colab" in sys.modules:
+    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
+    repository = os.environ.get(
+        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+    )
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q",
-         "recbook @ git+https://github.com/recbook-authors/deep-recommenders-keras"],
+        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
         check=True,
     )
 

@@ -2,6 +2,7 @@
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
+#     notebook_metadata_filter: recbook
 #     text_representation:
 #       extension: .py
 #       format_name: percent
@@ -31,13 +32,20 @@
 # which this page reads; elsewhere it does nothing.
 
 # %%
+import os
 import subprocess
 import sys
 
-REPOSITORY = "https://github.com/recbook-authors/deep-recommenders-keras"
 if "google.colab" in sys.modules:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{REPOSITORY}"], check=True)
-    subprocess.run(["git", "clone", "-q", "--depth", "1", REPOSITORY, "book"], check=True)
+    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
+    repository = os.environ.get(
+        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+    )
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
+        check=True,
+    )
+    subprocess.run(["git", "clone", "-q", "--depth", "1", repository, "book"], check=True)
 
 # %%
 from pathlib import Path

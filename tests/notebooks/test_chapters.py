@@ -2,19 +2,16 @@
 
 The stored notebooks hold the full run's recorded figures; a quick run must
 reproduce those that do not depend on the training budget, and the known
-facts of the data set (GroupLens's published counts).
+facts of the data set (GroupLens's published counts). The checks themselves
+are in ``tests/chapter_checks.py``, shared with the Colab-like tier.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from chapter_checks import CHECKS, NOTEBOOKS, stored
 from recbook import results, runner
-
-REPO = Path(__file__).resolve().parents[2]
-NOTEBOOKS = REPO / "notebooks"
 
 
 @pytest.fixture(scope="module")
@@ -27,84 +24,8 @@ def quick_runs(tmp_path_factory, movielens_dir):
     }
 
 
-def stored(stem: str) -> dict:
-    return results.read(NOTEBOOKS / f"{stem}.ipynb")
-
-
 @pytest.mark.data
 @pytest.mark.notebook
-def test_movielens_data_chapter(quick_runs):
-    figures = quick_runs["01_movielens_data"]
-    # MovieLens-100K's README: 100,000 ratings by 943 users on 1,682 movies.
-    assert figures["n_ratings"] == 100_000
-    assert figures["n_users"] == 943
-    assert figures["n_movies"] == 1_682
-    assert figures["density"] == pytest.approx(100_000 / (943 * 1_682))
-    # Hand-checked against u.data: sum of stars 352,986; 21,201 five-star ratings.
-    assert figures["mean_rating"] == pytest.approx(3.52986, abs=1e-5)
-    assert figures["share_five_stars"] == pytest.approx(0.21201, abs=1e-5)
-    assert figures == stored("01_movielens_data")
-
-
-@pytest.mark.data
-@pytest.mark.notebook
-def test_memory_efficient_embeddings_chapter(quick_runs):
-    figures = quick_runs["04_memory_efficient_embeddings"]
-    # Parameter totals do not depend on the training budget: exact, and as in the stored run.
-    assert figures["baseline_params"] == 623_744 == stored("04_memory_efficient_embeddings")["baseline_params"]
-    assert figures["recipe_params"] == 113_312 == stored("04_memory_efficient_embeddings")["recipe_params"]
-    # One epoch on 20,000 ratings: errors are finite, between a trained model's and a coin's.
-    assert 0.6 < figures["baseline_mae"] < 1.6
-    assert set(figures["targets"]) == set(stored("04_memory_efficient_embeddings")["targets"])
-
-
-@pytest.mark.data
-@pytest.mark.notebook
-def test_featurization_chapter(quick_runs):
-    figures = quick_runs["02_featurization"]
-    # The tutorial's protocol: 1,682 movies, an 80,000 / 20,000 split of the 100,000 ratings.
-    assert figures["movies_count"] == 1_682
-    assert figures["train_size"] == 80_000 and figures["test_size"] == 20_000
-    # 21,201 five-star ratings in all (chapter 1); the seeded test fifth holds about a fifth.
-    assert 0.18 * 21_201 < figures["test_five_stars"] < 0.23 * 21_201
-    assert figures == stored("02_featurization")
-
-
-def popularity_by_hand(movielens_dir) -> float:
-    """The popularity baseline from the raw ratings with pandas, on the tutorial's split."""
-    import numpy as np
-    import pandas as pd
-    import tensorflow as tf
-
-    from recbook import data
-
-    ratings = data.load_tfds("ratings", "100k").map(lambda x: (x["movie_id"], x["user_rating"]))
-    shuffled = ratings.shuffle(100_000, seed=42, reshuffle_each_iteration=False)
-    rows = pd.DataFrame([(int(m), float(r)) for m, r in shuffled.as_numpy_iterator()], columns=["movie", "stars"])
-    train, test = rows.iloc[:80_000], rows.iloc[80_000:100_000]
-    counts = train["movie"].value_counts().rename("n").reset_index()
-    top = counts.sort_values(["n", "movie"], ascending=[False, True])["movie"].iloc[:100]
-    return float(test.loc[test["stars"] == 5, "movie"].isin(top).mean())
-
-
-@pytest.mark.data
-@pytest.mark.notebook
-def test_retrieval_towers_chapter(quick_runs, movielens_dir):
-    figures = quick_runs["03_retrieval_towers"]
-    saved = stored("03_retrieval_towers")
-    # Trainable parameters by hand. Embeddings, 32 wide: query 944 users + 2 genders + 10 age
-    # bins + 20 crosses + 17 occupations = 993 rows; candidate 1,683 movies + 2,469 title
-    # tokens + 21 genres = 4,173 rows. Dense layers on 160 (query) and 96 (candidate) inputs.
-    embeddings = (993 + 4_173) * 32
-    one = embeddings + (160 * 32 + 32) + (96 * 32 + 32)
-    two = embeddings + (160 * 64 + 64) + (96 * 64 + 64) + 2 * (64 * 32 + 32)
-    three = embeddings + (160 * 128 + 128) + (96 * 128 + 128) + 2 * (128 * 64 + 64 + 64 * 32 + 32)
-    assert figures["towers_params"] == {"(32,)": one, "(64, 32)": two, "(128, 64, 32)": three}
-    assert figures["towers_params"] == saved["towers_params"]
-    # The popularity baseline does not depend on training: the same as a pandas recount.
-    assert figures["popularity_top100"] == pytest.approx(popularity_by_hand(movielens_dir), abs=1e-6)
-    assert figures["popularity_top100"] == saved["popularity_top100"]
-    # Five epochs, one seed: accuracies are those of a model that learned something.
-    for accuracy in figures["towers_top100"].values():
-        assert 0.05 < accuracy < 0.6
-    assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {"jax", "tensorflow"}
+@pytest.mark.parametrize("stem", sorted(CHECKS))
+def test_quick_run_shows_the_chapters_figures(quick_runs, stem):
+    CHECKS[stem](quick_runs[stem], stored(stem))

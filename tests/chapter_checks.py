@@ -1,0 +1,95 @@
+"""What a chapter's quick run must show, wherever it runs (the book's env, Colab-like).
+
+Each check takes the figures a quick run recorded and those of the stored full
+run; it asserts what holds for any training budget: GroupLens's published
+counts, exact parameter totals, and figures that do not depend on training.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from recbook import results
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def stored(stem: str) -> dict:
+    """The figures recorded by the stored full run of a chapter."""
+    return results.read(NOTEBOOKS / f"{stem}.ipynb")
+
+
+def movielens_data(figures: dict, saved: dict) -> None:
+    # MovieLens-100K's README: 100,000 ratings by 943 users on 1,682 movies.
+    assert figures["n_ratings"] == 100_000
+    assert figures["n_users"] == 943
+    assert figures["n_movies"] == 1_682
+    assert figures["density"] == pytest.approx(100_000 / (943 * 1_682))
+    # Hand-checked against u.data: sum of stars 352,986; 21,201 five-star ratings.
+    assert figures["mean_rating"] == pytest.approx(3.52986, abs=1e-5)
+    assert figures["share_five_stars"] == pytest.approx(0.21201, abs=1e-5)
+    assert figures == saved
+
+
+def featurization(figures: dict, saved: dict) -> None:
+    # The tutorial's protocol: 1,682 movies, an 80,000 / 20,000 split of the 100,000 ratings.
+    assert figures["movies_count"] == 1_682
+    assert figures["train_size"] == 80_000 and figures["test_size"] == 20_000
+    # 21,201 five-star ratings in all (chapter 1); the seeded test fifth holds about a fifth.
+    assert 0.18 * 21_201 < figures["test_five_stars"] < 0.23 * 21_201
+    assert figures == saved
+
+
+def popularity_by_hand() -> float:
+    """The popularity baseline from the raw ratings with pandas, on the tutorial's split."""
+    import pandas as pd
+
+    from recbook import data
+
+    ratings = data.load_tfds("ratings", "100k").map(lambda x: (x["movie_id"], x["user_rating"]))
+    shuffled = ratings.shuffle(100_000, seed=42, reshuffle_each_iteration=False)
+    rows = pd.DataFrame([(int(m), float(r)) for m, r in shuffled.as_numpy_iterator()], columns=["movie", "stars"])
+    train, test = rows.iloc[:80_000], rows.iloc[80_000:100_000]
+    counts = train["movie"].value_counts().rename("n").reset_index()
+    top = counts.sort_values(["n", "movie"], ascending=[False, True])["movie"].iloc[:100]
+    return float(test.loc[test["stars"] == 5, "movie"].isin(top).mean())
+
+
+def retrieval_towers(figures: dict, saved: dict) -> None:
+    # Trainable parameters by hand. Embeddings, 32 wide: query 944 users + 2 genders + 10 age
+    # bins + 20 crosses + 17 occupations = 993 rows; candidate 1,683 movies + 2,469 title
+    # tokens + 21 genres = 4,173 rows. Dense layers on 160 (query) and 96 (candidate) inputs.
+    embeddings = (993 + 4_173) * 32
+    one = embeddings + (160 * 32 + 32) + (96 * 32 + 32)
+    two = embeddings + (160 * 64 + 64) + (96 * 64 + 64) + 2 * (64 * 32 + 32)
+    three = embeddings + (160 * 128 + 128) + (96 * 128 + 128) + 2 * (128 * 64 + 64 + 64 * 32 + 32)
+    assert figures["towers_params"] == {"(32,)": one, "(64, 32)": two, "(128, 64, 32)": three}
+    assert figures["towers_params"] == saved["towers_params"]
+    # The popularity baseline does not depend on training: the same as a pandas recount.
+    assert figures["popularity_top100"] == pytest.approx(popularity_by_hand(), abs=1e-6)
+    assert figures["popularity_top100"] == saved["popularity_top100"]
+    # Five epochs, one seed: accuracies are those of a model that learned something.
+    for accuracy in figures["towers_top100"].values():
+        assert 0.05 < accuracy < 0.6
+    assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {"jax", "tensorflow"}
+
+
+def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
+    # Parameter totals do not depend on the training budget: exact, and as in the stored run.
+    assert figures["baseline_params"] == 623_744 == saved["baseline_params"]
+    assert figures["recipe_params"] == 113_312 == saved["recipe_params"]
+    # One epoch on 20,000 ratings: errors are finite, between a trained model's and a coin's.
+    assert 0.6 < figures["baseline_mae"] < 1.6
+    assert set(figures["targets"]) == set(saved["targets"])
+
+
+CHECKS: dict[str, Callable[[dict, dict], None]] = {
+    "01_movielens_data": movielens_data,
+    "02_featurization": featurization,
+    "03_retrieval_towers": retrieval_towers,
+    "04_memory_efficient_embeddings": memory_efficient_embeddings,
+}
+"""The checks of each chapter's quick run, by chapter stem (the results page has none)."""
