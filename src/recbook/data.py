@@ -16,8 +16,10 @@ corrupt archive is an error that says what to put where.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import logging
 import os
 import zipfile
 from dataclasses import dataclass
@@ -196,6 +198,9 @@ def load_tfds(table: str, variant: str = "100k", split: str = "train") -> tf.dat
     ``$MOVIELENS_DIR`` set, its verified zip is TFDS's ``manual_dir``, so TFDS
     builds the data set offline (and checks the checksum again itself).
 
+    TFDS's messages while it prepares the data set on a first call are
+    silenced, so that a chapter shows the same output on every run.
+
     Args:
         table: ``"ratings"`` or ``"movies"``.
         variant: ``"100k"`` (offline) or another TFDS MovieLens variant online.
@@ -208,16 +213,31 @@ def load_tfds(table: str, variant: str = "100k", split: str = "train") -> tf.dat
     manual = local_archive(variant)
     if manual is None:
         try:
-            return tfds.load(name, split=split)
+            with _quiet_preparation():
+                return tfds.load(name, split=split)
         except OSError as error:
             raise MovieLensError(
                 f"Could not download {name} ({error.__class__.__name__}). Offline, "
                 f"set ${DATA_DIR_ENV} to a folder holding {archive_for(variant).filename}."
             ) from error
     config = tfds.download.DownloadConfig(manual_dir=str(manual.parent))
-    return tfds.load(
-        name, split=split, download_and_prepare_kwargs={"download_config": config}
-    )
+    with _quiet_preparation():
+        return tfds.load(
+            name, split=split, download_and_prepare_kwargs={"download_config": config}
+        )
+
+
+@contextlib.contextmanager
+def _quiet_preparation():
+    """Silence what TFDS prints (stdout) and logs (absl warnings) while it prepares a data set."""
+    absl = logging.getLogger("absl")
+    level = absl.level
+    absl.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        absl.setLevel(level)
 
 
 def as_frame(dataset: tf.data.Dataset, columns: Iterable[str]) -> pd.DataFrame:
