@@ -29,7 +29,8 @@
 
 # %% [markdown]
 # In Colab, the next cell installs `recbook` and fetches the book's executed chapters,
-# which this page reads; elsewhere it does nothing.
+# which this page reads, into `book/notebooks`, and works from there; elsewhere it does
+# nothing.
 
 # %%
 import os
@@ -46,6 +47,7 @@ if "google.colab" in sys.modules:
         check=True,
     )
     subprocess.run(["git", "clone", "-q", "--depth", "1", repository, "book"], check=True)
+    os.chdir("book/notebooks")
 
 # %%
 from pathlib import Path
@@ -53,10 +55,10 @@ from pathlib import Path
 from recbook import headlines
 
 # %% [markdown]
-# Where the executed chapters are (in Colab, the clone's `notebooks/`):
+# Where the executed chapters are:
 
 # %% tags=["parameters"]
-chapters_dir = "book/notebooks" if "google.colab" in sys.modules else "."
+chapters_dir = "."
 
 # %% [markdown]
 # ## Ours against the published figures

@@ -69,6 +69,37 @@ def quick_parameters(notebook: Any) -> dict[str, Any]:
     return dict(notebook.metadata.get("recbook", {}).get("quick_parameters", {}))
 
 
+def parameter_defaults(notebook: Any) -> dict[str, Any]:
+    """The literal values the cell tagged ``parameters`` assigns (other assignments left out)."""
+    import ast
+
+    defaults = {}
+    for cell in notebook.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        defaults[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        continue
+    return defaults
+
+
+def quick_is_full(notebook: Any) -> bool:
+    """Whether the quick parameters are the chapter's own: its quick run is its full run."""
+    defaults = parameter_defaults(notebook)
+    return all(name in defaults and defaults[name] == value for name, value in quick_parameters(notebook).items())
+
+
+def check_only_tagged_outputs(notebook: Any) -> Any:
+    """Tag every code cell not tagged ``nbval-check-output`` with ``nbval-ignore-output``."""
+    for cell in notebook.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if cell.cell_type == "code" and "nbval-check-output" not in tags and "nbval-ignore-output" not in tags:
+            tags.append("nbval-ignore-output")
+    return notebook
+
+
 def strip_volatile(notebook: Any) -> Any:
     """Drop papermill's timings and run details, which change on every run."""
     for key in VOLATILE_METADATA:
@@ -152,10 +183,12 @@ def run_details(notebook: Path) -> dict[str, Any] | None:
 def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_DIR) -> list[Path]:
     """Copy every stored notebook, outputs kept, with its quick parameters injected.
 
-    ``pytest --nbval-lax`` on the copies re-executes each chapter cheaply and
-    compares the cells tagged ``nbval-check-output`` (counts, vocabulary sizes,
-    parameter totals: outputs that do not depend on the training budget) with
-    the outputs stored by the full run.
+    ``pytest --nbval`` on the copies re-executes each chapter cheaply and
+    compares its outputs with those stored by the full run. Where the quick
+    parameters are the chapter's own (:func:`quick_is_full`) every output is
+    compared; elsewhere only the cells tagged ``nbval-check-output`` (counts,
+    vocabulary sizes, parameter totals: outputs that do not depend on the
+    training budget), the others being tagged ``nbval-ignore-output`` in the copy.
     """
     from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
@@ -167,6 +200,8 @@ def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_
             raise ChapterError(f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}.")
         notebook = load_notebook_node(str(stored))  # with the metadata papermill expects
         parameters = quick_parameters(notebook)
+        if not quick_is_full(notebook):
+            notebook = check_only_tagged_outputs(notebook)
         if parameters:
             notebook = parameterize_notebook(notebook, parameters, report_mode=False)
         target = output_dir / stored.name

@@ -31,9 +31,10 @@ PYTHON = "3.13"
 
 COLAB_PACKAGES = (
     "tensorflow", "keras", "jax", "jaxlib", "numpy", "pandas", "matplotlib", "ipython",
-    "ipykernel", "tensorflow-datasets", "tensorflow-metadata", "protobuf", "jupytext", "pytest",
+    "ipykernel", "tensorflow-datasets", "tensorflow-metadata", "protobuf", "jinja2", "jupytext",
+    "pytest",
 )
-"""Installed at Colab's versions: what the chapters import, and Colab's own pytest."""
+"""Installed at Colab's versions: what the chapters import (jinja2 for pandas' Styler), and pytest."""
 
 HARNESS = ("papermill",)
 """Not on Colab: executes the chapters in the environment (at its newest version)."""
