@@ -42,7 +42,11 @@ HARNESS = ("papermill",)
 PROTECTED = ("tensorflow", "keras", "jax", "jaxlib", "numpy", "pandas", "matplotlib", "ipython", "ipykernel")
 """Packages a chapter's install cell must never replace: Colab's stack and its frontend's kernel."""
 
-_STUB = '"""Stand-in for Colab\'s google.colab: the chapters only look for it in sys.modules."""\n'
+STUBS = {
+    "__init__.py": '"""Stand-in for Colab\'s google.colab: the chapters look for it in sys.modules."""\n',
+    "output.py": '"""Stand-in for google.colab.output, which JAX imports when it finds google.colab."""\n',
+}
+"""The stand-in ``google.colab`` package: module name -> text."""
 
 
 def normalize(name: str) -> str:
@@ -81,9 +85,9 @@ def find_python(version: str = PYTHON) -> str:
 
 
 def recipe_key(freeze: Path = FREEZE) -> str:
-    """What the environment is built from: the freeze file, the package lists, this file."""
+    """What the environment is built from: the freeze file, the Python and the package lists."""
     digest = hashlib.sha256(freeze.read_bytes())
-    digest.update(Path(__file__).read_bytes())
+    digest.update(repr((PYTHON, COLAB_PACKAGES, HARNESS)).encode())
     return digest.hexdigest()
 
 
@@ -96,6 +100,7 @@ def build(venv: Path = VENV, freeze: Path = FREEZE) -> Path:
     stamp = venv / ".colab-recipe"
     key = recipe_key(freeze)
     if stamp.is_file() and stamp.read_text() == key and python_of(venv).exists():
+        install_stub(python_of(venv))
         return python_of(venv)
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([find_python(), "-m", "venv", str(venv)], check=True)
@@ -105,14 +110,21 @@ def build(venv: Path = VENV, freeze: Path = FREEZE) -> Path:
     pip = [str(python_of(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     subprocess.run([*pip, "-c", str(constraints), f"pip=={pins['pip']}", *COLAB_PACKAGES], check=True)
     subprocess.run([*pip, *HARNESS], check=True)
-    site = Path(subprocess.run(
-        [str(python_of(venv)), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True).stdout.strip())
-    (site / "google" / "colab").mkdir(parents=True, exist_ok=True)
-    (site / "google" / "colab" / "__init__.py").write_text(_STUB)
-    (site / "colab_stub.pth").write_text("import google.colab\n")
+    install_stub(python_of(venv))
     stamp.write_text(key)
     return python_of(venv)
+
+
+def install_stub(python: Path) -> None:
+    """Write the stand-in ``google.colab``, imported at every start of ``python`` as in Colab."""
+    site = Path(subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip())
+    package = site / "google" / "colab"
+    package.mkdir(parents=True, exist_ok=True)
+    for name, text in STUBS.items():
+        (package / name).write_text(text)
+    (site / "colab_stub.pth").write_text("import google.colab\n")
 
 
 def installed(python: Path) -> dict[str, str]:
