@@ -200,10 +200,11 @@ def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_
             raise ChapterError(f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}.")
         notebook = load_notebook_node(str(stored))  # with the metadata papermill expects
         parameters = quick_parameters(notebook)
-        if not quick_is_full(notebook):
-            notebook = check_only_tagged_outputs(notebook)
+        strict = quick_is_full(notebook)
         if parameters:
             notebook = parameterize_notebook(notebook, parameters, report_mode=False)
+        if not strict:
+            notebook = check_only_tagged_outputs(notebook)
         target = output_dir / stored.name
         write_atomically(strip_volatile(notebook), target)
         written.append(target)

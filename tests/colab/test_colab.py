@@ -74,12 +74,25 @@ def test_declared_ranges_admit_colabs_versions():
 
 
 def checked_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
-    """The text outputs of the cells tagged ``nbval-check-output``, with their sources."""
+    """The text outputs of the cells tagged ``nbval-check-output``, with their sources.
+
+    Consecutive pieces of one stream are joined (the kernel may flush a print in
+    several), as nbval joins them.
+    """
     checked = []
     for cell in notebook.cells:
-        if "nbval-check-output" in cell.metadata.get("tags", []):
-            texts = [o.get("text") or o.get("data", {}).get("text/plain", "") for o in cell.outputs]
-            checked.append((cell.source, texts))
+        if "nbval-check-output" not in cell.metadata.get("tags", []):
+            continue
+        texts, previous = [], None
+        for output in cell.outputs:
+            stream = output.get("name") if output.output_type == "stream" else None
+            text = output.get("text") or output.get("data", {}).get("text/plain", "")
+            if stream and stream == previous:
+                texts[-1] += text
+            else:
+                texts.append(text)
+            previous = stream
+        checked.append((cell.source, texts))
     return checked
 
 

@@ -101,6 +101,8 @@ def test_prepare_nbval_keeps_outputs_and_injects_quick_parameters(book):
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "epochs = 1" in injected[0].source
     assert results.read(copy) == {"epochs_run": 30, "half": 15.0}  # the stored outputs
+    # Quick is not full (1 epoch, not 30): nbval compares only cells tagged nbval-check-output.
+    assert all("nbval-ignore-output" in c.metadata["tags"] for c in notebook.cells if c.cell_type == "code")
 
 
 def test_prepare_nbval_needs_executed_notebooks(book):
