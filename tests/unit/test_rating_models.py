@@ -55,9 +55,10 @@ def test_split_is_seeded_and_sized():
         rm.split_ratings(frame, val_fraction=1.5)
 
 
-def test_split_does_not_depend_on_the_file_order(monkeypatch, synthetic):
+def test_split_does_not_depend_on_the_file_order(monkeypatch, synthetic, accept_as_genuine):
     frame = synthetic_ratings()
     rows = list(frame.assign(ts=0).itertuples(index=False, name=None))
+    accept_as_genuine("1m", rows=rows)
     shuffled = [rows[i] for i in np.random.default_rng(1).permutation(len(rows))]
     synthetic.ratings_file("1m", rows)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(synthetic.root))
