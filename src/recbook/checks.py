@@ -14,14 +14,17 @@ FALSE_WORDS = ("", "0", "false", "no", "off")
 """Values of a flag variable (such as ``CI``) that mean "not set"."""
 
 
-def whole(name: str, value: Any, minimum: int = 1, maximum: int | None = None) -> int:
+def whole(name: str, value: Any, minimum: int = 1, maximum: int | None = None, bound: str = "") -> int:
     """``value`` as an ``int`` if it is a whole number in ``[minimum, maximum]``.
+
+    ``bound`` says where a bound comes from, e.g. ``"validation_freq"``; it is
+    shown in parentheses after the range.
 
     Raises:
         TypeError: ``value`` is not an integer (a bool, float or string is refused).
         ValueError: ``value`` is outside the range.
     """
-    upper = "" if maximum is None else f" and at most {maximum}"
+    upper = ("" if maximum is None else f" and at most {maximum}") + (f" ({bound})" if bound else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a whole number of at least {minimum}{upper}; "
                         f"got {value!r} ({type(value).__name__}).")

@@ -120,7 +120,7 @@ def test_training_is_deterministic():
 
 
 def test_train_rejects_fewer_epochs_than_the_validation_period():
-    with pytest.raises(ValueError, match="at least validation_freq"):
+    with pytest.raises(ValueError, match=r"epochs must be at least 5 \(validation_freq\); got 3"):
         retrieval.train(lambda: model(), ratings(), ratings(), seed=0, epochs=3)
 
 
