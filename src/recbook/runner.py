@@ -232,6 +232,9 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
             report_mode=False,
         )
     except papermill.PapermillExecutionError as error:
+        if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
+            raise ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C) in cell {error.exec_count}. "
+                                     f"{kept}") from None
         raise ChapterError(
             f"{source.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}). {kept}"
         ) from error
@@ -241,6 +244,10 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
         ) from error
     except KeyboardInterrupt:
         raise ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C). {kept}") from None
+    except Exception:
+        if failed.stat().st_size == 0:  # papermill stopped before writing anything: keep no empty file
+            failed.unlink()
+        raise
     executed = strip_volatile(executed)
     executed.metadata[RUN_METADATA] = {"seconds": round(time.perf_counter() - tic, 1),
                                        "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),

@@ -113,15 +113,29 @@ def test_dead_kernel_is_reported_with_the_chapter(book, capsys):
     assert "Traceback" not in error and f"partial output is in {failure_files()[0]}" in error
 
 
-def test_ctrl_c_ends_with_the_runner_message_and_code_130(book, capsys, monkeypatch):
+@pytest.mark.parametrize("where", [
+    KeyboardInterrupt(),  # in the runner
+    papermill.PapermillExecutionError(2, 3, "", "KeyboardInterrupt", "", []),  # in the kernel's cell
+], ids=["runner", "kernel"])
+def test_ctrl_c_ends_with_the_runner_message_and_code_130(book, capsys, monkeypatch, where):
     def interrupted(*args, **kwargs):
-        raise KeyboardInterrupt
+        raise where
 
     monkeypatch.setattr(papermill, "execute_notebook", interrupted)
     assert runner.main(["01"]) == runner.INTERRUPTED == 130
     error = capsys.readouterr().err
-    assert error.startswith("recbook-run: 01_tiny.py was interrupted (Ctrl-C). Its partial output is in")
-    assert "Traceback" not in error
+    assert error.startswith("recbook-run: 01_tiny.py was interrupted (Ctrl-C)")
+    assert "Its partial output is in build/failed/01_tiny.full." in error and "Traceback" not in error
+
+
+def test_a_run_that_never_started_leaves_no_empty_failure_file(book, monkeypatch):
+    def no_kernel(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        runner.execute(Path("notebooks/01_tiny.py"))
+    assert not failure_files()
 
 
 def test_relative_data_dir_is_made_absolute_for_the_kernel(book, monkeypatch):
