@@ -218,7 +218,7 @@ def cache_dir() -> Path:
 def cached_archive(variant: str) -> Path:
     """The verified zip of ``variant`` in the Keras cache, downloaded first if needed.
 
-    A cached file that fails verification is replaced by a fresh download.
+    A cached file that fails verification is deleted and downloaded afresh.
 
     Raises:
         MovieLensError: the download failed or is not the genuine archive
@@ -226,8 +226,10 @@ def cached_archive(variant: str) -> Path:
     """
     archive = archive_for(variant)
     target = cache_dir() / archive.filename
-    if target.is_file() and mismatch(target, archive.size, archive.sha256) is None:
-        return target
+    if target.is_file():
+        if mismatch(target, archive.size, archive.sha256) is None:
+            return target
+        target.unlink()
     try:
         return download(archive.url, target, archive.size, archive.sha256)
     except DownloadError as error:

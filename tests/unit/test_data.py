@@ -251,6 +251,15 @@ def test_corrupt_cached_archive_is_downloaded_again(archive_server, synthetic, a
     assert archive_server.requests == ["ml-1m.zip"]
 
 
+def test_corrupt_cached_archive_is_deleted_even_if_the_download_fails(archive_server, synthetic, accept_as_genuine):
+    served_archive(synthetic, accept_as_genuine)  # registered, but not served: 404
+    data.cache_dir().mkdir(parents=True)
+    (data.cache_dir() / "ml-1m.zip").write_bytes(b"half an archive")
+    with pytest.raises(data.MovieLensError, match="HTTP 404"):
+        data.load_ratings("1m")
+    assert cache_listing() == []
+
+
 @pytest.mark.parametrize("mode, problem", [
     ("short", r"is not the expected file \([0-9,]+ bytes; expected"),
     ("corrupt", r"is not the expected file \(sha256 [0-9a-f]{64}; expected"),
