@@ -6,12 +6,21 @@ import os
 
 # The book's backend, whichever module a test imports first (recbook sets the same default).
 os.environ.setdefault("KERAS_BACKEND", "jax")
+import dataclasses
+import hashlib
 import subprocess
 import sys
+import threading
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Iterator
 
+import pandas as pd
 import pytest
+
+from recbook import checks, data
+
 
 @pytest.fixture(scope="session")
 def movielens_dir() -> Path:
@@ -22,7 +31,7 @@ def movielens_dir() -> Path:
     """
     value = os.environ.get("MOVIELENS_DIR", "").strip()
     if not value:
-        if os.environ.get("CI"):
+        if checks.in_ci():
             pytest.fail("CI must set MOVIELENS_DIR to the folder of MovieLens archives.")
         pytest.skip("MOVIELENS_DIR is not set (see README: offline data)")
     return Path(value)
@@ -55,6 +64,86 @@ class SyntheticMovieLens:
 def synthetic(tmp_path: Path) -> SyntheticMovieLens:
     """A factory of small GroupLens-format files in a fresh folder."""
     return SyntheticMovieLens(tmp_path / "movielens")
+
+
+@pytest.fixture
+def accept_as_genuine(monkeypatch):
+    """Register synthetic data as a variant's genuine release, for this test only.
+
+    ``accept(variant, rows=..., zip_path=...)``: ``rows`` (user, movie, rating,
+    timestamp) give the expected counts and ratings digest; ``zip_path`` the
+    expected archive size and SHA-256.
+    """
+
+    def accept(variant: str, rows: list[tuple] | None = None, zip_path: Path | None = None) -> data.Archive:
+        changes = {}
+        if rows is not None:
+            frame = pd.DataFrame([row[:3] for row in rows], columns=data.RATING_COLUMNS)
+            changes.update(ratings=len(frame), users=frame["user_id"].nunique(),
+                           movies=frame["movie_id"].nunique(), ratings_digest=data.ratings_digest(frame))
+        if zip_path is not None:
+            raw = zip_path.read_bytes()
+            changes.update(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
+        genuine = dataclasses.replace(data.ARCHIVES[variant], **changes)
+        monkeypatch.setitem(data.ARCHIVES, variant, genuine)
+        return genuine
+
+    return accept
+
+
+class ArchiveServer:
+    """An HTTP server on 127.0.0.1 serving files from memory, well or badly.
+
+    ``serve(name, body, mode)``: ``"ok"``; ``"short"`` (only the first half,
+    with a matching Content-Length); ``"drop"`` (announces the whole length,
+    sends half, closes the connection). Unknown names answer 404.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[bytes, str]] = {}
+        self.requests: list[str] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                name = self.path.rsplit("/", 1)[-1]
+                owner.requests.append(name)
+                if name not in owner.files:
+                    self.send_error(404)
+                    return
+                body, mode = owner.files[name]
+                sent = body[: len(body) // 2] if mode in ("short", "drop") else body
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body if mode == "drop" else sent)))
+                self.end_headers()
+                self.wfile.write(sent)
+                self.close_connection = True
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/movielens/"
+
+    def serve(self, name: str, body: bytes, mode: str = "ok") -> None:
+        self.files[name] = (body, mode)
+
+
+@pytest.fixture
+def archive_server(monkeypatch, tmp_path) -> Iterator[ArchiveServer]:
+    """A local :class:`ArchiveServer` as the GroupLens address; fresh Keras and TFDS caches; no $MOVIELENS_DIR."""
+    from tensorflow_datasets.core import constants
+
+    monkeypatch.setattr(constants, "DATA_DIR", str(tmp_path / "tensorflow_datasets"))
+    server = ArchiveServer()
+    thread = threading.Thread(target=server.httpd.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv(data.GROUPLENS_URL_ENV, server.url)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
 
 
 @pytest.fixture(scope="session")

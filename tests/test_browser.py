@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import re
 import shutil
 import threading
@@ -19,6 +18,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from recbook import checks
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "build" / "artifacts"
@@ -58,7 +59,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 def browser(tmp_path_factory):
     chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
     if not (chromium and driver):
-        if os.environ.get("CI"):
+        if checks.in_ci():
             pytest.fail("CI must install Debian's chromium and chromium-driver (see .ci/run).")
         pytest.skip("chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
     from selenium import webdriver

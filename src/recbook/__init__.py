@@ -5,8 +5,9 @@ than the TensorFlow backend for the book's models on CPU) unless
 ``KERAS_BACKEND`` already names another. TensorFlow stays for ``tf.data``,
 TensorFlow Datasets and ``keras.utils.FeatureSpace``.
 
-Modules: ``data`` (MovieLens loading), ``plots`` (labelled figures),
-``results`` (recording headline figures), ``runner`` (executing chapters).
+Modules: ``data`` (MovieLens loading), ``download`` (verified downloads),
+``checks`` (argument checks), ``plots`` (labelled figures), ``results``
+(recording headline figures), ``runner`` (executing chapters).
 """
 
 import os

@@ -7,11 +7,15 @@ Two readers share one way of finding local data:
 * :func:`load_ratings` reads the GroupLens ratings file with pandas, as the
   memory-efficient-embeddings recipe does for MovieLens-1M.
 
-Online (Colab), both download the original GroupLens archive and verify its
-SHA-256. Offline, set the environment variable ``MOVIELENS_DIR`` to a folder
-holding the original archives (``ml-100k.zip``; ``ml-1m.zip`` or its extracted
-``ml-1m/`` folder). Nothing falls back silently to other data: a missing or
-corrupt archive is an error that says what to put where.
+Online (Colab), both download the original GroupLens archive once into the
+Keras cache (``$KERAS_HOME/datasets``, by default ``~/.keras/datasets``) and
+verify its size and SHA-256 (:func:`cached_archive`); ``$RECBOOK_GROUPLENS_URL``
+replaces the GroupLens address by a mirror. Offline, set the environment
+variable ``MOVIELENS_DIR`` to a folder holding the original archives
+(``ml-100k.zip``; ``ml-1m.zip`` or its extracted ``ml-1m/`` folder). An
+extracted ratings file is verified by its content (:func:`verify_ratings`).
+Nothing falls back silently to other data: a missing or corrupt archive is an
+error that says what to put where.
 """
 
 from __future__ import annotations
@@ -29,24 +33,47 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 import pandas as pd
 
+from .download import DownloadError, download, mismatch
+
 if TYPE_CHECKING:
     import tensorflow as tf
+    import tensorflow_datasets as tfds
 
 DATA_DIR_ENV = "MOVIELENS_DIR"
 """Environment variable naming the folder of local GroupLens archives."""
 
+GROUPLENS_URL_ENV = "RECBOOK_GROUPLENS_URL"
+"""Environment variable replacing :data:`GROUPLENS_URL` (a mirror, or a test server)."""
+
 GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/"
+"""Where GroupLens publishes the MovieLens archives (the default download base)."""
+
+
+def grouplens_url() -> str:
+    """The download base: ``$RECBOOK_GROUPLENS_URL`` if set, else :data:`GROUPLENS_URL`; ends with ``/``."""
+    base = os.environ.get(GROUPLENS_URL_ENV, "").strip() or GROUPLENS_URL
+    return base if base.endswith("/") else base + "/"
 
 
 @dataclass(frozen=True)
 class Archive:
-    """One GroupLens MovieLens release: where it comes from and how to read it."""
+    """One GroupLens MovieLens release: where it comes from, how to read and verify it.
+
+    ``sha256`` and ``size`` identify the zip. ``ratings``, ``users``,
+    ``movies`` and ``ratings_digest`` identify its ratings whatever their
+    order and timestamps (see :func:`ratings_digest`), so that an extracted
+    ratings file can be verified too.
+    """
 
     variant: str
     sha256: str
     size: int
     ratings_file: str
     separator: str
+    ratings: int
+    users: int
+    movies: int
+    ratings_digest: str
 
     @property
     def folder(self) -> str:
@@ -60,11 +87,12 @@ class Archive:
 
     @property
     def url(self) -> str:
-        """Download address at GroupLens."""
-        return GROUPLENS_URL + self.filename
+        """Download address: GroupLens's, or under ``$RECBOOK_GROUPLENS_URL``."""
+        return grouplens_url() + self.filename
 
 
-# Checksums as TensorFlow Datasets registers them for these URLs.
+# Zip checksums as TensorFlow Datasets registers them for these URLs; counts as
+# GroupLens publishes them; digests computed by ratings_digest on the genuine ratings.
 ARCHIVES: dict[str, Archive] = {
     "100k": Archive(
         variant="100k",
@@ -72,6 +100,10 @@ ARCHIVES: dict[str, Archive] = {
         size=4_924_029,
         ratings_file="u.data",
         separator="\t",
+        ratings=100_000,
+        users=943,
+        movies=1_682,
+        ratings_digest="273f855410feb093231e19c35b690a9098bed32c77d1aa7b33d7cdcfec2d8b11",
     ),
     "1m": Archive(
         variant="1m",
@@ -79,6 +111,10 @@ ARCHIVES: dict[str, Archive] = {
         size=5_917_549,
         ratings_file="ratings.dat",
         separator="::",
+        ratings=1_000_209,
+        users=6_040,
+        movies=3_706,
+        ratings_digest="927a392397fb028e4974abbda37b71dca5614cfbeb9d7d66b364039c6bd58450",
     ),
 }
 
@@ -98,18 +134,25 @@ class CorruptArchiveError(MovieLensError):
 
 
 def archive_for(variant: str) -> Archive:
-    """Return the archive description of a MovieLens variant ("100k" or "1m")."""
+    """Return the archive description of a MovieLens variant ("100k" or "1m").
+
+    Raises:
+        TypeError: ``variant`` is not a string.
+        ValueError: no such variant.
+    """
+    known = ", ".join(repr(v) for v in ARCHIVES)
+    if not isinstance(variant, str):
+        raise TypeError(f"variant must be a string, one of {known}; got {variant!r}.")
     try:
         return ARCHIVES[variant]
     except KeyError:
-        known = ", ".join(repr(v) for v in ARCHIVES)
         raise ValueError(
             f"Unknown MovieLens variant {variant!r}; choose one of {known}."
         ) from None
 
 
 def local_data_dir() -> Path | None:
-    """The folder named by ``$MOVIELENS_DIR``, or ``None`` when it is unset.
+    """The folder named by ``$MOVIELENS_DIR`` (made absolute), or ``None`` when it is unset.
 
     Raises:
         MissingArchiveError: the variable names a folder that does not exist.
@@ -120,20 +163,11 @@ def local_data_dir() -> Path | None:
     path = Path(value).expanduser().resolve()
     if not path.is_dir():
         raise MissingArchiveError(
-            f"${DATA_DIR_ENV} is set to {value!r}, which is not a folder. "
+            f"${DATA_DIR_ENV} is set to {value!r} ({path}), which is not a folder. "
             f"Point it at a folder holding the GroupLens archives, or unset it "
             f"to download them."
         )
     return path
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verify_archive(path: Path, archive: Archive) -> Path:
@@ -142,13 +176,10 @@ def verify_archive(path: Path, archive: Archive) -> Path:
     Raises:
         CorruptArchiveError: its size or SHA-256 differs from the registered one.
     """
-    size = path.stat().st_size
-    actual = sha256_of(path) if size == archive.size else None
-    if actual != archive.sha256:
-        found = f"sha256 {actual}" if actual else f"{size:,} bytes"
+    problem = mismatch(path, archive.size, archive.sha256)
+    if problem:
         raise CorruptArchiveError(
-            f"{path} is not the genuine {archive.filename} ({found}; expected "
-            f"{archive.size:,} bytes with sha256 {archive.sha256}). Replace it "
+            f"{path} is not the genuine {archive.filename} ({problem}). Replace it "
             f"with a fresh download of {archive.url}."
         )
     return path
@@ -180,6 +211,48 @@ def local_archive(variant: str) -> Path | None:
     return verify_archive(path, archive)
 
 
+def cache_dir() -> Path:
+    """The Keras download cache: ``$KERAS_HOME/datasets``, by default ``~/.keras/datasets``."""
+    home = os.environ.get("KERAS_HOME", "").strip()
+    return (Path(home) if home else Path.home() / ".keras") / "datasets"
+
+
+def cached_archive(variant: str, folder: Path | None = None) -> Path:
+    """The verified zip of ``variant`` in ``folder`` (the Keras cache), downloaded first if needed.
+
+    A cached file that fails verification is deleted and downloaded afresh.
+
+    Raises:
+        MovieLensError: the download failed or is not the genuine archive
+            (nothing is left under the archive's name).
+    """
+    archive = archive_for(variant)
+    target = (cache_dir() if folder is None else Path(folder)) / archive.filename
+    if target.is_file():
+        if mismatch(target, archive.size, archive.sha256) is None:
+            return target
+        target.unlink()
+    try:
+        return download(archive.url, target, archive.size, archive.sha256)
+    except DownloadError as error:
+        raise MovieLensError(
+            f"{error} Offline, set ${DATA_DIR_ENV} to a folder holding {archive.filename}; "
+            f"behind a mirror, set ${GROUPLENS_URL_ENV} to its address."
+        ) from error
+
+
+def fetch_archives(folder: str | Path, variants: Iterable[str] = ("100k", "1m")) -> list[Path]:
+    """Download the verified GroupLens zips of ``variants`` into ``folder``: a ``$MOVIELENS_DIR``.
+
+    What a machine with internet runs once to work offline afterwards (the
+    book's CI does, under a cache keyed by the archives' checksums). Archives
+    already there and genuine are kept; the paths are returned in order.
+    """
+    folder = Path(folder).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return [cached_archive(variant, folder) for variant in variants]
+
+
 # --- TensorFlow Datasets (the retrieval tutorials' path) ---------------------------
 
 
@@ -191,40 +264,83 @@ def tfds_name(table: str, variant: str = "100k") -> str:
     return f"movielens/{variant}-{table}"
 
 
+def _check_split(split: str) -> None:
+    if not isinstance(split, str) or not split.startswith("train"):
+        raise (ValueError if isinstance(split, str) else TypeError)(
+            f"split must be 'train' (MovieLens's only TFDS split) or a slice of it such as "
+            f"'train[:80%]'; got {split!r}."
+        )
+
+
+def check_tfds_cache(builder: tfds.core.DatasetBuilder) -> None:
+    """Read every record of a prepared TFDS data set's TFRecord files once (no decoding, CRCs checked).
+
+    Takes about 0.3 s for ``movielens/100k-ratings``. Data sets stored in
+    another file format are not checked.
+
+    Raises:
+        MovieLensError: a file is missing, cut or corrupt, or holds fewer
+            records than TFDS recorded; the message names the folder to delete.
+    """
+    import tensorflow as tf
+    from tensorflow_datasets.core import FileFormat
+
+    if builder.info.file_format != FileFormat.TFRECORD:
+        return
+    for info in builder.info.splits.values():
+        records = tf.data.TFRecordDataset([str(path) for path in info.filepaths]).batch(8192)
+        try:
+            count = int(records.reduce(tf.constant(0, tf.int64), lambda n, batch: n + tf.size(batch, tf.int64)))
+            problem = None if count == info.num_examples else f"{count:,} of {info.num_examples:,} records"
+        except tf.errors.OpError as error:  # DataLossError for a cut record, NotFoundError for a lost file
+            problem = f"{type(error).__name__}: {error.message.split('}} ')[-1].splitlines()[0]}"
+        if problem:
+            raise MovieLensError(
+                f"The TFDS cache of {builder.name}/{builder.builder_config.name} is damaged ({problem}). "
+                f"Delete the folder {builder.data_dir} and run again: TFDS rebuilds it."
+            )
+
+
 def load_tfds(table: str, variant: str = "100k", split: str = "train") -> tf.data.Dataset:
     """Load a MovieLens table with TensorFlow Datasets, as the tutorials do.
 
-    Online this is ``tfds.load(f"movielens/{variant}-{table}")``. With
-    ``$MOVIELENS_DIR`` set, its verified zip is TFDS's ``manual_dir``, so TFDS
-    builds the data set offline (and checks the checksum again itself).
+    This is ``tfds.load(f"movielens/{variant}-{table}")``, except that the
+    GroupLens zip is never fetched by TFDS itself: it is the verified zip of
+    ``$MOVIELENS_DIR`` or, online, the one :func:`cached_archive` downloads, and
+    TFDS builds the data set from it as its ``manual_dir`` (checking the
+    checksum again). An already built data set is read without the zip, after
+    :func:`check_tfds_cache`, so that a damaged TFDS cache stops here with
+    the folder to delete.
 
     TFDS's messages while it prepares the data set on a first call are
     silenced, so that a chapter shows the same output on every run.
 
     Args:
         table: ``"ratings"`` or ``"movies"``.
-        variant: ``"100k"`` (offline) or another TFDS MovieLens variant online.
-        split: the TFDS split; MovieLens has only ``"train"``.
+        variant: ``"100k"`` or ``"1m"``: the variants whose archive recbook
+            verifies. Other TFDS MovieLens variants (``25m``, ``latest-small``,
+            ...) are refused; call ``tfds.load`` directly for them.
+        split: ``"train"`` (MovieLens's only split) or a slice of it.
+
+    Raises:
+        MovieLensError: the archive is missing, corrupt or cannot be downloaded,
+            or the TFDS cache is damaged.
     """
     import tensorflow_datasets as tfds
 
     name = tfds_name(table, variant)
+    _check_split(split)
     tfds.disable_progress_bar()
+    builder = tfds.builder(name)
     manual = local_archive(variant)
-    if manual is None:
-        try:
-            with _quiet_preparation():
-                return tfds.load(name, split=split)
-        except OSError as error:
-            raise MovieLensError(
-                f"Could not download {name} ({error.__class__.__name__}). Offline, "
-                f"set ${DATA_DIR_ENV} to a folder holding {archive_for(variant).filename}."
-            ) from error
-    config = tfds.download.DownloadConfig(manual_dir=str(manual.parent))
-    with _quiet_preparation():
-        return tfds.load(
-            name, split=split, download_and_prepare_kwargs={"download_config": config}
-        )
+    if manual is None and not builder.is_prepared():
+        manual = cached_archive(variant)
+    if manual is not None:
+        config = tfds.download.DownloadConfig(manual_dir=str(manual.parent))
+        with _quiet_preparation():
+            builder.download_and_prepare(download_config=config)
+    check_tfds_cache(builder)
+    return builder.as_dataset(split=split)
 
 
 @contextlib.contextmanager
@@ -260,30 +376,72 @@ def as_frame(dataset: tf.data.Dataset, columns: Iterable[str]) -> pd.DataFrame:
 # --- GroupLens ratings files (the embeddings recipe's path) ------------------------
 
 RATING_COLUMNS = ["user_id", "movie_id", "rating"]
+FIELDS = [*RATING_COLUMNS, "unix_timestamp"]
+
+
+def _corrupt(source: str, archive: Archive, problem: str) -> CorruptArchiveError:
+    return CorruptArchiveError(
+        f"{source} is not the genuine GroupLens {archive.ratings_file} ({problem}). Replace it "
+        f"with the file from {archive.url}."
+    )
 
 
 def _read_ratings_bytes(raw: bytes, archive: Archive, source: str) -> pd.DataFrame:
+    """Parse a ratings file; every line must have exactly four fields, ratings 1 to 5."""
     # pandas' fast parser takes one-character separators only: "::" becomes a tab.
     raw = raw.replace(archive.separator.encode(), b"\t")
     try:
-        frame = pd.read_csv(
-            io.BytesIO(raw),
-            sep="\t",
-            names=[*RATING_COLUMNS, "unix_timestamp"],
-            usecols=RATING_COLUMNS,
-            dtype={c: "int64" for c in RATING_COLUMNS},
-            header=None,
-        )
+        frame = pd.read_csv(io.BytesIO(raw), sep="\t", names=[*FIELDS, "extra"], header=None,
+                            dtype={c: "int64" for c in RATING_COLUMNS})
     except (ValueError, pd.errors.ParserError) as error:
-        raise CorruptArchiveError(
-            f"{source} is not a GroupLens ratings file ({error}). Replace it with "
-            f"the file from {archive.url}."
-        ) from error
+        raise _corrupt(source, archive, str(error)) from error
+    wrong = frame["unix_timestamp"].isna() | frame["extra"].notna()
+    if wrong.any():
+        line = int(np.flatnonzero(wrong.to_numpy())[0]) + 1
+        raise _corrupt(source, archive, f"line {line:,} does not have the 4 fields "
+                                        f"user{archive.separator}movie{archive.separator}rating"
+                                        f"{archive.separator}timestamp")
     if frame.empty or not frame["rating"].between(1, 5).all():
-        raise CorruptArchiveError(
-            f"{source} holds no ratings, or ratings outside 1 to 5. Replace it with "
-            f"the file from {archive.url}."
-        )
+        raise _corrupt(source, archive, "no ratings, or ratings outside 1 to 5")
+    return frame[RATING_COLUMNS]
+
+
+def ratings_digest(frame: pd.DataFrame) -> str:
+    """SHA-256 of a ratings table, independent of row order and timestamps.
+
+    The rows are sorted by ``user_id`` then ``movie_id``, and each becomes the
+    ASCII line ``user<TAB>movie<TAB>rating<LF>`` (decimal integers); the digest
+    is the hex SHA-256 of those lines concatenated. For ML-1M this is
+    ``awk -F'::' '{print $1"\\t"$2"\\t"$3}' ratings.dat | sort -t"$(printf '\\t')" -k1,1n -k2,2n | sha256sum``.
+    """
+    ordered = frame[RATING_COLUMNS].sort_values(["user_id", "movie_id"])
+    text = ordered.to_csv(sep="\t", header=False, index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def verify_ratings(frame: pd.DataFrame, archive: Archive, source: str) -> pd.DataFrame:
+    """Check a parsed ratings table against the release's counts and digest; return it.
+
+    Checked: the number of ratings, users and movies, that no (user, movie)
+    pair is rated twice, and :func:`ratings_digest`. None of these depends on
+    the order of the lines or on the timestamps.
+
+    Raises:
+        CorruptArchiveError: naming ``source`` and the first difference found.
+    """
+    found = {"ratings": len(frame), "users": frame["user_id"].nunique(),
+             "movies": frame["movie_id"].nunique()}
+    for what, count in found.items():
+        expected = getattr(archive, what)
+        if count != expected:
+            raise _corrupt(source, archive, f"{count:,} {what}; the release has {expected:,}")
+    doubled = frame.duplicated(["user_id", "movie_id"])
+    if doubled.any():
+        user, movie = frame.loc[doubled.idxmax(), ["user_id", "movie_id"]]
+        raise _corrupt(source, archive, f"user {user} rates movie {movie} more than once")
+    digest = ratings_digest(frame)
+    if digest != archive.ratings_digest:
+        raise _corrupt(source, archive, f"ratings digest {digest}; expected {archive.ratings_digest}")
     return frame
 
 
@@ -292,26 +450,6 @@ def _ratings_from_zip(path: Path, archive: Archive) -> pd.DataFrame:
     with zipfile.ZipFile(path) as bundle:
         raw = bundle.read(member)
     return _read_ratings_bytes(raw, archive, f"{path}:{member}")
-
-
-def _download(archive: Archive) -> Path:
-    import keras
-
-    try:
-        return Path(
-            keras.utils.get_file(
-                archive.filename,
-                archive.url,
-                file_hash=archive.sha256,
-                hash_algorithm="sha256",
-                cache_subdir="datasets",
-            )
-        )
-    except Exception as error:
-        raise MovieLensError(
-            f"Could not download {archive.url} ({error}). Offline, set "
-            f"${DATA_DIR_ENV} to a folder holding {archive.filename}."
-        ) from error
 
 
 def load_ratings(variant: str = "1m") -> pd.DataFrame:
@@ -324,17 +462,25 @@ def load_ratings(variant: str = "1m") -> pd.DataFrame:
     Sources, in order: ``$MOVIELENS_DIR/ml-<variant>.zip`` (checksum verified)
     or the extracted ``$MOVIELENS_DIR/ml-<variant>/`` folder; without the
     variable, the GroupLens archive downloaded once (checksum verified) into
-    the Keras cache.
+    the Keras cache (:func:`cached_archive`). Whatever the source, the ratings
+    are verified by :func:`verify_ratings` (counts, no duplicates, digest).
+
+    Raises:
+        TypeError, ValueError: ``variant`` is not ``"100k"`` or ``"1m"``.
+        MovieLensError: the data is missing, not genuine, or cannot be downloaded.
     """
     archive = archive_for(variant)
     folder = local_data_dir()
     if folder is None:
-        frame = _ratings_from_zip(_download(archive), archive)
+        path = cached_archive(variant)
+        frame = _ratings_from_zip(path, archive)
     elif (folder / archive.filename).is_file():
-        frame = _ratings_from_zip(verify_archive(folder / archive.filename, archive), archive)
+        path = verify_archive(folder / archive.filename, archive)
+        frame = _ratings_from_zip(path, archive)
     elif (folder / archive.folder / archive.ratings_file).is_file():
         path = folder / archive.folder / archive.ratings_file
         frame = _read_ratings_bytes(path.read_bytes(), archive, str(path))
     else:
         raise _missing(folder, archive, f"its extracted {archive.folder}/ folder")
+    verify_ratings(frame, archive, str(path))
     return frame.sort_values(["user_id", "movie_id"], ignore_index=True)

@@ -21,11 +21,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from . import checks
+
 AGE_BINS = 10
 GENDER_AGE_CROSS_BINS = 20
 TITLE_MAX_TOKENS = 10_000
 TITLE_LENGTH = 16
 SHUFFLE_SEED = 42
+SHUFFLE_BUFFER = 100_000
+"""Ratings shuffled for the split: all of MovieLens-100K."""
 TRAIN_SIZE, TEST_SIZE, BATCH_SIZE = 80_000, 20_000, 1_000
 
 FEATURE_SPACE_INPUTS = ("raw_user_age", "user_gender", "user_occupation_label", "user_rating", "movie_title")
@@ -133,8 +137,17 @@ def preprocessor(space: keras.utils.FeatureSpace, max_genres: int) -> Callable[[
 
 def split(ratings: tf.data.Dataset, preprocess: Callable, train_size: int = TRAIN_SIZE,
           test_size: int = TEST_SIZE, batch_size: int = BATCH_SIZE) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-    """The tutorial's split: shuffle 100,000 with seed 42 once, first 80,000 train, next 20,000 test."""
-    shuffled = ratings.map(preprocess).shuffle(100_000, seed=SHUFFLE_SEED, reshuffle_each_iteration=False)
+    """The tutorial's split: shuffle 100,000 with seed 42 once, first 80,000 train, next 20,000 test.
+
+    Raises:
+        TypeError, ValueError: ``train_size``, ``test_size`` or ``batch_size`` is
+            not a whole number of at least 1, or the two sizes exceed the 100,000 shuffled ratings.
+    """
+    checks.whole("train_size", train_size, maximum=SHUFFLE_BUFFER - 1, bound="the shuffled ratings minus one")
+    checks.whole("test_size", test_size, maximum=SHUFFLE_BUFFER - train_size,
+                 bound="the shuffled ratings minus train_size")
+    checks.whole("batch_size", batch_size)
+    shuffled = ratings.map(preprocess).shuffle(SHUFFLE_BUFFER, seed=SHUFFLE_SEED, reshuffle_each_iteration=False)
     train = shuffled.take(train_size).batch(batch_size).cache()
     test = shuffled.skip(train_size).take(test_size).batch(batch_size).cache()
     return train, test

@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
+from . import checks
 from .embeddings import (
     HashEmbedding,
     MDEmbedding,
@@ -80,9 +81,15 @@ def split_ratings(frame: pd.DataFrame, val_fraction: float = 0.15, seed: int = 4
     The split depends on the rows' order, so :func:`recbook.data.load_ratings`
     sorts them: the same seed then gives the same split for every copy of the
     archive. ``max_train`` keeps a seeded sample of the training rows (quick runs).
+
+    Raises:
+        TypeError, ValueError: ``val_fraction`` is not in (0, 1), ``seed`` is not
+            a whole number of at least 0, or ``max_train`` is not ``None`` or at least 1.
     """
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}.")
+    checks.fraction("val_fraction", val_fraction)
+    checks.whole("seed", seed, minimum=0)
+    if max_train is not None:
+        checks.whole("max_train", max_train)
     rng = np.random.default_rng(seed)
     is_val = rng.random(len(frame)) < val_fraction
     train_rows = np.flatnonzero(~is_val)
@@ -131,7 +138,14 @@ def fit_rating_model(build: Callable[[], keras.Model], data: RatingData, seed: i
     ``seconds`` is the training time alone (the validation split is scored once, after it).
     Several steps run per compiled call (:data:`STEPS_PER_EXECUTION`): the same
     updates, less Python overhead per step.
+
+    Raises:
+        TypeError, ValueError: ``epochs`` or ``batch_size`` is not a whole number
+            of at least 1, or ``seed`` one of at least 0.
     """
+    checks.whole("epochs", epochs)
+    checks.whole("batch_size", batch_size)
+    checks.whole("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     model = build()
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
@@ -238,7 +252,13 @@ def full_layers(data: RatingData, dim: int = 64) -> tuple[keras.layers.Layer, ke
 
 def fit_seeds(layers: Callable[[], tuple[keras.layers.Layer, keras.layers.Layer]], data: RatingData,
               seeds: Sequence[int], **fit_options) -> list[Run]:
-    """Train a fresh model from ``layers()`` once per seed."""
+    """Train a fresh model from ``layers()`` once per seed (``fit_options`` go to :func:`fit_rating_model`).
+
+    Raises:
+        TypeError, ValueError: ``seeds`` is empty or not a list of whole numbers,
+            or a training option is out of range (checked before the first training).
+    """
+    seeds = checks.seeds("seeds", seeds)
     return [fit_rating_model(lambda: rating_model(*layers()), data, seed, **fit_options) for seed in seeds]
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from . import checks
 from .features import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates
 
 OBJECTIVES = ("rating", "softmax")
@@ -268,9 +269,16 @@ def train(build: Callable[[], RetrievalModel], train_data: tuple[dict, np.ndarra
     ``seconds`` is the wall time of ``fit``, validations included. Several steps
     run per compiled call (:data:`STEPS_PER_EXECUTION`): the same updates, less
     Python overhead per step.
+
+    Raises:
+        TypeError, ValueError: ``validation_freq``, ``epochs`` (at least
+            ``validation_freq``) or ``batch_size`` is not a whole number of at
+            least 1, or ``seed`` one of at least 0.
     """
-    if epochs < validation_freq:
-        raise ValueError(f"epochs ({epochs}) must be at least validation_freq ({validation_freq}).")
+    checks.whole("validation_freq", validation_freq)
+    checks.whole("epochs", epochs, minimum=validation_freq, bound="validation_freq")
+    checks.whole("batch_size", batch_size)
+    checks.whole("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     model = build()
     model.compile(optimizer=keras.optimizers.Adagrad(learning_rate), steps_per_execution=STEPS_PER_EXECUTION)

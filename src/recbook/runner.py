@@ -3,8 +3,9 @@
 Each chapter is a Jupytext pair in ``notebooks/``: ``NN_name.py`` (py:percent,
 the source) and ``NN_name.ipynb`` (the executed outputs the site shows). The
 runner executes the source and, only when the whole run succeeded, replaces
-the stored ``.ipynb`` in one atomic step. A failed run leaves the stored
-notebook untouched and keeps its partial output in ``build/failed/`` to read.
+the stored ``.ipynb`` in one atomic step. A failed, killed or interrupted
+run leaves the stored notebook untouched and keeps its partial output in its
+own file, ``build/failed/<chapter>.<mode>.<UTC time>.ipynb``, to read.
 
 Quick runs inject the chapter's quick parameters (the notebook metadata
 ``recbook.quick_parameters``, set in the ``.py`` header) into the cell tagged
@@ -18,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -30,11 +33,17 @@ FAILED_DIR = Path("build/failed")
 NBVAL_DIR = Path("build/nbval")
 VOLATILE_METADATA = ("papermill", "execution")
 RUN_METADATA = "recbook_run"
-"""Notebook metadata key where :func:`execute` stores how long the run took, and on how many cores."""
+"""Notebook metadata key where :func:`execute` stores how long the run took (wall and kernel CPU), and on how many cores."""
+INTERRUPTED = 130
+"""Exit code of ``recbook-run`` after Ctrl-C (128 + SIGINT), as shells use."""
 
 
 class ChapterError(RuntimeError):
-    """A chapter could not be found or executed."""
+    """A chapter could not be found, read or executed."""
+
+
+class ChapterInterrupted(ChapterError):
+    """The run was interrupted (Ctrl-C)."""
 
 
 def chapters(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
@@ -46,7 +55,7 @@ def chapters(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
 
 
 def find_chapters(names: list[str], notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """Resolve chapter names ("01", "movielens_data", "01_movielens_data") to sources.
+    """Resolve chapter names ("01", "1", "movielens_data", "01_movielens_data") to sources.
 
     No names means every chapter.
     """
@@ -56,12 +65,94 @@ def find_chapters(names: list[str], notebooks_dir: Path = NOTEBOOKS_DIR) -> list
     selected = []
     for name in names:
         stem = Path(name).stem
-        matches = [p for p in every if stem in (p.stem, p.stem[:2], p.stem[3:])]
+        matches = [p for p in every if stem in (p.stem, p.stem[:2], p.stem[3:])
+                   or (stem.isdigit() and p.stem[:2].isdigit() and int(stem) == int(p.stem[:2]))]
         if len(matches) != 1:
             known = ", ".join(p.stem for p in every)
             raise ChapterError(f"No single chapter is called {name!r}; the chapters are: {known}.")
         selected.append(matches[0])
     return selected
+
+
+def read_source(source: Path) -> Any:
+    """Read a chapter's Jupytext source.
+
+    Raises:
+        ChapterError: the file cannot be read or parsed (a broken YAML header, say); names the file.
+    """
+    import jupytext
+
+    try:
+        return jupytext.read(source)
+    except Exception as error:  # yaml, JSON and OS errors alike, none of which names the file
+        raise ChapterError(f"Cannot read {source}: {error.__class__.__name__}: {error}") from error
+
+
+def read_stored(stored: Path) -> Any:
+    """Read a stored executed notebook, with the metadata papermill expects.
+
+    Raises:
+        ChapterError: the file is not a valid notebook (a merge-conflict marker, say); names the file.
+    """
+    from papermill.iorw import load_notebook_node
+
+    try:
+        return load_notebook_node(str(stored))
+    except Exception as error:  # nbformat's NotJSONError and validation errors name no file
+        first = str(error).splitlines()[0] if str(error) else ""
+        raise ChapterError(f"Cannot read {stored}: {error.__class__.__name__}: {first} Restore it "
+                           f"(git checkout {stored}) or re-run the chapter.") from error
+
+
+def absolute_data_dir() -> None:
+    """Make a relative ``$MOVIELENS_DIR`` absolute, against the current folder.
+
+    The kernel runs in ``notebooks/`` and inherits this environment, so a path
+    relative to the caller's folder would otherwise point elsewhere.
+    """
+    from .data import DATA_DIR_ENV
+
+    value = os.environ.get(DATA_DIR_ENV, "").strip()
+    if value:
+        os.environ[DATA_DIR_ENV] = str(Path(value).expanduser().resolve())
+
+
+def failure_path(source: Path, quick: bool) -> Path:
+    """Reserve a new file in ``build/failed/`` for this run's partial output.
+
+    Its name holds the chapter, the mode and the UTC start time, e.g.
+    ``01_movielens_data.quick.20261123T190501.ipynb`` (``-2``, ``-3``, ... are
+    appended for runs started in the same second).
+    """
+    FAILED_DIR.mkdir(parents=True, exist_ok=True)
+    stem = f"{source.stem}.{'quick' if quick else 'full'}.{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+    for number in range(1, 1000):
+        path = FAILED_DIR / (f"{stem}.ipynb" if number == 1 else f"{stem}-{number}.ipynb")
+        try:
+            path.open("x").close()
+            return path
+        except FileExistsError:
+            continue
+    raise ChapterError(f"Too many runs of {source.stem} started in the same second in {FAILED_DIR}.")
+
+
+def prepare_output_dir(output_dir: Path) -> None:
+    """Create the output folder, or stop before executing if it cannot be one.
+
+    Raises:
+        ChapterError: ``output_dir`` is a file, or cannot be created.
+    """
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ChapterError(f"Cannot write to the output folder {output_dir} ({error.__class__.__name__}: "
+                           f"{error.strerror or error}); choose another --output-dir.") from error
+
+
+def kernel_cpu_seconds() -> float:
+    """User + system CPU seconds of this process's finished children (the kernels run so far)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def quick_parameters(notebook: Any) -> dict[str, Any]:
@@ -130,6 +221,12 @@ def write_atomically(notebook: Any, target: Path) -> None:
 def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -> Path:
     """Execute one chapter and store its executed notebook; return where it went.
 
+    The output folder is checked and a relative ``$MOVIELENS_DIR`` made
+    absolute before the kernel starts. The notebook's ``recbook_run`` metadata
+    records the wall time, the kernel's CPU time (``kernel_cpu_seconds``: unlike
+    the wall time, not inflated by other work on the machine), the mode and
+    the cores.
+
     Args:
         source: the chapter's ``.py`` source.
         quick: inject the quick parameters (for tests) instead of running as written.
@@ -137,20 +234,25 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
             source for a full run, ``build/quick`` for a quick one.
 
     Raises:
-        ChapterError: the execution failed (the partial notebook is kept in
-            ``build/failed/`` and the stored one is left as it was).
+        ChapterError: the chapter cannot be read, the output folder cannot be
+            written, or the execution failed or the kernel died (the partial
+            notebook is kept in its own file in ``build/failed/``, and the
+            stored one is left as it was).
+        ChapterInterrupted: Ctrl-C, with the same guarantees.
     """
-    import jupytext
+    import nbclient.exceptions
     import papermill
 
-    notebook = jupytext.read(source)
+    notebook = read_source(source)
     parameters = quick_parameters(notebook) if quick else None
     if output_dir is None:
         output_dir = QUICK_DIR if quick else source.parent
+    prepare_output_dir(output_dir)
+    absolute_data_dir()
     target = output_dir / f"{source.stem}.ipynb"
-    failed = FAILED_DIR / target.name
-    failed.parent.mkdir(parents=True, exist_ok=True)
-    tic = time.perf_counter()
+    failed = failure_path(source, quick)
+    kept = f"Its partial output is in {failed}; {target} was left as it was."
+    tic, cpu = time.perf_counter(), kernel_cpu_seconds()
     try:
         executed = papermill.execute_notebook(
             notebook,
@@ -161,20 +263,33 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
             report_mode=False,
         )
     except papermill.PapermillExecutionError as error:
+        if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
+            raise ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C) in cell {error.exec_count}. "
+                                     f"{kept}") from None
         raise ChapterError(
-            f"{source.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}). "
-            f"Its partial output is in {failed}; {target} was left as it was."
+            f"{source.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}). {kept}"
         ) from error
+    except nbclient.exceptions.DeadKernelError as error:
+        raise ChapterError(
+            f"{source.name}: the kernel died (killed, perhaps for lack of memory: {error}). {kept}"
+        ) from error
+    except KeyboardInterrupt:
+        raise ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C). {kept}") from None
+    except Exception:
+        if failed.stat().st_size == 0:  # papermill stopped before writing anything: keep no empty file
+            failed.unlink()
+        raise
     executed = strip_volatile(executed)
-    executed.metadata[RUN_METADATA] = {"seconds": round(time.perf_counter() - tic, 1), "quick": quick,
-                                       "cpus": os.cpu_count()}
+    executed.metadata[RUN_METADATA] = {"seconds": round(time.perf_counter() - tic, 1),
+                                       "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
+                                       "quick": quick, "cpus": os.cpu_count()}
     write_atomically(executed, target)
     failed.unlink(missing_ok=True)
     return target
 
 
 def run_details(notebook: Path) -> dict[str, Any] | None:
-    """How long the stored run of an executed notebook took (seconds, quick, cpus), if recorded."""
+    """How the stored run of an executed notebook went (seconds, kernel_cpu_seconds, quick, cpus), if recorded."""
     import json
 
     return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get(RUN_METADATA)
@@ -189,26 +304,46 @@ def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_
     compared; elsewhere only the cells tagged ``nbval-check-output`` (counts,
     vocabulary sizes, parameter totals: outputs that do not depend on the
     training budget), the others being tagged ``nbval-ignore-output`` in the copy.
+
+    All or nothing: the copies are written into a new folder beside
+    ``output_dir``, which then takes its place; on any error ``output_dir``
+    is left as it was.
+
+    Raises:
+        ChapterError: a chapter has no stored notebook, or it cannot be read.
     """
-    from papermill.iorw import load_notebook_node
     from papermill.parameterize import parameterize_notebook
 
-    written = []
-    for source in chapters(notebooks_dir):
-        stored = source.with_suffix(".ipynb")
-        if not stored.exists():
-            raise ChapterError(f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}.")
-        notebook = load_notebook_node(str(stored))  # with the metadata papermill expects
-        parameters = quick_parameters(notebook)
-        strict = quick_is_full(notebook)
-        if parameters:
-            notebook = parameterize_notebook(notebook, parameters, report_mode=False)
-        if not strict:
-            notebook = check_only_tagged_outputs(notebook)
-        target = output_dir / stored.name
-        write_atomically(strip_volatile(notebook), target)
-        written.append(target)
-    return written
+    output_dir.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
+    try:
+        names = []
+        for source in chapters(notebooks_dir):
+            stored = source.with_suffix(".ipynb")
+            if not stored.exists():
+                raise ChapterError(f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}.")
+            notebook = read_stored(stored)
+            parameters = quick_parameters(notebook)
+            strict = quick_is_full(notebook)
+            if parameters:
+                notebook = parameterize_notebook(notebook, parameters, report_mode=False)
+            if not strict:
+                notebook = check_only_tagged_outputs(notebook)
+            write_atomically(strip_volatile(notebook), fresh / stored.name)
+            names.append(stored.name)
+        replace_folder(fresh, output_dir)
+    finally:
+        shutil.rmtree(fresh, ignore_errors=True)
+    return [output_dir / name for name in names]
+
+
+def replace_folder(fresh: Path, target: Path) -> None:
+    """Put folder ``fresh`` in place of folder ``target`` (which may not exist) by renames."""
+    old = target.with_name(f".{target.name}.old.{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(fresh, target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -235,10 +370,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         selected = find_chapters(args.names, args.notebooks_dir)
         if args.list:
-            import jupytext
-
             for source in selected:
-                print(f"{source.stem}: quick {quick_parameters(jupytext.read(source))}")
+                print(f"{source.stem}: quick {quick_parameters(read_source(source))}")
             return 0
         started = time.perf_counter()
         for index, source in enumerate(selected, 1):
@@ -252,7 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"done: {len(selected)} chapter(s) in {time.perf_counter() - started:.1f} s")
     except ChapterError as error:
         print(f"recbook-run: {error}", file=sys.stderr)
-        return 1
+        return INTERRUPTED if isinstance(error, ChapterInterrupted) else 1
+    except KeyboardInterrupt:
+        print("recbook-run: interrupted (Ctrl-C) between chapters.", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import tensorflow as tf
 
 from recbook import features
 
@@ -56,3 +57,13 @@ def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
     again = np.concatenate([x["user_id"].numpy() for x, _ in features.split(
         tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10)[0]])
     np.testing.assert_array_equal(train_ids, again)
+
+
+def test_default_split_is_the_tutorials_80000_and_20000():
+    ids = tf.data.Dataset.range(100_000)
+    train, test = features.split(ids, lambda x: x)
+    train_ids = np.concatenate(list(train.as_numpy_iterator()))
+    test_ids = np.concatenate(list(test.as_numpy_iterator()))
+    assert (len(train_ids), len(test_ids)) == (80_000, 20_000)
+    assert len(next(iter(train))) == 1_000  # batches of the tutorial's 1,000
+    assert len(np.union1d(train_ids, test_ids)) == 100_000  # disjoint, every rating used once

@@ -55,9 +55,10 @@ def test_split_is_seeded_and_sized():
         rm.split_ratings(frame, val_fraction=1.5)
 
 
-def test_split_does_not_depend_on_the_file_order(monkeypatch, synthetic):
+def test_split_does_not_depend_on_the_file_order(monkeypatch, synthetic, accept_as_genuine):
     frame = synthetic_ratings()
     rows = list(frame.assign(ts=0).itertuples(index=False, name=None))
+    accept_as_genuine("1m", rows=rows)
     shuffled = [rows[i] for i in np.random.default_rng(1).permutation(len(rows))]
     synthetic.ratings_file("1m", rows)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(synthetic.root))
@@ -123,3 +124,28 @@ def test_training_is_deterministic_and_learns():
     table = rm.errors_by_popularity(runs[0].model, split, edges=(5, 50))
     assert table["ratings"].sum() == len(split.val["rating"])
     assert list(table["training ratings of the movie"]) == ["< 5", "5-49", ">= 50"]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """One quick training run on synthetic ratings, and its split."""
+    split = rm.split_ratings(synthetic_ratings(n=4000), seed=0)
+    run = rm.fit_rating_model(lambda: rm.rating_model(*rm.full_layers(split, dim=8)), split, seed=7, epochs=1,
+                              batch_size=64)
+    return run, split
+
+
+def test_mae_and_rmse_match_a_hand_computation(trained):
+    run, split = trained
+    error = run.model.predict(split.inputs("val"), batch_size=4096, verbose=0).astype("float64") - split.val["rating"]
+    assert run.mae == pytest.approx(np.abs(error).mean(), rel=1e-5)
+    assert run.rmse == pytest.approx(np.sqrt(np.mean(error ** 2)), rel=1e-5)
+    assert run.rmse > run.mae > 0.5  # on the 1-5 scale, and RMSE is a root of squares
+
+
+def test_head_tail_table_weights_back_to_the_run_mae(trained):
+    run, split = trained
+    table = rm.errors_by_popularity(run.model, split, edges=(5, 50))
+    assert table["ratings"].sum() == len(split.val["rating"])
+    weighted = (table["ratings"] * table["mae"]).sum() / table["ratings"].sum()
+    assert weighted == pytest.approx(run.mae, rel=1e-5)  # and so on the 1-5 scale, not 0-1

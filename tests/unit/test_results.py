@@ -48,3 +48,15 @@ def test_read_refuses_a_name_recorded_twice(tmp_path):
     notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1"), glued("x", "2")])
     with pytest.raises(ValueError, match="records 'x' twice"):
         results.read(notebook)
+
+
+def test_a_recorded_third_reads_back_exactly(tmp_path, monkeypatch):
+    import IPython.display
+
+    outputs = []
+    monkeypatch.setattr(IPython.display, "display", lambda data, raw, metadata: outputs.append(
+        {"output_type": "display_data", "data": data, "metadata": metadata}))
+    results.record("third", 1 / 3)
+    results.record("thirds", np.array([1 / 3, 2 / 3], dtype="float64"))
+    values = results.read(write_notebook(tmp_path / "n.ipynb", outputs))
+    assert values["third"] == 1 / 3 and values["thirds"] == [1 / 3, 2 / 3]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import keras
 import keras_rs
 import numpy as np
@@ -52,6 +54,24 @@ def test_bad_arguments_are_explained(options, message):
         model(**options)
 
 
+def test_default_k_is_100_and_retrieval_returns_that_many_distinct_movies():
+    movies = 150
+    rows = np.arange(movies + 1)
+    wide = features.Candidates(tensors={
+        "movie_id": keras.ops.arange(movies + 1, dtype="int32"),
+        "movie_title_vector": keras.ops.convert_to_tensor(np.stack([rows % 7, rows % 5], axis=1).astype("int32")),
+        "movie_genres": keras.ops.convert_to_tensor(np.stack([rows % 4, rows % 3], axis=1).astype("int32")),
+    }, genres_count=3, max_genres=2)
+    keras.utils.set_random_seed(0)
+    m = retrieval.RetrievalModel((8,), dataclasses.replace(VOCAB, movies=movies), wide)
+    assert m.retrieval.k == 100 and m.top_k.k == 100
+    queries, _ = ratings(6)
+    top = m.recommend(queries)
+    assert top.shape == (6, 100)
+    assert all(len(set(row.tolist())) == 100 and 0 <= row.min() and row.max() <= movies for row in top)
+    assert m.scores(queries).shape == (6, movies + 1)  # every movie id is scored, id 0 included
+
+
 def test_k_cannot_exceed_the_candidates():
     with pytest.raises(ValueError, match="k must be between 1 and 5"):
         retrieval.RetrievalModel((4,), VOCAB, candidates(), k=6)
@@ -98,13 +118,17 @@ def test_losses_match_a_hand_computation(objective, corrected):
 
 def test_training_learns_and_the_metric_counts_five_star_ratings_only():
     train_data, test_data = ratings(400, seed=0), ratings(100, seed=1)
+    # 4-star test ratings (rescaled 0.75) of movies the user does not love: never hits, and never counted.
+    test_labels = np.where(np.arange(100) % 3 == 0, np.where(test_data[1] < 1.0, 0.75, 1.0), test_data[1])
+    test_data = (test_data[0], test_labels.astype("float32"))
+    assert (test_data[1] == 0.75).sum() > 5
     run = retrieval.train(lambda: model(), train_data, test_data, seed=0, epochs=10, learning_rate=0.1,
                           batch_size=50)
     assert run.epochs == [5, 10] and len(run.accuracy) == 2
     assert run.params == 500 and run.seconds > 0
     # By hand: retrieve each test rating's user's top 2 and count its movie if rated 5 stars.
     top = run.model.recommend(test_data[0])
-    five = test_data[1] > retrieval.FIVE_STARS
+    five = test_data[1] == 1.0
     hits = [movie in row for movie, row in zip(test_data[0]["movie_id"][five], top[five])]
     assert run.final == pytest.approx(np.mean(hits), abs=1e-6)
     # The pattern is learnable: every user's two loved movies come first.
@@ -120,7 +144,7 @@ def test_training_is_deterministic():
 
 
 def test_train_rejects_fewer_epochs_than_the_validation_period():
-    with pytest.raises(ValueError, match="at least validation_freq"):
+    with pytest.raises(ValueError, match=r"epochs must be at least 5 \(validation_freq\); got 3"):
         retrieval.train(lambda: model(), ratings(), ratings(), seed=0, epochs=3)
 
 
@@ -139,15 +163,19 @@ def test_popularity_baseline_by_hand():
     assert retrieval.popularity_ranking(train_ids, 4).tolist() == [3, 1, 2, 4, 0]
     probabilities = retrieval.movie_probabilities(train_ids, 4)
     assert probabilities.sum() == pytest.approx(1.0) and probabilities[3] == pytest.approx(0.5)
-    # Five-star test ratings: movies 3 and 1 (movie 3's 3-star rating does not count).
-    test_ids, test_labels = np.array([3, 1, 3]), np.array([1.0, 1.0, 0.5])
+    # Five-star test ratings: movies 3 and 1 (movie 3's 3-star and 4-star ratings do not count).
+    test_ids, test_labels = np.array([3, 1, 3, 3]), np.array([1.0, 1.0, 0.5, 0.75])
     assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=1) == 0.5
     assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=2) == 1.0
+    # Popularity comes from training only: in the test split movie 2 is the most rated, not 3.
+    test_ids, test_labels = np.array([2, 2, 2, 1, 3]), np.ones(5)
+    assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=1) == pytest.approx(1 / 5)
+    assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=2) == pytest.approx(2 / 5)
 
 
 def test_ranking_metrics_by_hand():
     inputs = {"user_id": np.array([1, 1, 2, 3]), "movie_id": np.array([1, 2, 3, 4])}
-    labels = np.array([1.0, 1.0, 0.5, 1.0])
+    labels = np.array([1.0, 1.0, 0.75, 1.0])  # user 2's 4-star rating is not relevant
     users = np.array([1, 2, 3])
     relevant = retrieval.relevance(inputs, labels, users, movies_count=4)
     np.testing.assert_array_equal(relevant, [[-1, 1, 1, 0, 0], [-1, 0, 0, 0, 0], [-1, 0, 0, 0, 1]])

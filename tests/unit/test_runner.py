@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import nbformat
+import papermill
 import pytest
 
-from recbook import results, runner
+from recbook import data, results, runner
 
 CHAPTER = '''# ---
 # jupyter:
@@ -53,9 +55,10 @@ def test_full_run_stores_outputs_beside_the_source(book):
     assert "papermill" not in stored.metadata
     assert all("papermill" not in cell.metadata for cell in stored.cells)
     assert stored.metadata["jupytext"]["formats"] == "ipynb,py:percent"
-    assert not Path("build/failed/01_tiny.ipynb").exists()
+    assert not list(Path("build/failed").iterdir())  # this run's failure file was removed
     details = runner.run_details(target)
     assert details["quick"] is False and details["cpus"] >= 1 and 0 < details["seconds"] < 300
+    assert 0 < details["kernel_cpu_seconds"] < 300  # the kernel's own CPU time, beside the wall time
 
 
 def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
@@ -66,7 +69,11 @@ def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     assert runner.run_details(target)["quick"] is True
 
 
-def test_failed_run_keeps_the_stored_notebook(book):
+def failure_files() -> list[Path]:
+    return sorted(Path("build/failed").glob("*.ipynb"))
+
+
+def test_failed_run_keeps_the_stored_notebook_and_its_own_output(book, capsys):
     source = Path("notebooks/01_tiny.py")
     good = runner.execute(source)
     before = good.read_bytes()
@@ -75,15 +82,91 @@ def test_failed_run_keeps_the_stored_notebook(book):
         runner.execute(source)
     assert "01_tiny.ipynb was left as it was" in str(raised.value)
     assert good.read_bytes() == before
-    partial = json.loads(Path("build/failed/01_tiny.ipynb").read_text())
+    (failed,) = failure_files()
+    assert failed.name.startswith("01_tiny.full.2") and f"partial output is in {failed}" in str(raised.value)
+    partial = json.loads(failed.read_text())
     assert any(o.get("ename") == "AssertionError" for c in partial["cells"] for o in c.get("outputs", []))
     assert not list(Path("notebooks").glob(".01_tiny.*"))  # no temporary file left
+    # A second failure gets its own file; a later successful run deletes neither.
+    assert runner.main(["--quick", "01"]) == 1
+    assert "partial output is in build/failed/01_tiny.quick." in capsys.readouterr().err
+    source.write_text(CHAPTER)
+    runner.execute(source, quick=True)
+    assert len(failure_files()) == 2 and failed in failure_files()
+
+
+def test_failure_files_of_runs_in_the_same_second_differ(book):
+    source = Path("notebooks/01_tiny.py")
+    paths = [runner.failure_path(source, quick=True) for _ in range(3)]
+    assert len(set(paths)) == 3 and all(p.exists() for p in paths)
+    assert paths[1].name == paths[0].name.replace(".ipynb", "-2.ipynb")
+
+
+def test_dead_kernel_is_reported_with_the_chapter(book, capsys):
+    chapter = Path("notebooks/01_tiny.py")
+    chapter.write_text(CHAPTER.replace('assert not fail, "asked to fail"',
+                                       "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    assert runner.main(["--quick", "01"]) == 1
+    error = capsys.readouterr().err
+    assert "recbook-run: 01_tiny.py: the kernel died (killed, perhaps for lack of memory" in error
+    assert "Traceback" not in error and f"partial output is in {failure_files()[0]}" in error
+
+
+@pytest.mark.parametrize("where", [
+    KeyboardInterrupt(),  # in the runner
+    papermill.PapermillExecutionError(2, 3, "", "KeyboardInterrupt", "", []),  # in the kernel's cell
+], ids=["runner", "kernel"])
+def test_ctrl_c_ends_with_the_runner_message_and_code_130(book, capsys, monkeypatch, where):
+    def interrupted(*args, **kwargs):
+        raise where
+
+    monkeypatch.setattr(papermill, "execute_notebook", interrupted)
+    assert runner.main(["01"]) == runner.INTERRUPTED == 130
+    error = capsys.readouterr().err
+    assert error.startswith("recbook-run: 01_tiny.py was interrupted (Ctrl-C)")
+    assert "Its partial output is in build/failed/01_tiny.full." in error and "Traceback" not in error
+
+
+def test_a_run_that_never_started_leaves_no_empty_failure_file(book, monkeypatch):
+    def no_kernel(*args, **kwargs):
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(papermill, "execute_notebook", no_kernel)
+    with pytest.raises(RuntimeError, match="Kernel died"):
+        runner.execute(Path("notebooks/01_tiny.py"))
+    assert not failure_files()
+
+
+def test_relative_data_dir_is_made_absolute_for_the_kernel(book, monkeypatch):
+    (book / "shared").mkdir()
+    monkeypatch.setenv(data.DATA_DIR_ENV, "shared")
+    Path("notebooks/01_tiny.py").write_text(CHAPTER.replace(
+        'results.record("half", epochs / 2)', 'import os\nresults.record("half", os.environ["MOVIELENS_DIR"])'))
+    target = runner.execute(Path("notebooks/01_tiny.py"), quick=True)
+    assert results.read(target)["half"] == str(book / "shared")
+
+
+def test_output_dir_that_is_a_file_stops_before_executing(book, capsys):
+    Path("out").write_text("not a folder")
+    tic = time.perf_counter()
+    assert runner.main(["--output-dir", "out", "1"]) == 1
+    assert time.perf_counter() - tic < 5
+    assert "Cannot write to the output folder out (FileExistsError" in capsys.readouterr().err
+    assert not Path("build/failed").exists() or not failure_files()
+
+
+def test_broken_yaml_header_names_the_file(book, capsys):
+    Path("notebooks/01_tiny.py").write_text(CHAPTER.replace("#   recbook:", "#   recbook: [unclosed"))
+    with pytest.raises(runner.ChapterError, match=r"Cannot read notebooks/01_tiny.py: \w*Error"):
+        runner.execute(Path("notebooks/01_tiny.py"))
+    assert runner.main(["--list"]) == 1
+    assert "Cannot read notebooks/01_tiny.py" in capsys.readouterr().err
 
 
 def test_find_chapters_by_number_or_name(book):
     (book / "notebooks" / "02_other.py").write_text(CHAPTER)
-    found = runner.find_chapters(["02", "tiny", "01_tiny.py"])
-    assert [p.name for p in found] == ["02_other.py", "01_tiny.py", "01_tiny.py"]
+    found = runner.find_chapters(["02", "tiny", "01_tiny.py", "1", "2"])
+    assert [p.name for p in found] == ["02_other.py", "01_tiny.py", "01_tiny.py", "01_tiny.py", "02_other.py"]
     assert [p.name for p in runner.find_chapters([])] == ["01_tiny.py", "02_other.py"]
     with pytest.raises(runner.ChapterError, match="the chapters are: 01_tiny, 02_other"):
         runner.find_chapters(["03"])
@@ -108,6 +191,23 @@ def test_prepare_nbval_keeps_outputs_and_injects_quick_parameters(book):
 def test_prepare_nbval_needs_executed_notebooks(book):
     with pytest.raises(runner.ChapterError, match="has no executed 01_tiny.ipynb"):
         runner.prepare_nbval()
+
+
+def test_prepare_nbval_is_all_or_nothing_and_names_a_broken_notebook(book):
+    (book / "notebooks" / "02_other.py").write_text(CHAPTER)
+    for name in ("01_tiny", "02_other"):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+        nbformat.write(notebook, f"notebooks/{name}.ipynb")
+    first = runner.prepare_nbval()
+    assert [p.name for p in first] == ["01_tiny.ipynb", "02_other.ipynb"]
+    before = {p.name: p.read_bytes() for p in Path("build/nbval").iterdir()}
+    Path("notebooks/01_tiny.ipynb").write_text('{"cells": []}')  # fresh, would change its copy
+    stored = Path("notebooks/02_other.ipynb")
+    stored.write_text("<<<<<<< HEAD\n" + stored.read_text())
+    with pytest.raises(runner.ChapterError, match="Cannot read notebooks/02_other.ipynb: NotJSONError"):
+        runner.prepare_nbval()
+    assert {p.name: p.read_bytes() for p in Path("build/nbval").iterdir()} == before
+    assert sorted(p.name for p in Path("build").iterdir()) == ["nbval"]  # no temporary folder left
 
 
 def test_command_line_reports_errors(book, capsys):
