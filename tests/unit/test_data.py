@@ -315,7 +315,7 @@ def test_fetch_archives_fills_a_data_folder_that_load_ratings_then_reads(
     archive_server, synthetic, accept_as_genuine, tmp_path, monkeypatch
 ):
     archive_server.serve("ml-1m.zip", served_archive(synthetic, accept_as_genuine))
-    folder = tmp_path / "movielens"
+    folder = tmp_path / "fetched"
     assert data.fetch_archives(folder, ["1m"]) == [folder / "ml-1m.zip"]
     assert data.fetch_archives(str(folder), ["1m"]) == [folder / "ml-1m.zip"]
     assert archive_server.requests == ["ml-1m.zip"]  # the second call kept the verified file
