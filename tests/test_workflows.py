@@ -114,6 +114,9 @@ def test_ci_runs_the_readme_test_command_on_the_locked_python():
     # 3.11 is the lock's Python (the default, listed last); 3.13 is for the Colab-like tier.
     assert versions[-1] == "3.11" and "3.13" in versions
     assert "PYTHON ?= python3.11" in (REPO / "Makefile").read_text()
+    # A full clone: the Colab-like tier installs recbook from it with git (git+file://).
+    [checkout] = [s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_ci_runs_the_unit_tier_on_python_3_13(tmp_path):
@@ -176,3 +179,14 @@ def test_the_site_is_built_with_make_book_and_deployed_with_the_pages_actions():
     assert upload["with"]["path"] == "_build/html"
     assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
     assert uses(deploy) == ["actions/deploy-pages"]
+
+
+def test_binder_environment_installs_the_lock_on_its_python():
+    """Binder's button builds environment.yml: the lock's Python and constraints.txt, this checkout."""
+    environment = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
+    dependencies = environment["dependencies"]
+    assert "python=3.11" in dependencies
+    [pip] = [d["pip"] for d in dependencies if isinstance(d, dict)]
+    # Relative to environment.yml's folder, where conda and micromamba run pip.
+    assert pip == ["-c constraints.txt", "-e .[dev]"]
+    assert (REPO / "environment.yml").parent == (REPO / "constraints.txt").parent
