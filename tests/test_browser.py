@@ -1,8 +1,11 @@
-"""The built site, read in headless Chromium as a reader would: pages, plots, links, Colab buttons.
+"""The built site, read in headless Chromium as a reader would: pages, plots, links,
+launch buttons (Colab and Binder) and the license footer.
 
-Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them); the
-test is skipped without them, except in CI, where it fails. A screenshot of the
-retrieval chapter is saved to ``build/artifacts/``.
+Needs Chromium and its driver: Debian's ``chromium`` and ``chromium-driver`` on PATH
+(``.ci/run`` installs them), or the browser and driver named by ``RECBOOK_CHROMIUM`` and
+``RECBOOK_CHROMEDRIVER`` (GitHub's workflow names the runner's Chrome and ChromeDriver
+so). The test is skipped without them, except in CI, where it fails. A screenshot of
+the retrieval chapter is saved to ``build/artifacts/``.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from recbook import checks
+from recbook import checks, repository
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "build" / "artifacts"
@@ -57,10 +60,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    chromium = os.environ.get("RECBOOK_CHROMIUM") or shutil.which("chromium")
+    driver = os.environ.get("RECBOOK_CHROMEDRIVER") or shutil.which("chromedriver")
     if not (chromium and driver):
         if checks.in_ci():
-            pytest.fail("CI must install Debian's chromium and chromium-driver (see .ci/run).")
+            pytest.fail("CI must install Debian's chromium and chromium-driver (see .ci/run), "
+                        "or name a browser and its driver in RECBOOK_CHROMIUM and RECBOOK_CHROMEDRIVER.")
         pytest.skip("chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -101,12 +106,34 @@ def test_page_loads_with_its_plots_and_working_links(browser, server, page):
 
 
 @pytest.mark.parametrize("page", chapters())
-def test_chapter_has_plots_and_an_open_in_colab_button(browser, server, page):
+def test_chapter_has_colab_and_binder_buttons_for_the_configured_repository(browser, server, page):
+    """Both launch buttons open this chapter from the repository of the one setting."""
+    owner_name = repository.configured_url(REPO).removeprefix("https://github.com/")
     open_page(browser, server, page)
     links = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);")
-    colab = [href for href in links if href.startswith("https://colab.research.google.com/github/")]
+    colab = [href for href in links if href.startswith("https://colab.research.google.com/")]
+    binder = [href for href in links if href.startswith("https://mybinder.org/")]
     assert colab, f"{page} has an open-in-Colab button"
-    assert all(href.endswith(f"/{page}.ipynb") for href in colab), colab
+    assert binder, f"{page} has an open-in-Binder button"
+    for href in colab:
+        assert href.startswith(f"https://colab.research.google.com/github/{owner_name}/"), href
+        assert href.endswith(f"/{page}.ipynb"), href
+    for href in binder:
+        assert href.startswith(f"https://mybinder.org/v2/gh/{owner_name}/"), href
+        assert urllib.parse.unquote(href).endswith(f"{page}.ipynb"), href
+
+
+@pytest.mark.parametrize("page", pages())
+def test_footer_shows_the_licenses(browser, server, page):
+    open_page(browser, server, page)
+    footer = browser.execute_script(
+        "return Array.from(document.querySelectorAll('footer a[href]'))"
+        ".filter(a => a.offsetParent !== null).map(a => [a.textContent.trim(), a.href]);")
+    assert ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"] in footer, footer
+    assert ["Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0"] in footer, footer
+    text = browser.execute_script(
+        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join('\\n');")
+    assert "MovieLens" in text, "the footer says the data is under GroupLens's terms"
 
 
 def test_a_chapter_screenshot_is_saved(browser, server):

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from recbook import repository, runner
 
@@ -70,3 +71,40 @@ def test_a_bad_setting_is_named(tmp_path):
     with pytest.raises(ValueError, match="'not a url' is not a GitHub repository address"):
         repository.set_url("not a url", tmp_path)
     assert repository.configured_url(tmp_path) == "https://github.com/owner/book"
+
+
+def test_citation_names_the_configured_repository_and_its_site():
+    url = repository.configured_url(REPO)
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["cff-version"] == "1.2.0"
+    assert citation["repository-code"] == url
+    assert citation["url"] == repository.site_url(url)
+    assert citation["license"] == "Apache-2.0"
+    assert citation["authors"] == [{"name": yaml.safe_load((REPO / "_config.yml").read_text())["author"]}]
+
+
+def test_readme_names_the_site_address_derived_from_the_setting():
+    url = repository.configured_url(REPO)
+    first_screen = (REPO / "README.md").read_text(encoding="utf-8").split("\n## ", 1)[0]
+    assert repository.site_url(url) in first_screen
+    assert url in first_screen
+
+
+def test_set_keeps_the_citation_and_the_readme_right(tmp_path):
+    for name in ("_config.yml", "README.md", "CITATION.cff", "notebooks"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    old = repository.configured_url(tmp_path)
+    new = "https://github.com/Someone/their-book"
+
+    changed = repository.set_url(new, tmp_path)
+
+    assert {tmp_path / "CITATION.cff", tmp_path / "README.md"} <= set(changed)
+    citation = yaml.safe_load((tmp_path / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["repository-code"] == new
+    assert citation["url"] == "https://someone.github.io/their-book/"
+    readme = (tmp_path / "README.md").read_text(encoding="utf-8")
+    assert "https://someone.github.io/their-book/" in readme.split("\n## ", 1)[0]
+    for name in ("README.md", "CITATION.cff", "_config.yml"):
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        assert old not in text and repository.site_url(old) not in text, name

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from recbook import headlines, results
+from recbook import headlines, repository, results
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -61,3 +62,26 @@ def test_results_page_shows_every_comparison(site):
         if row["ours"] == row["ours"] and row["ours"] is not None:  # not NaN or missing
             assert f"{row['ours']:.4f}" in page, row["experiment"]
     assert "the whole book" in page
+
+
+@pytest.mark.site
+@pytest.mark.parametrize("page", ["01_movielens_data", "02_featurization", "03_retrieval_towers",
+                                  "04_memory_efficient_embeddings", "05_results"])
+def test_chapter_launches_in_colab_and_binder_from_the_configured_repository(site, page):
+    owner_name = repository.configured_url(REPO).removeprefix("https://github.com/")
+    branch = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["branch"]
+    page_html = (site / "notebooks" / f"{page}.html").read_text()
+    colab = f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/notebooks/{page}.ipynb"
+    binder = f"https://mybinder.org/v2/gh/{owner_name}/{branch}?urlpath=tree/notebooks/{page}.ipynb"
+    assert f'href="{colab}"' in page_html
+    assert f'href="{binder}"' in page_html
+
+
+@pytest.mark.site
+def test_every_page_shows_the_licenses_in_its_footer(site):
+    toc = (REPO / "_toc.yml").read_text()
+    for page in re.findall(r"file: (\S+)", toc) + ["book/intro"]:
+        footer = (site / Path(page).with_suffix(".html")).read_text().split("<footer", 1)[1]
+        assert '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a>' in footer, page
+        assert '<a href="https://www.apache.org/licenses/LICENSE-2.0">Apache License 2.0</a>' in footer, page
+        assert "MovieLens" in footer, page
