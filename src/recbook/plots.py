@@ -157,22 +157,26 @@ def curves_and_difference(curves: Mapping[str, Sequence[float]], reference: str,
     left.legend()
     right.set_yscale("log")
     right.set_xlabel(xlabel)
-    right.set_ylabel(f"absolute difference in {ylabel} (log scale; 1e-12 = equal)")
-    right.set_title("Difference from the single-device run")
+    right.set_ylabel("absolute difference (log scale)")
+    right.set_title(f"Difference from {reference} (1e-12 marks equal)")
     right.legend()
     return left, right
 
 
 def bytes_vs_devices(table: pd.DataFrame, column: str = "total", ax: Axes | None = None,
                      title: str = "") -> Axes:
-    """Bytes moved per training step against the number of devices, one line per ``strategy``."""
+    """Megabytes of collectives per training step against the number of devices, one line per ``strategy``.
+
+    Args:
+        table: rows with ``devices``, ``strategy`` and ``column`` (bytes per device per step).
+    """
     ax = _axes(ax)
     for strategy, rows in table.groupby("strategy", sort=False):
-        ax.plot(rows["devices"], rows[column], marker="o", label=strategy)
+        ax.plot(rows["devices"], rows[column] / 1e6, marker="o", label=strategy)
     ax.set_xscale("log", base=2)
     ax.set_xticks(sorted(table["devices"].unique()), [str(d) for d in sorted(table["devices"].unique())])
     ax.set_xlabel("devices in the mesh (log scale)")
-    ax.set_ylabel("bytes per device per training step")
+    ax.set_ylabel("MB of collective results per device per step")
     ax.set_title(title)
     ax.legend()
     return ax

@@ -96,7 +96,8 @@ def write_atomically(notebook: Any, target: Path) -> None:
         raise
 
 
-def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -> Path:
+def execute(source: Path, quick: bool = False, output_dir: Path | None = None,
+            parameters: dict[str, Any] | None = None) -> Path:
     """Execute one chapter and store its executed notebook; return where it went.
 
     Args:
@@ -104,6 +105,9 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
         quick: inject the quick parameters (for tests) instead of running as written.
         output_dir: where the executed notebook goes; by default beside the
             source for a full run, ``build/quick`` for a quick one.
+        parameters: more parameters to inject (over the quick ones), for tests
+            of other settings (for example one device); give an ``output_dir``
+            with them, so that the stored notebook is not replaced.
 
     Raises:
         ChapterError: the execution failed (the partial notebook is kept in
@@ -113,7 +117,8 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
     import papermill
 
     notebook = jupytext.read(source)
-    parameters = quick_parameters(notebook) if quick else None
+    injected = {**(quick_parameters(notebook) if quick else {}), **(parameters or {})}
+    parameters = injected or None
     if output_dir is None:
         output_dir = QUICK_DIR if quick else source.parent
     target = output_dir / f"{source.stem}.ipynb"

@@ -385,7 +385,7 @@ def model_and_slot_variables(model: keras.Model) -> list:
 def train_step_hlo(model: keras.Model, inputs: Mapping[str, np.ndarray], targets: np.ndarray) -> str:
     """The optimized HLO of the training step ``model.fit`` runs, for one batch, as compiled here.
 
-    ``model`` must be compiled and trained for at least one batch (so that its
+    ``model`` must be compiled and fitted on at least one batch (so that its
     optimizer and metric variables exist). The step is Keras's own
     ``model.train_step(state, data)``, jitted as the JAX trainer jits it (the
     updated state keeps the variables' shardings), its batch laid out by the
@@ -487,7 +487,7 @@ def step_collectives(strategy: str, devices: Sequence[str], num_users: int, num_
     inputs, targets = sample_batch(num_users, num_movies, batch_size)
     with distribution.scope():
         model = compile_rating_model(rm.rating_model(*layers))
-        model.train_on_batch(inputs, targets)
+        model.fit(inputs, targets, batch_size=len(targets), verbose=0)  # Keras 3.13: train_on_batch fails distributed
         return collective_bytes(train_step_hlo(model, inputs, targets))
 
 

@@ -17,14 +17,25 @@ REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = REPO / "notebooks"
 
 
+class QuickRuns(dict):
+    """Each chapter's figures from one quick run, executed when a test first asks for it.
+
+    So ``pytest -k scaling`` executes the scaling chapter alone.
+    """
+
+    def __init__(self, output: Path) -> None:
+        super().__init__()
+        self.output = output
+
+    def __missing__(self, stem: str) -> dict:
+        self[stem] = results.read(runner.execute(NOTEBOOKS / f"{stem}.py", quick=True, output_dir=self.output))
+        return self[stem]
+
+
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory, movielens_dir):
-    """Execute every chapter once with its quick parameters; their recorded figures by name."""
-    output = tmp_path_factory.mktemp("quick")
-    return {
-        source.stem: results.read(runner.execute(source, quick=True, output_dir=output))
-        for source in runner.chapters(NOTEBOOKS)
-    }
+    """Every chapter's figures from a run with its quick parameters, by chapter name (run on demand)."""
+    return QuickRuns(tmp_path_factory.mktemp("quick"))
 
 
 def stored(stem: str) -> dict:
@@ -108,3 +119,55 @@ def test_retrieval_towers_chapter(quick_runs, movielens_dir):
     for accuracy in figures["towers_top100"].values():
         assert 0.05 < accuracy < 0.6
     assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {"jax", "tensorflow"}
+
+
+SCALING = "06_scaling_out"
+
+
+def check_scaling_run(figures: dict, devices: int) -> None:
+    """What a run of the scaling chapter must show on ``devices`` devices (any training budget)."""
+    from recbook import published
+
+    tolerance = published.SCALING_TOLERANCE
+    assert figures["devices"] == devices
+    # Same weights, same batches: data and model parallel reproduce the single-device run.
+    assert figures["dp_loss_max_abs_diff"] <= tolerance["loss"]
+    assert figures["dp_mae_abs_diff"] <= tolerance["mae"]
+    assert figures["mp_loss_max_abs_diff"] <= tolerance["loss"]
+    assert figures["mp_prediction_max_abs_diff"] <= tolerance["predictions"]
+    # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
+    padded_movies = -(-3_706 // devices) * devices
+    assert figures["shard_shapes"] == {"user_emb/embeddings": [-(-6_040 // devices), 64],
+                                       "movie_emb/embeddings": [padded_movies // devices, 64]}
+    assert figures["per_device_bytes_match_paper"] is True
+    # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
+    assert figures["production_full_with_adam_bytes"] == 110_000_000 * 64 * 4 * 3
+
+
+@pytest.mark.data
+@pytest.mark.notebook
+def test_scaling_out_chapter(quick_runs):
+    figures = quick_runs[SCALING]
+    saved = stored(SCALING)
+    check_scaling_run(figures, devices=saved["devices"])
+    # Facts that do not depend on the training budget are the stored run's.
+    for name in ("shard_shapes", "per_device_bytes", "production_full_with_adam_bytes",
+                 "production_full_per_device_bytes", "ml32m_full_with_adam_bytes",
+                 "dp_collective_bytes_per_step", "mp_collective_bytes_per_step"):
+        assert figures[name] == saved[name], name
+    # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64 float32) and two scalars
+    # (loss and MAE sums); model parallel the looked-up rows, 128 x 64 float32 per table.
+    assert figures["dp_collective_bytes_per_step"] == (6_040 + 3_706) * 64 * 4 + 2 * 4
+    assert figures["mp_collective_bytes_per_step"] == 2 * 128 * 64 * 4
+    by_devices = figures["collective_bytes_by_devices"]
+    assert by_devices["data parallel, 1"] == by_devices["model parallel, 1"] == 0
+
+
+@pytest.mark.data
+@pytest.mark.notebook
+def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
+    # Colab without a TPU has one device: the chapter runs on a 1-device mesh.
+    figures = results.read(runner.execute(NOTEBOOKS / f"{SCALING}.py", quick=True, output_dir=tmp_path,
+                                          parameters={"device_count": 1, "scaling_counts": [1, 2]}))
+    check_scaling_run(figures, devices=1)
+    assert figures["dp_collective_bytes_per_step"] == figures["mp_collective_bytes_per_step"] == 0
