@@ -66,6 +66,15 @@ def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     assert runner.run_details(target)["quick"] is True
 
 
+def test_extra_parameters_go_over_the_quick_ones(book):
+    target = runner.execute(Path("notebooks/01_tiny.py"), quick=True, output_dir=Path("build/other"),
+                            parameters={"epochs": 4})
+    assert target == Path("build/other/01_tiny.ipynb")
+    assert results.read(target) == {"epochs_run": 4, "half": 2.0}
+    assert results.read(runner.execute(Path("notebooks/01_tiny.py"), parameters={"epochs": 6},
+                                       output_dir=Path("build/full")))["epochs_run"] == 6
+
+
 def test_failed_run_keeps_the_stored_notebook(book):
     source = Path("notebooks/01_tiny.py")
     good = runner.execute(source)
