@@ -14,7 +14,7 @@
 #   recbook:
 #     quick_parameters:
 #       max_train: 8192
-#       scaling_counts: [1, 2, 4]
+#       scaling_counts: [1, 2]
 # ---
 
 # %% [markdown]
@@ -343,11 +343,11 @@ per_device = pd.DataFrame([
      "measured": max(sharding.bytes_per_device(sharding.model_and_slot_variables(single)).values()),
      "on paper": sharding.per_device_bytes(
          {p: s for layer in full_layers_unpadded for p, s in sharding.weight_shapes(layer).items()}, 1)},
-    {"model": f"full tables, {shards} shards",
+    {"model": f"full tables, {shards} shard{'s' * (shards > 1)}",
      "measured": max(sharding.bytes_per_device(sharding.model_and_slot_variables(mp_model)).values()),
      "on paper": sharding.per_device_bytes(
          {p: s for layer in mp_layers for p, s in sharding.weight_shapes(layer).items()}, shards)},
-    {"model": f"QR users + MD movies, {shards} shards",
+    {"model": f"QR users + MD movies, {shards} shard{'s' * (shards > 1)}",
      "measured": max(sharding.bytes_per_device(sharding.model_and_slot_variables(qr_md_model)).values()),
      "on paper": sharding.per_device_bytes(
          {p: s for layer in qr_md_layers for p, s in sharding.weight_shapes(layer).items()}, shards)},
@@ -416,7 +416,8 @@ results.record("collective_bytes_by_devices", {f"{row['strategy']}, {row['device
 # %% [markdown]
 # Data parallelism moves a table-sized gradient every step, on any number of devices; a
 # ring spreads it, but each device still sends nearly twice its size. Model parallelism
-# moves activations: batch-sized, independent of the tables. Wall times on simulated
+# moves activations: batch-sized, independent of the tables (the global batch is fixed at
+# 128 here; on a `(1, n)` mesh every device looks up the whole batch). Wall times on simulated
 # devices say nothing about this: the "devices" share this machine's two cores, and no
 # bytes cross a wire. On real hardware the step time depends on the links (NVLink, ICI,
 # PCIe) as much as on these byte counts.

@@ -89,7 +89,7 @@ def scaling_rows(figures: dict) -> list[dict]:
     from the single-device run within :data:`recbook.published.SCALING_TOLERANCE`); memory and communication
     are context."""
     devices, tolerance = figures["devices"], published.SCALING_TOLERANCE
-    mp_shards = f"model parallel, {devices} shards"
+    mp_shards = f"model parallel, {devices} shard{'s' * (devices > 1)}"
     rows = [
         comparison(SCALING, f"data parallel on {devices} devices: largest training-loss difference from one device",
                    figures["dp_loss_max_abs_diff"], goal=tolerance["loss"], lower_is_better=True),
