@@ -37,9 +37,13 @@ class ChapterError(RuntimeError):
     """A chapter could not be found or executed."""
 
 
+RESULTS_PAGE = "05_results"
+"""The page that reads every other chapter's stored figures: executed after them."""
+
+
 def chapters(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The chapter sources (``NN_name.py``) in reading order."""
-    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.py"))
+    """The chapter sources (``NN_name.py``) by number, the results page last (it reads the others)."""
+    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.py"), key=lambda p: (p.stem == RESULTS_PAGE, p.stem))
     if not found:
         raise ChapterError(f"No chapters (NN_name.py) in {notebooks_dir.resolve()}.")
     return found

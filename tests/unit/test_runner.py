@@ -98,6 +98,12 @@ def test_find_chapters_by_number_or_name(book):
         runner.find_chapters(["03"])
 
 
+def test_the_results_page_runs_after_the_chapters_it_reads(tmp_path):
+    for stem in ("06_later", runner.RESULTS_PAGE, "01_first"):
+        (tmp_path / f"{stem}.py").write_text(CHAPTER)
+    assert [p.stem for p in runner.chapters(tmp_path)] == ["01_first", "06_later", runner.RESULTS_PAGE]
+
+
 def test_no_chapters_is_an_error(tmp_path):
     with pytest.raises(runner.ChapterError, match="No chapters"):
         runner.chapters(tmp_path)
