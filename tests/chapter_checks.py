@@ -86,10 +86,46 @@ def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
     assert set(figures["targets"]) == set(saved["targets"])
 
 
+def scaling_run(figures: dict, devices: int) -> None:
+    """What a run of the scaling chapter must show on ``devices`` devices (any training budget)."""
+    from recbook import published
+
+    tolerance = published.SCALING_TOLERANCE
+    assert figures["devices"] == devices
+    # Same weights, same batches: data and model parallel reproduce the single-device run.
+    assert figures["dp_loss_max_abs_diff"] <= tolerance["loss"]
+    assert figures["dp_mae_abs_diff"] <= tolerance["mae"]
+    assert figures["mp_loss_max_abs_diff"] <= tolerance["loss"]
+    assert figures["mp_prediction_max_abs_diff"] <= tolerance["predictions"]
+    # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
+    padded_movies = -(-3_706 // devices) * devices
+    assert figures["shard_shapes"] == {"user_emb/embeddings": [-(-6_040 // devices), 64],
+                                       "movie_emb/embeddings": [padded_movies // devices, 64]}
+    assert figures["per_device_bytes_match_paper"] is True
+    # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
+    assert figures["production_full_with_adam_bytes"] == 110_000_000 * 64 * 4 * 3
+
+
+def scaling_out(figures: dict, saved: dict) -> None:
+    scaling_run(figures, devices=saved["devices"])
+    # Facts that do not depend on the training budget are the stored run's.
+    for name in ("shard_shapes", "per_device_bytes", "production_full_with_adam_bytes",
+                 "production_full_per_device_bytes", "ml32m_full_with_adam_bytes",
+                 "dp_collective_bytes_per_step", "mp_collective_bytes_per_step"):
+        assert figures[name] == saved[name], name
+    # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64 float32) and two scalars
+    # (loss and MAE sums); model parallel the looked-up rows, 128 x 64 float32 per table.
+    assert figures["dp_collective_bytes_per_step"] == (6_040 + 3_706) * 64 * 4 + 2 * 4
+    assert figures["mp_collective_bytes_per_step"] == 2 * 128 * 64 * 4
+    by_devices = figures["collective_bytes_by_devices"]
+    assert by_devices["data parallel, 1"] == by_devices["model parallel, 1"] == 0
+
+
 CHECKS: dict[str, Callable[[dict, dict], None]] = {
     "01_movielens_data": movielens_data,
     "02_featurization": featurization,
     "03_retrieval_towers": retrieval_towers,
     "04_memory_efficient_embeddings": memory_efficient_embeddings,
+    "06_scaling_out": scaling_out,
 }
 """The checks of each chapter's quick run, by chapter stem (the results page has none)."""

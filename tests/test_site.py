@@ -32,6 +32,8 @@ def glued(page: str, name: str, fmt: str) -> str:
     ("02_featurization", 0, []),
     ("03_retrieval_towers", 3, [("shallow_top100", ".3f"), ("popularity_top100", ".3f"), ("best_top100", ".3f")]),
     ("04_memory_efficient_embeddings", 5, [("baseline_mae", ".3f"), ("recipe_params", ",")]),
+    ("06_scaling_out", 2, [("production_full_with_adam_bytes", ","), ("dp_collective_bytes_per_step", ","),
+                           ("dp_loss_max_abs_diff", ".1e")]),
 ])
 def test_chapter_shows_its_plots_and_glued_figures(site, page, plots, pasted):
     html = (site / "notebooks" / f"{page}.html").read_text()
@@ -60,7 +62,7 @@ def test_results_page_shows_every_comparison(site):
     for _, row in comparisons.iterrows():
         assert row["experiment"] in page
         if row["ours"] == row["ours"] and row["ours"] is not None:  # not NaN or missing
-            assert f"{row['ours']:.4f}" in page, row["experiment"]
+            assert headlines.figure(row["ours"]) in page, row["experiment"]
     assert "the whole book" in page
 
 

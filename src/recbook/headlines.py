@@ -17,7 +17,13 @@ from . import published, results, runner
 RETRIEVAL = "03_retrieval_towers"
 EMBEDDINGS = "04_memory_efficient_embeddings"
 RESULTS = "05_results"
+SCALING = "06_scaling_out"
 COLUMNS = ["chapter", "experiment", "published", "ours", "ours_std", "difference", "tolerance", "verdict"]
+
+
+def figure(value: float) -> str:
+    """A figure as the results page shows it: 4 decimals, or 2 significant digits when smaller than 0.001."""
+    return f"{value:.1e}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
 
 
 def comparison(chapter: str, experiment: str, ours: float, std: float | None = None, reference: float | None = None,
@@ -78,10 +84,38 @@ def embeddings_rows(figures: dict) -> list[dict]:
     return rows
 
 
+def scaling_rows(figures: dict) -> list[dict]:
+    """Chapter 6: measured facts, no published figures. The equality checks are goals (the largest difference
+    from the single-device run within :data:`recbook.published.SCALING_TOLERANCE`); memory and communication
+    are context."""
+    devices, tolerance = figures["devices"], published.SCALING_TOLERANCE
+    mp_shards = f"model parallel, {devices} shard{'s' * (devices > 1)}"
+    rows = [
+        comparison(SCALING, f"data parallel on {devices} devices: largest training-loss difference from one device",
+                   figures["dp_loss_max_abs_diff"], goal=tolerance["loss"], lower_is_better=True),
+        comparison(SCALING, f"data parallel on {devices} devices: validation MAE difference from one device",
+                   figures["dp_mae_abs_diff"], goal=tolerance["mae"], lower_is_better=True),
+        comparison(SCALING, f"{mp_shards}: largest prediction difference from the unsharded model (same weights)",
+                   figures["mp_prediction_max_abs_diff"], goal=tolerance["predictions"], lower_is_better=True),
+        comparison(SCALING, f"{mp_shards}: largest training-loss difference from one device",
+                   figures["mp_loss_max_abs_diff"], goal=tolerance["loss"], lower_is_better=True),
+    ]
+    for model, held in figures["per_device_bytes"].items():
+        rows.append(comparison(SCALING, f"MB per device with Adam's slots, measured: {model}", held / 1e6))
+    rows.append(comparison(SCALING, "MB moved per training step (all-reduce), data parallel",
+                           figures["dp_collective_bytes_per_step"] / 1e6))
+    rows.append(comparison(SCALING, "MB moved per training step (all-reduce), model parallel",
+                           figures["mp_collective_bytes_per_step"] / 1e6))
+    rows.append(comparison(SCALING, "GB of full tables with Adam's slots, production catalogue on paper",
+                           figures["production_full_with_adam_bytes"] / 1e9))
+    return rows
+
+
 def comparisons(notebooks_dir: Path) -> pd.DataFrame:
     """Every headline comparison of the stored chapters, one row each."""
     rows = retrieval_rows(results.read(notebooks_dir / f"{RETRIEVAL}.ipynb"))
     rows += embeddings_rows(results.read(notebooks_dir / f"{EMBEDDINGS}.ipynb"))
+    rows += scaling_rows(results.read(notebooks_dir / f"{SCALING}.ipynb"))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

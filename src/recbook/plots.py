@@ -134,3 +134,49 @@ def accuracy_vs_epoch(summaries: Sequence[Mapping], published: Mapping[str, Sequ
     ax.set_title(title)
     ax.legend(fontsize="small")
     return ax
+
+
+def curves_and_difference(curves: Mapping[str, Sequence[float]], reference: str, ylabel: str,
+                          xlabel: str = "training step", title: str = "") -> tuple[Axes, Axes]:
+    """Several runs' curves on the left; on the right each run's absolute difference from ``reference``.
+
+    Args:
+        curves: equally long curves by run name (one of them ``reference``).
+    """
+    _, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    base = np.asarray(curves[reference], dtype="float64")
+    for name, curve in curves.items():
+        curve = np.asarray(curve, dtype="float64")
+        steps = np.arange(1, len(curve) + 1)
+        left.plot(steps, curve, label=name, linestyle="-" if name == reference else "--")
+        if name != reference:
+            right.plot(steps, np.maximum(np.abs(curve - base), 1e-12), label=f"|{name} - {reference}|")
+    left.set_xlabel(xlabel)
+    left.set_ylabel(ylabel)
+    left.set_title(title)
+    left.legend()
+    right.set_yscale("log")
+    right.set_xlabel(xlabel)
+    right.set_ylabel("absolute difference (log scale)")
+    right.set_title(f"Difference from {reference} (1e-12 marks equal)")
+    right.legend()
+    return left, right
+
+
+def bytes_vs_devices(table: pd.DataFrame, column: str = "total", ax: Axes | None = None,
+                     title: str = "") -> Axes:
+    """Megabytes of collectives per training step against the number of devices, one line per ``strategy``.
+
+    Args:
+        table: rows with ``devices``, ``strategy`` and ``column`` (bytes per device per step).
+    """
+    ax = _axes(ax)
+    for strategy, rows in table.groupby("strategy", sort=False):
+        ax.plot(rows["devices"], rows[column] / 1e6, marker="o", label=strategy)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sorted(table["devices"].unique()), [str(d) for d in sorted(table["devices"].unique())])
+    ax.set_xlabel("devices in the mesh (log scale)")
+    ax.set_ylabel("MB of collective results per device per step")
+    ax.set_title(title)
+    ax.legend()
+    return ax

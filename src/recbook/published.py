@@ -44,3 +44,17 @@ EMBEDDINGS_RECIPE = {"params": 117_968, "mae": 0.7419, "rmse": 0.8806 ** 0.5}
 EMBEDDINGS_TOLERANCE = {"baseline": 0.015, "recipe": 0.03}
 """How far our validation MAE (mean over seeds) may be from the published one (its split is unseeded)."""
 
+
+MOVIELENS_COUNTS = {
+    "100k": {"users": 943, "movies": 1_682, "ratings": 100_000},
+    "1m": {"users": 6_040, "movies": 3_706, "ratings": 1_000_209},
+    "32m": {"users": 200_948, "movies": 87_585, "ratings": 32_000_204},
+}
+"""Users, movies and ratings of MovieLens releases, as GroupLens publishes them in each release's README
+(ML-100K's ``README``: 100,000 ratings from 943 users on 1,682 movies; ML-1M's ``README``: 1,000,209
+ratings of "approximately 3,900 movies" by 6,040 users, of which 3,706 movies are rated, as chapter 4
+counts in ``ratings.dat``; ML-32M's ``README.txt``: 32,000,204 ratings of 87,585 movies by 200,948 users)."""
+
+SCALING_TOLERANCE = {"loss": 1e-4, "mae": 1e-4, "predictions": 1e-5}
+"""Largest absolute difference the scaling chapter allows between a distributed run and the single-device
+run with the same weights and batches (float32; only the order of the sums differs)."""

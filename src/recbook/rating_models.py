@@ -170,12 +170,19 @@ def popularity_blocks(num_ids: int, fractions: Sequence[float] = BLOCK_FRACTIONS
     return sizes
 
 
-def qr_buckets_for(num_ids: int, rows: float) -> int:
-    """The remainder-table size ``m`` whose QR table has closest to ``rows`` rows."""
-    candidates = np.arange(1, num_ids + 1)
-    total = np.ceil(num_ids / candidates) + candidates
-    best = np.flatnonzero(np.abs(total - rows) == np.abs(total - rows).min())
-    return int(candidates[best[-1]])
+def qr_buckets_for(num_ids: int, rows: float, chunk: int = 1 << 22) -> int:
+    """The remainder-table size ``m`` whose QR table has closest to ``rows`` rows (the largest on ties).
+
+    Every ``m`` from 1 to ``num_ids`` is tried, ``chunk`` at a time, so that a
+    catalogue of 100 million ids needs no more memory than a small one.
+    """
+    best_gap, best = np.inf, 1
+    for start in range(1, num_ids + 1, chunk):
+        candidates = np.arange(start, min(start + chunk, num_ids + 1))
+        gap = np.abs(np.ceil(num_ids / candidates) + candidates - rows)
+        if gap.min() <= best_gap:
+            best_gap, best = gap.min(), int(candidates[np.flatnonzero(gap == gap.min())[-1]])
+    return best
 
 
 def compressed_table(method: str, counts: np.ndarray, ratio: float, dim: int = 64,

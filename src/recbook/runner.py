@@ -46,9 +46,13 @@ class ChapterInterrupted(ChapterError):
     """The run was interrupted (Ctrl-C)."""
 
 
+RESULTS_PAGE = "05_results"
+"""The page that reads every other chapter's stored figures: executed after them."""
+
+
 def chapters(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The chapter sources (``NN_name.py``) in reading order."""
-    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.py"))
+    """The chapter sources (``NN_name.py``) by number, the results page last (it reads the others)."""
+    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.py"), key=lambda p: (p.stem == RESULTS_PAGE, p.stem))
     if not found:
         raise ChapterError(f"No chapters (NN_name.py) in {notebooks_dir.resolve()}.")
     return found
@@ -218,7 +222,8 @@ def write_atomically(notebook: Any, target: Path) -> None:
         raise
 
 
-def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -> Path:
+def execute(source: Path, quick: bool = False, output_dir: Path | None = None,
+            parameters: dict[str, Any] | None = None) -> Path:
     """Execute one chapter and store its executed notebook; return where it went.
 
     The output folder is checked and a relative ``$MOVIELENS_DIR`` made
@@ -232,6 +237,9 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
         quick: inject the quick parameters (for tests) instead of running as written.
         output_dir: where the executed notebook goes; by default beside the
             source for a full run, ``build/quick`` for a quick one.
+        parameters: more parameters to inject (over the quick ones), for tests
+            of other settings (for example one device); give an ``output_dir``
+            with them, so that the stored notebook is not replaced.
 
     Raises:
         ChapterError: the chapter cannot be read, the output folder cannot be
@@ -244,7 +252,8 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None) -
     import papermill
 
     notebook = read_source(source)
-    parameters = quick_parameters(notebook) if quick else None
+    injected = {**(quick_parameters(notebook) if quick else {}), **(parameters or {})}
+    parameters = injected or None
     if output_dir is None:
         output_dir = QUICK_DIR if quick else source.parent
     prepare_output_dir(output_dir)

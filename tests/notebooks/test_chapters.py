@@ -8,20 +8,33 @@ are in ``tests/chapter_checks.py``, shared with the Colab-like tier.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from chapter_checks import CHECKS, NOTEBOOKS, stored
+from chapter_checks import CHECKS, NOTEBOOKS, scaling_run, stored
 from recbook import results, runner
+
+
+class QuickRuns(dict):
+    """Each chapter's figures from one quick run, executed when a test first asks for it.
+
+    So ``pytest -k scaling`` executes the scaling chapter alone.
+    """
+
+    def __init__(self, output: Path) -> None:
+        super().__init__()
+        self.output = output
+
+    def __missing__(self, stem: str) -> dict:
+        self[stem] = results.read(runner.execute(NOTEBOOKS / f"{stem}.py", quick=True, output_dir=self.output))
+        return self[stem]
 
 
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory, movielens_dir):
-    """Execute every chapter once with its quick parameters; their recorded figures by name."""
-    output = tmp_path_factory.mktemp("quick")
-    return {
-        source.stem: results.read(runner.execute(source, quick=True, output_dir=output))
-        for source in runner.chapters(NOTEBOOKS)
-    }
+    """Every chapter's figures from a run with its quick parameters, by chapter name (run on demand)."""
+    return QuickRuns(tmp_path_factory.mktemp("quick"))
 
 
 @pytest.mark.data
@@ -29,3 +42,13 @@ def quick_runs(tmp_path_factory, movielens_dir):
 @pytest.mark.parametrize("stem", sorted(CHECKS))
 def test_quick_run_shows_the_chapters_figures(quick_runs, stem):
     CHECKS[stem](quick_runs[stem], stored(stem))
+
+
+@pytest.mark.data
+@pytest.mark.notebook
+def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
+    # Colab without a TPU has one device: the chapter runs on a 1-device mesh.
+    figures = results.read(runner.execute(NOTEBOOKS / "06_scaling_out.py", quick=True, output_dir=tmp_path,
+                                          parameters={"device_count": 1, "scaling_counts": [1, 2]}))
+    scaling_run(figures, devices=1)
+    assert figures["dp_collective_bytes_per_step"] == figures["mp_collective_bytes_per_step"] == 0

@@ -16,6 +16,7 @@ from recbook import published, results
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 EMBEDDINGS = results.read(NOTEBOOKS / "04_memory_efficient_embeddings.ipynb")
 RETRIEVAL = results.read(NOTEBOOKS / "03_retrieval_towers.ipynb")
+SCALING = results.read(NOTEBOOKS / "06_scaling_out.ipynb")
 
 pytestmark = pytest.mark.figures
 
@@ -78,3 +79,33 @@ def test_ranking_metrics_are_reported_for_the_finalists():
     for values in metrics.values():
         assert set(values) == {"recall@10", "ndcg@10", "recall@100", "ndcg@100"}
         assert 0 < values["recall@10"] <= values["recall@100"] <= 1
+
+
+def test_distributed_runs_equal_the_single_device_run():
+    # 512 steps on 4 devices, same weights and batches: only float32 summation order differs.
+    assert SCALING["devices"] == 4
+    tolerance = published.SCALING_TOLERANCE
+    assert SCALING["dp_loss_max_abs_diff"] <= tolerance["loss"]
+    assert SCALING["dp_mae_abs_diff"] <= tolerance["mae"]
+    assert SCALING["mp_loss_max_abs_diff"] <= tolerance["loss"]
+    assert SCALING["mp_prediction_max_abs_diff"] <= tolerance["predictions"]
+
+
+def test_sharded_memory_is_a_quarter_of_the_rows():
+    assert SCALING["shard_shapes"] == {"user_emb/embeddings": [1510, 64], "movie_emb/embeddings": [927, 64]}
+    held = SCALING["per_device_bytes"]
+    # Weights and Adam's two slots, float32: 623,744 values x 12 bytes on one device; (1,510 + 927) rows x 64
+    # on each of 4; QR + MD: quotient 13 + remainder 30 rows of 64, a quarter of the 99,296 MD values,
+    # and the two replicated projections (32 + 16) x 64.
+    assert held == {"full tables, one device": 623_744 * 12, "full tables, 4 shards": (1510 + 927) * 64 * 12,
+                    "QR users + MD movies, 4 shards": ((13 + 30) * 64 + 99_296 // 4 + 48 * 64) * 12}
+    assert SCALING["per_device_bytes_match_paper"] is True
+
+
+def test_data_parallel_moves_the_tables_model_parallel_the_rows():
+    by_devices = SCALING["collective_bytes_by_devices"]
+    assert sorted({int(key.split(", ")[1]) for key in by_devices}) == [1, 2, 4, 8]
+    for devices in (2, 4, 8):  # result sizes do not grow with the devices, for a fixed global batch
+        assert by_devices[f"data parallel, {devices}"] == SCALING["dp_collective_bytes_per_step"]
+        assert by_devices[f"model parallel, {devices}"] == SCALING["mp_collective_bytes_per_step"]
+    assert SCALING["dp_collective_bytes_per_step"] > 30 * SCALING["mp_collective_bytes_per_step"]

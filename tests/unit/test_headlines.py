@@ -47,3 +47,29 @@ def test_a_chapter_without_a_recorded_time_leaves_the_total_unknown(tmp_path):
     notebook(tmp_path / "01_a.ipynb", {"seconds": 10.5, "quick": False, "cpus": 2})
     notebook(tmp_path / "02_b.ipynb", None)
     assert math.isnan(headlines.run_times(tmp_path)["seconds"].iloc[-1])
+
+
+SCALING_FIGURES = {
+    "devices": 4, "dp_loss_max_abs_diff": 2.4e-7, "dp_mae_abs_diff": 0.0, "mp_prediction_max_abs_diff": 0.0,
+    "mp_loss_max_abs_diff": 3e-4, "per_device_bytes": {"full tables, one device": 7_484_928,
+                                                       "full tables, 4 shards": 1_871_616},
+    "dp_collective_bytes_per_step": 2_494_984, "mp_collective_bytes_per_step": 65_536,
+    "production_full_with_adam_bytes": 84_480_000_000,
+}
+
+
+def test_scaling_rows_are_goals_and_context():
+    rows = headlines.scaling_rows(SCALING_FIGURES)
+    verdicts = [row["verdict"] for row in rows]
+    # Four equality checks against SCALING_TOLERANCE; the model-parallel loss gap above 1e-4 is not met.
+    assert verdicts[:4] == ["met", "met", "met", "not met"]
+    assert rows[0]["published"] == 1e-4 and rows[0]["difference"] is None
+    assert set(verdicts[4:]) == {"context"} and len(rows) == 4 + 2 + 3
+    assert rows[4]["ours"] == pytest.approx(7.484928) and rows[-1]["ours"] == pytest.approx(84.48)
+    assert all(row["chapter"] == headlines.SCALING and "4" in row["experiment"] for row in rows[:4])
+
+
+@pytest.mark.parametrize("value, shown", [(0.3216, "0.3216"), (2.384e-7, "2.4e-07"), (0.0, "0.0000"),
+                                          (-0.0062, "-0.0062"), (84.48, "84.4800"), (1e-5, "1.0e-05")])
+def test_figures_are_shown_with_their_small_values_readable(value, shown):
+    assert headlines.figure(value) == shown

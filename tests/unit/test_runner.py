@@ -69,6 +69,15 @@ def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     assert runner.run_details(target)["quick"] is True
 
 
+def test_extra_parameters_go_over_the_quick_ones(book):
+    target = runner.execute(Path("notebooks/01_tiny.py"), quick=True, output_dir=Path("build/other"),
+                            parameters={"epochs": 4})
+    assert target == Path("build/other/01_tiny.ipynb")
+    assert results.read(target) == {"epochs_run": 4, "half": 2.0}
+    assert results.read(runner.execute(Path("notebooks/01_tiny.py"), parameters={"epochs": 6},
+                                       output_dir=Path("build/full")))["epochs_run"] == 6
+
+
 def failure_files() -> list[Path]:
     return sorted(Path("build/failed").glob("*.ipynb"))
 
@@ -170,6 +179,12 @@ def test_find_chapters_by_number_or_name(book):
     assert [p.name for p in runner.find_chapters([])] == ["01_tiny.py", "02_other.py"]
     with pytest.raises(runner.ChapterError, match="the chapters are: 01_tiny, 02_other"):
         runner.find_chapters(["03"])
+
+
+def test_the_results_page_runs_after_the_chapters_it_reads(tmp_path):
+    for stem in ("06_later", runner.RESULTS_PAGE, "01_first"):
+        (tmp_path / f"{stem}.py").write_text(CHAPTER)
+    assert [p.stem for p in runner.chapters(tmp_path)] == ["01_first", "06_later", runner.RESULTS_PAGE]
 
 
 def test_no_chapters_is_an_error(tmp_path):

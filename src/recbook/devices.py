@@ -1,0 +1,37 @@
+"""Ask XLA for simulated CPU devices before JAX starts (standard library only).
+
+JAX reads ``XLA_FLAGS`` once, when it first initializes its backends. A chapter
+that wants several devices on a CPU-only machine must therefore set
+``--xla_force_host_platform_device_count`` before anything imports JAX (Keras,
+keras-rs and :mod:`recbook.sharding` all do). This module imports nothing but
+the standard library, so it can run first. The flag only shapes the *CPU*
+platform: on a machine with GPUs or TPUs it is harmless, and JAX's default
+devices stay the accelerators (:func:`recbook.sharding.choose_devices` picks them).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
+
+
+def with_host_device_count(flags: str, count: int) -> str:
+    """``flags`` (an ``XLA_FLAGS`` value) with the host device count set to ``count``, other flags kept."""
+    if not isinstance(count, int) or count < 1:
+        raise ValueError(f"count must be a positive integer, got {count!r}.")
+    kept = re.sub(rf"{HOST_DEVICE_FLAG}=\S*", "", flags).split()
+    return " ".join([*kept, f"{HOST_DEVICE_FLAG}={count}"])
+
+
+def simulate_cpu_devices(count: int) -> bool:
+    """Set ``XLA_FLAGS`` so that JAX's CPU platform has ``count`` devices.
+
+    Returns whether the flag can still take effect: ``False`` when JAX was
+    already imported in this process (it may have read the flags; then the
+    chapter runs on whatever devices exist, and says so).
+    """
+    os.environ["XLA_FLAGS"] = with_host_device_count(os.environ.get("XLA_FLAGS", ""), count)
+    return "jax" not in sys.modules

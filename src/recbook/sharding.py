@@ -1,0 +1,545 @@
+"""Embedding tables on a device mesh with ``keras.distribution`` (JAX backend).
+
+The chapter *Scaling out* uses these pieces; each works on any number of
+devices, one included, and only with ``keras.distribution`` APIs that Keras
+3.13 has too (``DeviceMesh``, ``LayoutMap``, ``DataParallel``,
+``ModelParallel(layout_map=..., batch_dim_name=...)``, ``list_devices``).
+
+* Devices and meshes: :func:`choose_devices`, :func:`device_mesh`,
+  :func:`data_parallel`, :func:`model_parallel`.
+* Padding: a table whose rows do not divide by the mesh's ``model`` axis
+  cannot be sharded by rows (JAX raises ``IndivisibleError``).
+  :func:`pad_table` adds rows that no id reads.
+* Layouts: :func:`row_layout_map` shards every table weight by rows and
+  replicates the rest (projections, scalars).
+* Memory on paper: :func:`weight_shapes` builds a layer's weights without
+  allocating them (``keras.StatelessScope``); :func:`memory_table` turns their
+  shapes into bytes, with Adam's two slots, per device.
+* Memory measured: :func:`shard_shapes`, :func:`bytes_per_device`.
+* Communication: :func:`train_step_hlo` compiles the training step that
+  ``model.fit`` runs and returns its optimized HLO; :func:`collectives` lists
+  its collective operations and the bytes each produces;
+  :func:`collectives_by_device_count` measures them for several mesh sizes in
+  a child process with simulated CPU devices.
+
+Run as ``python -m recbook.sharding --counts 1,2,4,8`` (in a process whose
+``XLA_FLAGS`` give it enough CPU devices), it prints that scaling table as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+
+from . import rating_models as rm
+from .devices import with_host_device_count
+from .embeddings import HashEmbedding, MDEmbedding, QREmbedding
+
+DATA_AXIS, MODEL_AXIS = "data", "model"
+DTYPE_BYTES = {"f64": 8, "s64": 8, "u64": 8, "f32": 4, "s32": 4, "u32": 4, "bf16": 2, "f16": 2,
+               "s16": 2, "u16": 2, "s8": 1, "u8": 1, "pred": 1}
+"""Bytes per element of the HLO element types a training step uses."""
+FLOAT32_BYTES = 4
+ADAM_SLOTS = 2
+"""Adam keeps two values per parameter (first and second moment)."""
+TABLE_WEIGHTS = ("embeddings", "rows")
+"""Weight names indexed by id (or by a row of a flat table): the ones sharded by rows."""
+COLLECTIVES = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "collective-permute")
+USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
+
+
+# --- devices and meshes --------------------------------------------------------------------------------
+
+def choose_devices(count: int) -> list[str]:
+    """The first ``count`` devices of JAX's default platform, or all of them when fewer exist.
+
+    The default platform is the accelerators (GPU or TPU) when there are any,
+    else the CPU, whose device count ``XLA_FLAGS`` may have raised
+    (:func:`recbook.devices.simulate_cpu_devices`).
+    """
+    if count < 1:
+        raise ValueError(f"count must be positive, got {count}.")
+    return keras.distribution.list_devices()[:count]
+
+
+def device_mesh(devices: Sequence[str], model: int | None = None) -> keras.distribution.DeviceMesh:
+    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all of them)."""
+    model = len(devices) if model is None else model
+    if model < 1 or len(devices) % model:
+        raise ValueError(f"{len(devices)} devices do not split into groups of {model}.")
+    return keras.distribution.DeviceMesh((len(devices) // model, model), (DATA_AXIS, MODEL_AXIS), list(devices))
+
+
+def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
+    """Every variable replicated, the batch split over ``devices`` (a 1-D ``data`` mesh)."""
+    mesh = keras.distribution.DeviceMesh((len(devices),), (DATA_AXIS,), list(devices))
+    return keras.distribution.DataParallel(device_mesh=mesh)
+
+
+def model_parallel(mesh: keras.distribution.DeviceMesh,
+                   layers: Iterable[keras.layers.Layer]) -> tuple[keras.distribution.ModelParallel, list[str]]:
+    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch over ``data``.
+
+    Returns the distribution and the table weights left replicated because
+    their rows do not divide (pad them first with :func:`pad_table`).
+    """
+    layout_map, replicated = row_layout_map(mesh, layers)
+    return keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name=DATA_AXIS), replicated
+
+
+# --- padding and layouts -------------------------------------------------------------------------------
+
+def padded_rows(rows: int, shards: int) -> int:
+    """The smallest multiple of ``shards`` that is at least ``rows``."""
+    if rows < 1 or shards < 1:
+        raise ValueError(f"rows and shards must be positive, got {rows} and {shards}.")
+    return math.ceil(rows / shards) * shards
+
+
+def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
+    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of ``shards`` rows.
+
+    Every id reads the same row as before; the added rows are read by no id.
+
+    * ``keras.layers.Embedding``: ``input_dim`` rounded up.
+    * :class:`~recbook.embeddings.QREmbedding`: the quotient table rounded up
+      (``input_dim`` becomes ``quotient rows x num_buckets``); the remainder
+      table has ``num_buckets`` rows, which padding cannot change (``id mod m``
+      would move), so it is left as it is.
+    * :class:`~recbook.embeddings.MDEmbedding`, :class:`~recbook.embeddings.HashEmbedding`:
+      unchanged (their row count fixes which row an id reads).
+
+    Tables that still do not divide are replicated by :func:`row_layout_map`.
+    """
+    config = layer.get_config()
+    if type(layer) is keras.layers.Embedding:
+        config["input_dim"] = padded_rows(layer.input_dim, shards)
+    elif isinstance(layer, QREmbedding):
+        config["input_dim"] = padded_rows(layer.quotient_rows, shards) * layer.num_buckets
+    elif not isinstance(layer, (MDEmbedding, HashEmbedding)):
+        raise TypeError(f"Cannot pad a {type(layer).__name__}.")
+    return type(layer).from_config(config)
+
+
+def weight_shapes(layer: keras.layers.Layer, input_shape: tuple = (None,)) -> dict[str, tuple[int, ...]]:
+    """The shapes of a layer's weights by path, built without allocating them.
+
+    A copy of the layer (from its config; ``layer`` itself stays unbuilt) is
+    built in a ``keras.StatelessScope(initialize_variables=False)``, where
+    Keras creates variables with a shape and an initializer but no value, so a
+    100-million-row table costs nothing. Keras keeps such variables in a list
+    to initialize when the next stateless scope closes; the copy's are taken
+    off that list (Keras's ``global_state``, the same in Keras 3.13 and 3.15),
+    so they are never initialized.
+    """
+    from keras.src.backend.common import global_state
+
+    copy = type(layer).from_config(layer.get_config())
+    with keras.StatelessScope(initialize_variables=False):
+        copy.build(input_shape)
+    pending = global_state.get_global_attribute("uninitialized_variables") or []
+    mine = {id(w) for w in copy.weights}
+    global_state.set_global_attribute("uninitialized_variables", [v for v in pending if id(v) not in mine])
+    return {w.path: tuple(int(d) for d in w.shape) for w in copy.weights}
+
+
+def is_table_weight(path: str) -> bool:
+    """Whether a weight path names an id-indexed table (``.../embeddings`` or an MD table's ``.../rows``)."""
+    return path.rsplit("/", 1)[-1] in TABLE_WEIGHTS
+
+
+def row_layout_map(mesh: keras.distribution.DeviceMesh,
+                   layers: Iterable[keras.layers.Layer]) -> tuple[keras.distribution.LayoutMap, list[str]]:
+    """A ``LayoutMap`` sharding each table weight of ``layers`` by rows over ``model``.
+
+    Keys are the weights' exact paths (so the layers need fixed names). Weights
+    that are not tables (MD projections) match no key and are replicated;
+    tables whose rows do not divide by the ``model`` axis are replicated too and
+    returned in the list. Adam's slots follow their variable's layout.
+    """
+    shards = mesh.shape[mesh.axis_names.index(MODEL_AXIS)]
+    layout_map = keras.distribution.LayoutMap(mesh)
+    replicated = []
+    for layer in layers:
+        for path, shape in weight_shapes(layer).items():
+            if not is_table_weight(path):
+                continue
+            if shape[0] % shards:
+                replicated.append(path)
+                continue
+            layout_map[re.escape(path)] = (MODEL_AXIS, *[None] * (len(shape) - 1))
+    return layout_map, replicated
+
+
+# --- the rating model's tables, named so that layouts can find them ------------------------------------
+
+@dataclass(frozen=True)
+class Catalogue:
+    """A catalogue's size: enough for :func:`recbook.rating_models.recipe_layers` (no ratings needed)."""
+
+    name: str
+    num_users: int
+    num_movies: int
+
+
+def full_tables(num_users: int, num_movies: int, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    """Chapter 4's baseline tables, named ``user_emb`` and ``movie_emb``."""
+    return (keras.layers.Embedding(num_users, dim, name=USER_TABLE),
+            keras.layers.Embedding(num_movies, dim, name=MOVIE_TABLE))
+
+
+def renamed(layer: keras.layers.Layer, name: str) -> keras.layers.Layer:
+    """A copy of an unbuilt layer under another name."""
+    return type(layer).from_config({**layer.get_config(), "name": name})
+
+
+def recipe_tables(catalogue: Catalogue, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    """Chapter 4's QR users + MD movies (:func:`recbook.rating_models.recipe_layers`), named."""
+    user, movie = rm.recipe_layers(catalogue, dim)
+    return renamed(user, USER_TABLE), renamed(movie, MOVIE_TABLE)
+
+
+def qr_tables(catalogue: Catalogue, ratio: float, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    """QR user and movie tables at about ``1 / ratio`` the size (chapter 4's ``qr`` sweep), named."""
+    return tuple(QREmbedding(n, dim, num_buckets=rm.qr_buckets_for(n, n / ratio), name=name)
+                 for n, name in ((catalogue.num_users, USER_TABLE), (catalogue.num_movies, MOVIE_TABLE)))
+
+
+def padded(layers: Iterable[keras.layers.Layer], shards: int) -> tuple[keras.layers.Layer, ...]:
+    """:func:`pad_table` applied to each layer."""
+    return tuple(pad_table(layer, shards) for layer in layers)
+
+
+def padded_weights(weights: Sequence[np.ndarray], model: keras.Model) -> list[np.ndarray]:
+    """``weights`` of a model with unpadded tables, zero rows appended to fit ``model``'s padded tables.
+
+    The padding rows are read by no id, so ``model`` then computes what the
+    unpadded model computed.
+    """
+    out = []
+    for weight, variable in zip(weights, model.weights, strict=True):
+        target = tuple(variable.shape)
+        if weight.shape[1:] != target[1:] or weight.shape[0] > target[0]:
+            raise ValueError(f"A {weight.shape} weight does not pad to {variable.path}'s {target}.")
+        padding = np.zeros((target[0] - weight.shape[0], *weight.shape[1:]), weight.dtype)
+        out.append(np.concatenate([weight, padding]))
+    return out
+
+
+class BatchLosses(keras.callbacks.Callback):
+    """Collects the training loss ``fit`` reports after every batch (its running mean over the epoch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.losses: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.losses.append(float(logs["loss"]))
+
+
+def batch_shards() -> int:
+    """How many pieces the current distribution cuts each batch into (1 without one)."""
+    distribution = keras.distribution.distribution()
+    if distribution is None:
+        return 1
+    mesh = distribution.device_mesh
+    return mesh.shape[mesh.axis_names.index(distribution.batch_dim_name)]
+
+
+def train_and_score(model: keras.Model, data: rm.RatingData, epochs: int = 1, batch_size: int = 128,
+                    seed: int = 0, eval_batch_size: int = 4096) -> tuple[list[float], float]:
+    """Train a compiled model as chapter 4 does (one step per call) and score the validation split.
+
+    The seed is set right before ``fit``, so two models with the same weights
+    see the same shuffled batches. Returns the per-batch loss curve and the
+    validation MAE. Call it inside the distribution's scope for a distributed model.
+
+    A distributed batch must split evenly over the devices, so the training
+    ratings must fill whole batches, and the validation split is scored in
+    batches of a multiple of the device count, padded with ratings of weight
+    zero: the MAE is exactly that of the real ratings.
+
+    Raises:
+        ValueError: the batch does not split over the devices, or the training
+            ratings do not fill whole batches on a distributed model.
+    """
+    shards = batch_shards()
+    train_size = len(data.train["rating"])
+    if batch_size % shards or (shards > 1 and train_size % batch_size):
+        raise ValueError(f"Batches of {batch_size} over {shards} devices need a batch size divisible by {shards} "
+                         f"and whole batches ({train_size:,} training ratings).")
+    callback = BatchLosses()
+    keras.utils.set_random_seed(seed)
+    model.fit(data.inputs("train"), data.train["rating"], batch_size=batch_size, epochs=epochs, verbose=0,
+              callbacks=[callback])
+    eval_batch = max(shards, eval_batch_size // shards * shards)
+    inputs, targets = data.inputs("val"), data.val["rating"]
+    padding = -len(targets) % eval_batch
+    weights = np.concatenate([np.ones(len(targets), "float32"), np.zeros(padding, "float32")])
+    inputs = {k: np.concatenate([v, np.zeros(padding, v.dtype)]) for k, v in inputs.items()}
+    targets = np.concatenate([targets, np.zeros(padding, targets.dtype)])
+    scores = model.evaluate(inputs, targets, sample_weight=weights, batch_size=eval_batch, verbose=0,
+                            return_dict=True)
+    return callback.losses, float(scores["mae"])
+
+
+# --- memory ---------------------------------------------------------------------------------------------
+
+def per_device_bytes(shapes: Mapping[str, tuple[int, ...]], devices: int, slots: int = ADAM_SLOTS,
+                     dtype_bytes: int = FLOAT32_BYTES) -> int:
+    """Bytes one device holds when the table weights are split by rows over ``devices`` (padded).
+
+    Each table weight keeps ``ceil(rows / devices)`` of its rows on every device
+    (its padded share); other weights are replicated. Each value is counted
+    ``1 + slots`` times: the weight and the optimizer's slots.
+    """
+    values = 0
+    for path, shape in shapes.items():
+        rows = math.ceil(shape[0] / devices) if is_table_weight(path) else shape[0]
+        values += rows * math.prod(shape[1:])
+    return values * dtype_bytes * (1 + slots)
+
+
+def memory_table(catalogues: Sequence[Catalogue], designs: Mapping[str, object],
+                 device_counts: Sequence[int] = (1, 4, 8, 64), dim: int = 64) -> pd.DataFrame:
+    """Parameters and float32 bytes of each design's two tables for each catalogue, on paper.
+
+    Args:
+        designs: name -> ``function(catalogue, dim) -> (user layer, movie layer)``.
+        device_counts: devices the tables are split over by rows; one column each
+            (weights and Adam's two slots per device).
+
+    Every number comes from the layers' own weights, built without memory by
+    :func:`weight_shapes`.
+    """
+    rows = []
+    for catalogue in catalogues:
+        for design, build in designs.items():
+            shapes = {}
+            for layer in build(catalogue, dim):
+                shapes |= weight_shapes(layer)
+            params = sum(math.prod(s) for s in shapes.values())
+            row = {"catalogue": catalogue.name, "users": catalogue.num_users, "movies": catalogue.num_movies,
+                   "design": design, "parameters": params, "weights (bytes)": params * FLOAT32_BYTES,
+                   "with Adam (bytes)": per_device_bytes(shapes, 1)}
+            row |= {f"per device on {d} (bytes)": per_device_bytes(shapes, d) for d in device_counts}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def human_bytes(value: float) -> str:
+    """Decimal units, as memory sizes of accelerators are quoted: ``25.6 GB``."""
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+def shard_shapes(value) -> list[tuple[int, ...]]:
+    """Shapes of the pieces of a JAX array (or a Keras variable's value) held by this process's devices."""
+    value = getattr(value, "value", value)
+    return [tuple(shard.data.shape) for shard in value.addressable_shards]
+
+
+def shard_report(variables: Iterable) -> pd.DataFrame:
+    """Each variable's global shape, partition spec and per-device shard shapes, read from its array."""
+    rows = []
+    for variable in variables:
+        array = variable.value
+        spec = getattr(array.sharding, "spec", None)
+        shapes = shard_shapes(array)
+        rows.append({"variable": variable.path, "global shape": tuple(array.shape),
+                     "partition": str(tuple(spec)) if spec is not None else "single device",
+                     "devices": len(shapes), "shard shape": shapes[0] if len(set(shapes)) == 1 else shapes})
+    return pd.DataFrame(rows)
+
+
+def bytes_per_device(variables: Iterable) -> dict[str, int]:
+    """Bytes each device holds of the given variables, measured from their arrays' shards."""
+    held: dict[str, int] = {}
+    for variable in variables:
+        for shard in getattr(variable, "value", variable).addressable_shards:
+            key = f"{shard.device.platform}:{shard.device.id}"
+            held[key] = held.get(key, 0) + shard.data.nbytes
+    return held
+
+
+def model_and_slot_variables(model: keras.Model) -> list:
+    """The model's weights and its optimizer's per-weight slots (scalars such as the step count left out)."""
+    return [*model.weights, *(v for v in model.optimizer.variables if len(v.shape) > 0)]
+
+
+# --- communication --------------------------------------------------------------------------------------
+
+def train_step_hlo(model: keras.Model, inputs: Mapping[str, np.ndarray], targets: np.ndarray) -> str:
+    """The optimized HLO of the training step ``model.fit`` runs, for one batch, as compiled here.
+
+    ``model`` must be compiled and fitted on at least one batch (so that its
+    optimizer and metric variables exist). The step is Keras's own
+    ``model.train_step(state, data)``, jitted as the JAX trainer jits it (the
+    updated state keeps the variables' shardings), its batch laid out by the
+    current distribution.
+    """
+    import jax
+
+    state = tuple([v.value for v in variables] for variables in (
+        model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
+        model.metrics_variables))
+    distribution = keras.distribution.distribution()
+
+    def place(array: np.ndarray):
+        if distribution is None:
+            return jax.numpy.asarray(array)
+        return jax.device_put(array, distribution.get_data_layout(array.shape).backend_layout)
+
+    data = ({k: place(v) for k, v in inputs.items()}, place(targets))
+    state_shardings = jax.tree.map(lambda a: a.sharding, state)
+    step = jax.jit(model.train_step, out_shardings=(None, state_shardings))
+    return step.lower(state, data).compile().as_text()
+
+
+_INSTRUCTION = re.compile(
+    r"^\s*(?:ROOT\s+)?%?(?P<name>[\w.\-]+)\s*=\s*(?P<shape>.*?)\s+"
+    r"(?P<op>" + "|".join(COLLECTIVES) + r")(?P<start>-start)?\(")
+_ARRAY = re.compile(r"\b(?P<dtype>[a-z]+\d*)\[(?P<dims>[\d,]*)\]")
+
+
+def _array_bytes(shape: str) -> list[int]:
+    return [math.prod(int(d) for d in m["dims"].split(",") if d) * DTYPE_BYTES.get(m["dtype"], 4)
+            for m in _ARRAY.finditer(shape)]
+
+
+def collectives(hlo: str) -> pd.DataFrame:
+    """The collective operations of an HLO module and the bytes each produces on one device.
+
+    ``bytes`` is the size of the operation's result on each device: for an
+    all-reduce the array reduced (a ring all-reduce sends about
+    ``2 (n - 1) / n`` times that per device), for an all-gather the gathered
+    array, for a reduce-scatter the shard. An asynchronous ``*-start`` counts
+    its result alone (the last array of its tuple); ``*-done`` is not counted.
+    Every instruction is counted once: the training step has no loops.
+    """
+    rows = []
+    for line in hlo.splitlines():
+        match = _INSTRUCTION.match(line)
+        if not match:
+            continue
+        sizes = _array_bytes(match["shape"])
+        size = sizes[-1] if match["start"] else sum(sizes)
+        group = re.search(r"replica_groups=(.*?), (?:use_global_device_ids|to_apply|channel_id|dimensions|metadata)",
+                          line)
+        rows.append({"operation": match["op"], "instruction": match["name"], "result": match["shape"],
+                     "bytes": size, "groups": group[1] if group else ""})
+    return pd.DataFrame(rows, columns=["operation", "instruction", "result", "bytes", "groups"])
+
+
+def collective_bytes(hlo: str) -> dict[str, int]:
+    """Bytes per step by collective kind (every kind of :data:`COLLECTIVES`, zero when absent)."""
+    table = collectives(hlo)
+    return {op: int(table.loc[table["operation"] == op, "bytes"].sum()) for op in COLLECTIVES}
+
+
+def sample_batch(num_users: int, num_movies: int, batch_size: int, seed: int = 0) -> tuple[dict, np.ndarray]:
+    """A batch of random ids and ratings (the step's communication does not depend on the values)."""
+    rng = np.random.default_rng(seed)
+    inputs = {"user": rng.integers(0, num_users, batch_size).astype("int32"),
+              "movie": rng.integers(0, num_movies, batch_size).astype("int32")}
+    return inputs, rng.integers(1, 6, batch_size).astype("float32")
+
+
+def compile_rating_model(model: keras.Model) -> keras.Model:
+    """Compile as chapter 4 does (Adam 0.001, MSE, MAE as a metric), one step per call.
+
+    The optimizer is named, so that its slots' paths (``adam/...``) do not depend
+    on how many optimizers the process made before.
+    """
+    model.compile(optimizer=keras.optimizers.Adam(1e-3, name="adam"), loss="mse",
+                  metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
+    return model
+
+
+def step_collectives(strategy: str, devices: Sequence[str], num_users: int, num_movies: int,
+                     batch_size: int = 128, dim: int = 64) -> dict[str, int]:
+    """Collective bytes per training step of chapter 4's full-table model under one strategy.
+
+    ``strategy`` is ``"data"`` (:func:`data_parallel`) or ``"model"``
+    (:func:`model_parallel` on a ``(1, len(devices))`` mesh, tables padded).
+    """
+    layers = full_tables(num_users, num_movies, dim)
+    if strategy == "data":
+        distribution = data_parallel(devices)
+    elif strategy == "model":
+        layers = padded(layers, len(devices))
+        distribution, _ = model_parallel(device_mesh(devices), layers)
+    else:
+        raise ValueError(f"Unknown strategy {strategy!r}; choose 'data' or 'model'.")
+    inputs, targets = sample_batch(num_users, num_movies, batch_size)
+    with distribution.scope():
+        model = compile_rating_model(rm.rating_model(*layers))
+        model.fit(inputs, targets, batch_size=len(targets), verbose=0)  # Keras 3.13: train_on_batch fails distributed
+        return collective_bytes(train_step_hlo(model, inputs, targets))
+
+
+def scaling_table(counts: Sequence[int], num_users: int, num_movies: int, batch_size: int = 128,
+                  dim: int = 64) -> pd.DataFrame:
+    """:func:`step_collectives` for data and model parallelism on the first ``n`` devices, for each ``n``."""
+    devices = keras.distribution.list_devices("cpu")
+    rows = []
+    for n in counts:
+        if n > len(devices):
+            raise ValueError(f"{n} devices asked for, {len(devices)} exist.")
+        for strategy in ("data", "model"):
+            moved = step_collectives(strategy, devices[:n], num_users, num_movies, batch_size, dim)
+            rows.append({"devices": n, "strategy": f"{strategy} parallel", **moved, "total": sum(moved.values())})
+    return pd.DataFrame(rows)
+
+
+def collectives_by_device_count(counts: Sequence[int], num_users: int, num_movies: int, batch_size: int = 128,
+                                dim: int = 64, timeout: float = 600) -> pd.DataFrame:
+    """:func:`scaling_table` measured in a child process with ``max(counts)`` simulated CPU devices.
+
+    One process has one device count, fixed when JAX starts; the child starts
+    JAX with enough CPU devices and compiles each mesh on a sub-set of them
+    (the compiled step of an ``n``-device mesh does not depend on how many
+    other devices the process has). The child runs on the CPU platform even
+    where accelerators exist, so its HLO is the CPU compiler's.
+    """
+    env = {**os.environ, "XLA_FLAGS": with_host_device_count(os.environ.get("XLA_FLAGS", ""), max(counts)),
+           "JAX_PLATFORMS": "cpu", "KERAS_BACKEND": "jax"}
+    command = [sys.executable, "-m", "recbook.sharding", "--counts", ",".join(map(str, counts)),
+               "--users", str(num_users), "--movies", str(num_movies), "--batch-size", str(batch_size),
+               "--dim", str(dim)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode:
+        raise RuntimeError(f"The scaling child process failed:\n{done.stderr[-3000:]}")
+    return pd.DataFrame(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Child-process entry: print :func:`scaling_table` as JSON records on the last line."""
+    parser = argparse.ArgumentParser(prog="python -m recbook.sharding")
+    parser.add_argument("--counts", required=True, help="device counts, comma separated, e.g. 1,2,4,8")
+    parser.add_argument("--users", type=int, required=True)
+    parser.add_argument("--movies", type=int, required=True)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--dim", type=int, default=64)
+    args = parser.parse_args(argv)
+    table = scaling_table([int(c) for c in args.counts.split(",")], args.users, args.movies,
+                          args.batch_size, args.dim)
+    print(json.dumps(table.to_dict(orient="records")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
