@@ -76,24 +76,19 @@ def test_declared_ranges_admit_colabs_versions():
 def checked_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
     """The text outputs of the cells tagged ``nbval-check-output``, with their sources.
 
-    Consecutive pieces of one stream are joined (the kernel may flush a print in
-    several), as nbval joins them.
+    A stream's pieces (the kernel may flush a print in several) are joined by
+    nbval's own ``coalesce_streams``, as nbval joins them before comparing.
     """
-    checked = []
-    for cell in notebook.cells:
-        if "nbval-check-output" not in cell.metadata.get("tags", []):
-            continue
-        texts, previous = [], None
-        for output in cell.outputs:
-            stream = output.get("name") if output.output_type == "stream" else None
-            text = output.get("text") or output.get("data", {}).get("text/plain", "")
-            if stream and stream == previous:
-                texts[-1] += text
-            else:
-                texts.append(text)
-            previous = stream
-        checked.append((cell.source, texts))
-    return checked
+    from nbval.plugin import coalesce_streams
+
+    def text(output) -> str:
+        return output.get("text") or output.get("data", {}).get("text/plain", "")
+
+    return [
+        (cell.source, [text(output) for output in coalesce_streams(cell.outputs)])
+        for cell in notebook.cells
+        if "nbval-check-output" in cell.metadata.get("tags", [])
+    ]
 
 
 def execute_in_colab(python: Path, source: Path, workdir: Path) -> Path:
