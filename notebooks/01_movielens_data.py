@@ -42,7 +42,8 @@ import sys
 if "google.colab" in sys.modules:
     # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
     repository = os.environ.get(
-        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+        "RECBOOK_REPOSITORY",
+        "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
@@ -54,8 +55,7 @@ if "google.colab" in sys.modules:
 # MovieLens online, or offline from the folder named by `MOVIELENS_DIR`.
 
 # %%
-import recbook
-from recbook import data, plots, results
+from recbook import data, glue, plots
 
 import matplotlib.pyplot as plt
 import tensorflow_datasets as tfds
@@ -120,10 +120,10 @@ for name, count in counts.items():
 print(f"{'density':>24}: {density:.2%} of all user-movie pairs are rated")
 
 # %%
-results.record("n_ratings", counts["ratings"])
-results.record("n_users", counts["users"])
-results.record("n_movies", counts["movies in the catalogue"])
-results.record("density", density)
+glue.record("n_ratings", counts["ratings"])
+glue.record("n_users", counts["users"])
+glue.record("n_movies", counts["movies in the catalogue"])
+glue.record("density", density)
 
 # %% [markdown]
 # Only about {glue:text}`density:.1%` of the user-movie pairs carry a rating: the
@@ -147,8 +147,8 @@ for stars, share in share_by_stars.items():
 print(f"mean rating: {frame['user_rating'].mean():.3f}")
 
 # %%
-results.record("mean_rating", frame["user_rating"].mean())
-results.record("share_five_stars", share_by_stars.loc[5.0])
+glue.record("mean_rating", frame["user_rating"].mean())
+glue.record("share_five_stars", share_by_stars.loc[5.0])
 
 # %% [markdown]
 # ## The long tail of movie popularity
@@ -174,7 +174,7 @@ top = per_movie.head(5).rename_axis("movie_id").reset_index(name="ratings")
 print(top.merge(movie_frame, on="movie_id").to_string(index=False))
 
 # %%
-results.record("top_decile_share", head)
+glue.record("top_decile_share", head)
 
 # %% [markdown]
 # ## How active users are
@@ -189,7 +189,9 @@ plt.show()
 
 # %% tags=["nbval-check-output"]
 per_user = frame["user_id"].value_counts()
-print(f"ratings per user: min {per_user.min()}, median {per_user.median():.0f}, max {per_user.max()}")
+print(
+    f"ratings per user: min {per_user.min()}, median {per_user.median():.0f}, max {per_user.max()}"
+)
 
 # %% [markdown]
 # ## What comes next

@@ -40,7 +40,8 @@ import sys
 if "google.colab" in sys.modules:
     # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
     repository = os.environ.get(
-        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+        "RECBOOK_REPOSITORY",
+        "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
@@ -48,10 +49,8 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import recbook
-from recbook import data, features, results
+from recbook import data, features, glue
 
-import keras
 import numpy as np
 
 # %% tags=["parameters"]
@@ -74,7 +73,9 @@ vectorizer = features.title_vectorizer(movies)
 
 # %% tags=["nbval-check-output"]
 vocabulary = vectorizer.get_vocabulary()
-print(f"vocabulary size: {vectorizer.vocabulary_size():,} tokens (0 = padding, 1 = unknown)")
+print(
+    f"vocabulary size: {vectorizer.vocabulary_size():,} tokens (0 = padding, 1 = unknown)"
+)
 print("tokens 40 to 49:", [str(token) for token in vocabulary[40:50]])
 for record in movies.take(1).as_numpy_iterator():
     title = record["movie_title"].decode()
@@ -138,8 +139,10 @@ for name in (*features.FEATURE_SPACE_INPUTS, features.CROSS):
 candidates = features.candidate_set(movies, vectorizer)
 
 # %% tags=["nbval-check-output"]
-print(f"movies: {candidates.movies_count:,}; genre ids 1 to {candidates.genres_count} "
-      f"(0 pads); at most {candidates.max_genres} genres per movie")
+print(
+    f"movies: {candidates.movies_count:,}; genre ids 1 to {candidates.genres_count} "
+    f"(0 pads); at most {candidates.max_genres} genres per movie"
+)
 for name, tensor in candidates.tensors.items():
     print(f"{name:>19}: shape {tuple(tensor.shape)}, dtype {tensor.dtype}")
 print("movie 1's genres:", np.asarray(candidates.tensors["movie_genres"])[1].tolist())
@@ -156,7 +159,10 @@ preprocess = features.preprocessor(space, candidates.max_genres)
 train, test = features.split(ratings, preprocess)
 
 # %% tags=["nbval-check-output"]
-sizes = {name: sum(int(y.shape[0]) for _, y in part) for name, part in (("train", train), ("test", test))}
+sizes = {
+    name: sum(int(y.shape[0]) for _, y in part)
+    for name, part in (("train", train), ("test", test))
+}
 five_stars = sum(int(np.sum(np.asarray(y) > 0.9)) for _, y in test)
 print(f"train: {sizes['train']:,} ratings; test: {sizes['test']:,} ratings")
 print(f"5-star test ratings (the retrieval metric's targets): {five_stars:,}")
@@ -166,12 +172,12 @@ for name, value in inputs.items():
 print(f"{'label':>27}: {tuple(labels.shape)} {labels.dtype.name}")
 
 # %%
-results.record("title_vocabulary_size", vectorizer.vocabulary_size())
-results.record("movies_count", candidates.movies_count)
-results.record("max_genres", candidates.max_genres)
-results.record("train_size", sizes["train"])
-results.record("test_size", sizes["test"])
-results.record("test_five_stars", five_stars)
+glue.record("title_vocabulary_size", vectorizer.vocabulary_size())
+glue.record("movies_count", candidates.movies_count)
+glue.record("max_genres", candidates.max_genres)
+glue.record("train_size", sizes["train"])
+glue.record("test_size", sizes["test"])
+glue.record("test_five_stars", five_stars)
 
 # %% [markdown]
 # The retrieval chapter builds its towers on exactly these inputs:

@@ -49,7 +49,8 @@ import sys
 if "google.colab" in sys.modules:
     # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
     repository = os.environ.get(
-        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+        "RECBOOK_REPOSITORY",
+        "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
@@ -57,8 +58,7 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import recbook
-from recbook import backends, data, features, plots, published, results, retrieval
+from recbook import backend_timing, data, features, glue, plots, published, retrieval
 
 import keras
 import matplotlib.pyplot as plt
@@ -93,14 +93,18 @@ movies = data.load_tfds("movies", variant)
 vectorizer = features.title_vectorizer(movies)
 space = features.feature_space(ratings, vectorizer)
 candidates = features.candidate_set(movies, vectorizer)
-train_ds, test_ds = features.split(ratings, features.preprocessor(space, candidates.max_genres))
+train_ds, test_ds = features.split(
+    ratings, features.preprocessor(space, candidates.max_genres)
+)
 train, test = retrieval.arrays(train_ds), retrieval.arrays(test_ds)
 vocab = retrieval.vocabularies(ratings, space, candidates)
 
 # %% tags=["nbval-check-output"]
 print(vocab)
-print(f"train: {len(train[1]):,} ratings; test: {len(test[1]):,}, "
-      f"of which {int((test[1] > retrieval.FIVE_STARS).sum()):,} five-star")
+print(
+    f"train: {len(train[1]):,} ratings; test: {len(test[1]):,}, "
+    f"of which {int((test[1] > retrieval.FIVE_STARS).sum()):,} five-star"
+)
 
 # %% [markdown]
 # ## The towers
@@ -127,10 +131,17 @@ print(f"train: {len(train[1]):,} ratings; test: {len(test[1]):,}, "
 # not counted):
 
 # %%
-model_sizes = pd.DataFrame([
-    {"towers": str(tuple(sizes)),
-     "parameters": retrieval.RetrievalModel(sizes, vocab, candidates).trainable_params}
-    for sizes in towers])
+model_sizes = pd.DataFrame(
+    [
+        {
+            "towers": str(tuple(sizes)),
+            "parameters": retrieval.RetrievalModel(
+                sizes, vocab, candidates
+            ).trainable_params,
+        }
+        for sizes in towers
+    ]
+)
 
 # %% tags=["nbval-check-output"]
 print(model_sizes.to_string(index=False))
@@ -143,21 +154,39 @@ print(model_sizes.to_string(index=False))
 # backend compiles each training step once.
 
 # %%
-runs = {str(tuple(sizes)): [
-    retrieval.train(lambda: retrieval.RetrievalModel(sizes, vocab, candidates), train, test,
-                    seed=seed, epochs=epochs)
-    for seed in seeds] for sizes in towers}
-tutorial = pd.DataFrame([retrieval.summarize(r, label=label) for label, r in runs.items()])
+runs = {
+    str(tuple(sizes)): [
+        retrieval.train(
+            lambda: retrieval.RetrievalModel(sizes, vocab, candidates),
+            train,
+            test,
+            seed=seed,
+            epochs=epochs,
+        )
+        for seed in seeds
+    ]
+    for sizes in towers
+}
+tutorial = pd.DataFrame(
+    [retrieval.summarize(r, label=label) for label, r in runs.items()]
+)
 
 # %% [markdown]
 # Our curves (solid, mean over seeds with a band of one standard deviation) beside the
 # tutorial's published run (dashed):
 
 # %%
-published_curves = {str(sizes): values for sizes, values in published.RETRIEVAL_TOP100.items()}
+published_curves = {
+    str(sizes): values for sizes, values in published.RETRIEVAL_TOP100.items()
+}
 fig, ax = plt.subplots(figsize=(7, 4.5))
-plots.accuracy_vs_epoch(tutorial.to_dict("records"), published_curves, published.VALIDATION_EPOCHS, ax=ax,
-                        title="Top-100 accuracy vs. epoch, MSE on ratings (the tutorial)")
+plots.accuracy_vs_epoch(
+    tutorial.to_dict("records"),
+    published_curves,
+    published.VALIDATION_EPOCHS,
+    ax=ax,
+    title="Top-100 accuracy vs. epoch, MSE on ratings (the tutorial)",
+)
 plt.show()
 
 # %% [markdown]
@@ -165,18 +194,31 @@ plt.show()
 # spread is one seed's noise):
 
 # %%
-reproduction = tutorial[["label", "params", "accuracy", "accuracy_std", "seconds"]].assign(
+reproduction = tutorial[
+    ["label", "params", "accuracy", "accuracy_std", "seconds"]
+].assign(
     published=[published.RETRIEVAL_TOP100[tuple(s)][-1] for s in towers],
-    published_later_run=[published.RETRIEVAL_TOP100_LATER_RUN[tuple(s)][-1] for s in towers])
-reproduction.rename(columns={"label": "towers", "accuracy": "top-100 (mean)", "accuracy_std": "std",
-                             "seconds": "seconds per run"}).round(4)
+    published_later_run=[
+        published.RETRIEVAL_TOP100_LATER_RUN[tuple(s)][-1] for s in towers
+    ],
+)
+reproduction.rename(
+    columns={
+        "label": "towers",
+        "accuracy": "top-100 (mean)",
+        "accuracy_std": "std",
+        "seconds": "seconds per run",
+    }
+).round(4)
 
 # %%
-results.record("towers_params", dict(zip(model_sizes["towers"], model_sizes["parameters"])))
-results.record("towers_top100", dict(zip(tutorial["label"], tutorial["accuracy"])))
-results.record("towers_top100_std", dict(zip(tutorial["label"], tutorial["accuracy_std"])))
-results.record("towers_seconds", dict(zip(tutorial["label"], tutorial["seconds"])))
-results.record("shallow_top100", tutorial["accuracy"].iloc[0])
+glue.record(
+    "towers_params", dict(zip(model_sizes["towers"], model_sizes["parameters"]))
+)
+glue.record("towers_top100", dict(zip(tutorial["label"], tutorial["accuracy"])))
+glue.record("towers_top100_std", dict(zip(tutorial["label"], tutorial["accuracy_std"])))
+glue.record("towers_seconds", dict(zip(tutorial["label"], tutorial["seconds"])))
+glue.record("shallow_top100", tutorial["accuracy"].iloc[0])
 
 # %% [markdown]
 # ## What the model recommends
@@ -191,7 +233,9 @@ shallow = runs[str(tuple(towers[0]))][0].model
 example_users = (42, 200, 655)
 for user in example_users:
     print(f"User {user}")
-    display(retrieval.recommendations({"shallow towers (MSE)": shallow}, user, train, test))
+    display(
+        retrieval.recommendations({"shallow towers (MSE)": shallow}, user, train, test)
+    )
 
 # %% [markdown]
 # The lists hardly change from one user to the next. Trained only to predict the
@@ -205,14 +249,15 @@ for user in example_users:
 # ratings. On the same metric:
 
 # %%
-popularity_top100 = retrieval.popularity_accuracy(train[0]["movie_id"], test[0]["movie_id"], test[1],
-                                                  candidates.movies_count)
+popularity_top100 = retrieval.popularity_accuracy(
+    train[0]["movie_id"], test[0]["movie_id"], test[1], candidates.movies_count
+)
 
 # %% tags=["nbval-check-output"]
 print(f"popularity baseline, top-100 accuracy: {popularity_top100:.4f}")
 
 # %%
-results.record("popularity_top100", popularity_top100)
+glue.record("popularity_top100", popularity_top100)
 
 # %% [markdown]
 # The popularity list beats every tower of the tutorial. Five-star ratings go mostly
@@ -246,26 +291,46 @@ results.record("popularity_top100", popularity_top100)
 # softmax, only context here, trains with one seed; the corrected one with three.
 
 # %%
-probabilities = retrieval.movie_probabilities(train[0]["movie_id"], candidates.movies_count)
+probabilities = retrieval.movie_probabilities(
+    train[0]["movie_id"], candidates.movies_count
+)
 softmax_runs = {}
 for correction in (False, True):
     for sizes in towers:
         build = lambda: retrieval.RetrievalModel(
-            sizes, vocab, candidates, objective="softmax",
-            movie_probabilities=probabilities if correction else None)
+            sizes,
+            vocab,
+            candidates,
+            objective="softmax",
+            movie_probabilities=probabilities if correction else None,
+        )
         label = f"{tuple(sizes)}{', log Q' if correction else ''}"
-        softmax_runs[label] = [retrieval.train(build, train, test, seed=seed, epochs=epochs,
-                                               learning_rate=0.1) for seed in (seeds if correction else seeds[:1])]
-softmax = pd.DataFrame([retrieval.summarize(r, label=label) for label, r in softmax_runs.items()])
+        softmax_runs[label] = [
+            retrieval.train(
+                build, train, test, seed=seed, epochs=epochs, learning_rate=0.1
+            )
+            for seed in (seeds if correction else seeds[:1])
+        ]
+softmax = pd.DataFrame(
+    [retrieval.summarize(r, label=label) for label, r in softmax_runs.items()]
+)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
-plots.accuracy_vs_epoch(softmax[~softmax["label"].str.contains("log Q")].to_dict("records"), ax=axes[0],
-                        title="In-batch softmax")
-plots.accuracy_vs_epoch(softmax[softmax["label"].str.contains("log Q")].to_dict("records"), ax=axes[1],
-                        title="In-batch softmax with log Q correction")
+plots.accuracy_vs_epoch(
+    softmax[~softmax["label"].str.contains("log Q")].to_dict("records"),
+    ax=axes[0],
+    title="In-batch softmax",
+)
+plots.accuracy_vs_epoch(
+    softmax[softmax["label"].str.contains("log Q")].to_dict("records"),
+    ax=axes[1],
+    title="In-batch softmax with log Q correction",
+)
 for ax in axes:
-    ax.axhline(popularity_top100, color="grey", linestyle=":", label="popularity baseline")
+    ax.axhline(
+        popularity_top100, color="grey", linestyle=":", label="popularity baseline"
+    )
     ax.legend(fontsize="small")
 plt.show()
 
@@ -274,20 +339,30 @@ plt.show()
 # batches of 2,048; about 0.27 for one layer and 0.29 for two, less for three):
 
 # %%
-softmax_table = softmax[["label", "seeds", "accuracy", "accuracy_std", "seconds"]].assign(
-    tfrs_published=[published.TFRS_TOP100.get(tuple(s)) for s in towers] + [None] * len(towers))
-softmax_table.rename(columns={"label": "towers", "accuracy": "top-100 (mean)", "accuracy_std": "std",
-                              "seconds": "seconds per run"}).round(4)
+softmax_table = softmax[
+    ["label", "seeds", "accuracy", "accuracy_std", "seconds"]
+].assign(
+    tfrs_published=[published.TFRS_TOP100.get(tuple(s)) for s in towers]
+    + [None] * len(towers)
+)
+softmax_table.rename(
+    columns={
+        "label": "towers",
+        "accuracy": "top-100 (mean)",
+        "accuracy_std": "std",
+        "seconds": "seconds per run",
+    }
+).round(4)
 
 # %%
-results.record("softmax_top100", dict(zip(softmax["label"], softmax["accuracy"])))
-results.record("softmax_top100_std", dict(zip(softmax["label"], softmax["accuracy_std"])))
+glue.record("softmax_top100", dict(zip(softmax["label"], softmax["accuracy"])))
+glue.record("softmax_top100_std", dict(zip(softmax["label"], softmax["accuracy_std"])))
 corrected = softmax[softmax["label"].str.contains("log Q")]
-results.record("log_q_worst_top100", corrected["accuracy"].min())
+glue.record("log_q_worst_top100", corrected["accuracy"].min())
 best_softmax = corrected.sort_values("accuracy", ascending=False).iloc[0]
-results.record("best_model", best_softmax["label"])
-results.record("best_top100", best_softmax["accuracy"])
-results.record("best_top100_std", best_softmax["accuracy_std"])
+glue.record("best_model", best_softmax["label"])
+glue.record("best_top100", best_softmax["accuracy"])
+glue.record("best_top100_std", best_softmax["accuracy_std"])
 
 # %% [markdown]
 # The plain in-batch softmax lands below the TFRS figures (which came from other
@@ -303,9 +378,17 @@ results.record("best_top100_std", best_softmax["accuracy_std"])
 best_softmax_model = softmax_runs[best_softmax["label"]][0].model
 for user in example_users:
     print(f"User {user}")
-    display(retrieval.recommendations({"shallow towers (MSE)": shallow,
-                                       f"{best_softmax['label']} (softmax)": best_softmax_model},
-                                      user, train, test))
+    display(
+        retrieval.recommendations(
+            {
+                "shallow towers (MSE)": shallow,
+                f"{best_softmax['label']} (softmax)": best_softmax_model,
+            },
+            user,
+            train,
+            test,
+        )
+    )
 
 # %% [markdown]
 # ## Tuning the deep towers
@@ -317,32 +400,61 @@ for user in example_users:
 # is then retrained on all 80,000 with three seeds and scored on the test split once.
 
 # %%
-fit_part, validation_part = retrieval.rows(train, slice(0, 70_000)), retrieval.rows(train, slice(70_000, None))
+fit_part, validation_part = (
+    retrieval.rows(train, slice(0, 70_000)),
+    retrieval.rows(train, slice(70_000, None)),
+)
 tuning = []
 for sizes in towers[1:]:
     for learning_rate in tuning_learning_rates:
-        run = retrieval.train(lambda: retrieval.RetrievalModel(sizes, vocab, candidates), fit_part,
-                              validation_part, seed=seeds[0], epochs=epochs, learning_rate=learning_rate)
+        run = retrieval.train(
+            lambda: retrieval.RetrievalModel(sizes, vocab, candidates),
+            fit_part,
+            validation_part,
+            seed=seeds[0],
+            epochs=epochs,
+            learning_rate=learning_rate,
+        )
         best = int(np.argmax(run.accuracy))
-        tuning.append({"towers": str(tuple(sizes)), "sizes": sizes, "learning rate": learning_rate,
-                       "best epoch": run.epochs[best], "validation top-100": run.accuracy[best]})
+        tuning.append(
+            {
+                "towers": str(tuple(sizes)),
+                "sizes": sizes,
+                "learning rate": learning_rate,
+                "best epoch": run.epochs[best],
+                "validation top-100": run.accuracy[best],
+            }
+        )
 tuning = pd.DataFrame(tuning)
 tuning.drop(columns="sizes").round(4)
 
 # %%
 chosen = tuning.sort_values("validation top-100", ascending=False).iloc[0]
-tuned_runs = [retrieval.train(lambda: retrieval.RetrievalModel(chosen["sizes"], vocab, candidates), train,
-                              test, seed=seed, epochs=int(chosen["best epoch"]),
-                              learning_rate=chosen["learning rate"]) for seed in seeds]
-tuned = retrieval.summarize(tuned_runs, label=f"{chosen['towers']}, lr {chosen['learning rate']}, "
-                                             f"{chosen['best epoch']} epochs")
-print(f"tuned {tuned['label']}: test top-100 {tuned['accuracy']:.4f} +/- {tuned['accuracy_std']:.4f}; "
-      f"the shallow tutorial model: {tutorial['accuracy'].iloc[0]:.4f} +/- {tutorial['accuracy_std'].iloc[0]:.4f}")
+tuned_runs = [
+    retrieval.train(
+        lambda: retrieval.RetrievalModel(chosen["sizes"], vocab, candidates),
+        train,
+        test,
+        seed=seed,
+        epochs=int(chosen["best epoch"]),
+        learning_rate=chosen["learning rate"],
+    )
+    for seed in seeds
+]
+tuned = retrieval.summarize(
+    tuned_runs,
+    label=f"{chosen['towers']}, lr {chosen['learning rate']}, "
+    f"{chosen['best epoch']} epochs",
+)
+print(
+    f"tuned {tuned['label']}: test top-100 {tuned['accuracy']:.4f} +/- {tuned['accuracy_std']:.4f}; "
+    f"the shallow tutorial model: {tutorial['accuracy'].iloc[0]:.4f} +/- {tutorial['accuracy_std'].iloc[0]:.4f}"
+)
 
 # %%
-results.record("tuned_model", tuned["label"])
-results.record("tuned_top100", tuned["accuracy"])
-results.record("tuned_top100_std", tuned["accuracy_std"])
+glue.record("tuned_model", tuned["label"])
+glue.record("tuned_top100", tuned["accuracy"])
+glue.record("tuned_top100_std", tuned["accuracy_std"])
 
 # %% [markdown]
 # A larger learning rate and an earlier stop let a deep tower peak before it overfits.
@@ -364,19 +476,27 @@ results.record("tuned_top100_std", tuned["accuracy_std"])
 users, queries = retrieval.users_queries(test[0])
 relevant = retrieval.relevance(test[0], test[1], users, candidates.movies_count)
 popularity_scores = np.broadcast_to(
-    retrieval.movie_counts(train[0]["movie_id"], candidates.movies_count).astype("float32"), relevant.shape)
+    retrieval.movie_counts(train[0]["movie_id"], candidates.movies_count).astype(
+        "float32"
+    ),
+    relevant.shape,
+)
 finalists = {
     "popularity": popularity_scores,
     f"shallow {tuple(towers[0])}, MSE": shallow.scores(queries),
     f"tuned {tuned['label']}, MSE": tuned_runs[0].model.scores(queries),
     f"{best_softmax['label']}, softmax": best_softmax_model.scores(queries),
 }
-ranking = pd.DataFrame([{"model": name, **retrieval.ranking_metrics(scores, relevant)}
-                        for name, scores in finalists.items()])
+ranking = pd.DataFrame(
+    [
+        {"model": name, **retrieval.ranking_metrics(scores, relevant)}
+        for name, scores in finalists.items()
+    ]
+)
 ranking.round(4)
 
 # %%
-results.record("ranking_metrics", ranking.set_index("model").to_dict("index"))
+glue.record("ranking_metrics", ranking.set_index("model").to_dict("index"))
 
 # %% [markdown]
 # The corrected softmax model finds the most of each user's 5-star movies in its top 10
@@ -389,9 +509,15 @@ results.record("ranking_metrics", ranking.set_index("model").to_dict("index"))
 # Wall time of one 30-epoch run (validations included) on this 2-core CPU, per model:
 
 # %%
-timing = pd.concat([tutorial.assign(objective="MSE"), softmax.assign(objective="in-batch softmax")])
+timing = pd.concat(
+    [tutorial.assign(objective="MSE"), softmax.assign(objective="in-batch softmax")]
+)
 fig, ax = plt.subplots(figsize=(7, 4))
-ax.barh(timing["objective"] + ", " + timing["label"], timing["seconds"], label="mean over seeds")
+ax.barh(
+    timing["objective"] + ", " + timing["label"],
+    timing["seconds"],
+    label="mean over seeds",
+)
 ax.set_xlabel("wall time of one training run (s)")
 ax.set_title(f"Training time, {epochs} epochs of 80 batches")
 ax.legend()
@@ -403,15 +529,21 @@ plt.show()
 # process, since Keras picks its backend once per process):
 
 # %%
-backend_times = backends.compare_backends(train, test, vocab, candidates, epochs=epochs)
-for backend in backends.BACKENDS:
-    print(f"{backend:>10}: {backend_times[backend]['seconds']:.1f} s, "
-          f"top-100 {backend_times[backend]['accuracy']:.4f}")
+backend_times = backend_timing.compare_backends(
+    train, test, vocab, candidates, epochs=epochs
+)
+for backend in backend_timing.BACKENDS:
+    print(
+        f"{backend:>10}: {backend_times[backend]['seconds']:.1f} s, "
+        f"top-100 {backend_times[backend]['accuracy']:.4f}"
+    )
 print(f"TensorFlow / JAX time: {backend_times['ratio']:.2f}x")
 
 # %%
-results.record("backend_seconds", {b: backend_times[b]["seconds"] for b in backends.BACKENDS})
-results.record("jax_speedup", backend_times["ratio"])
+glue.record(
+    "backend_seconds", {b: backend_times[b]["seconds"] for b in backend_timing.BACKENDS}
+)
+glue.record("jax_speedup", backend_times["ratio"])
 
 # %% [markdown]
 # The accuracies differ a little: the backends draw different initial weights from the

@@ -56,7 +56,8 @@ import sys
 if "google.colab" in sys.modules:
     # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
     repository = os.environ.get(
-        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+        "RECBOOK_REPOSITORY",
+        "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
@@ -64,9 +65,7 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-import recbook
-from recbook import data, embeddings, plots, published, results
-from recbook import rating_models as rm
+from recbook import data, embeddings, glue, plots, published, rating_models
 
 import keras
 import matplotlib.pyplot as plt
@@ -110,7 +109,9 @@ print(f"movies:  {ratings['movie_id'].nunique():,}")
 # order mixed-dimension blocks need.
 
 # %%
-split = rm.split_ratings(ratings, val_fraction=0.15, seed=split_seed, max_train=max_train)
+split = rating_models.split_ratings(
+    ratings, val_fraction=0.15, seed=split_seed, max_train=max_train
+)
 print(f"training ratings: {len(split.train['rating']):,}")
 
 # %% tags=["nbval-check-output"]
@@ -124,13 +125,21 @@ print(f"validation ratings: {len(split.val['rating']):,}")
 # for 3 epochs: the recipe's model and protocol.
 
 # %% tags=["nbval-check-output"]
-baseline = rm.rating_model(*rm.full_layers(split), name="baseline")
-print(f"trainable parameters: {baseline.count_params():,} "
-      f"(users {split.num_users:,} x 64 + movies {split.num_movies:,} x 64)")
+baseline = rating_models.rating_model(
+    *rating_models.full_layers(split), name="baseline"
+)
+print(
+    f"trainable parameters: {baseline.count_params():,} "
+    f"(users {split.num_users:,} x 64 + movies {split.num_movies:,} x 64)"
+)
 
 # %%
-baseline_runs = rm.fit_seeds(lambda: rm.full_layers(split), split, seeds, epochs=epochs)
-baseline_summary = rm.summarize(baseline_runs, model="full tables (baseline)")
+baseline_runs = rating_models.fit_seeds(
+    lambda: rating_models.full_layers(split), split, seeds, epochs=epochs
+)
+baseline_summary = rating_models.summarize(
+    baseline_runs, model="full tables (baseline)"
+)
 pd.DataFrame([baseline_summary])
 
 # %% [markdown]
@@ -142,7 +151,9 @@ pd.DataFrame([baseline_summary])
 
 # %%
 ax = plots.long_tail(ratings["movie_id"], "movies")
-for edge, name in zip(np.cumsum(rm.RECIPE_BLOCKS), ("64 | 32 dims", "32 | 16 dims")):
+for edge, name in zip(
+    np.cumsum(rating_models.RECIPE_BLOCKS), ("64 | 32 dims", "32 | 16 dims")
+):
     ax.axvline(edge, color="grey", linestyle="--")
     ax.annotate(name, (edge, ax.get_ylim()[1]), rotation=90, va="top", ha="right")
 ax.set_title("Ratings per movie, with the recipe's block boundaries")
@@ -155,38 +166,58 @@ plt.show()
 # than the recipe's 117,968 parameters.
 
 # %% tags=["nbval-check-output"]
-user_table, movie_table = rm.recipe_layers(split)
-recipe_model = rm.rating_model(user_table, movie_table, name="recipe")
+user_table, movie_table = rating_models.recipe_layers(split)
+recipe_model = rating_models.rating_model(user_table, movie_table, name="recipe")
 print(f"QR users:  {user_table.count_params():,} = (51 + 120) x 64")
-print(f"MD movies: {movie_table.count_params():,} = 400x64 + 1300x32 + 2006x16 + 32x64 + 16x64")
-print(f"total:     {recipe_model.count_params():,} "
-      f"({baseline.count_params() / recipe_model.count_params():.1f}x fewer than the baseline)")
+print(
+    f"MD movies: {movie_table.count_params():,} = 400x64 + 1300x32 + 2006x16 + 32x64 + 16x64"
+)
+print(
+    f"total:     {recipe_model.count_params():,} "
+    f"({baseline.count_params() / recipe_model.count_params():.1f}x fewer than the baseline)"
+)
 
 # %%
-recipe_runs = rm.fit_seeds(lambda: rm.recipe_layers(split), split, seeds, epochs=epochs)
-recipe_summary = rm.summarize(recipe_runs, model="QR users + MD movies (recipe design)")
+recipe_runs = rating_models.fit_seeds(
+    lambda: rating_models.recipe_layers(split), split, seeds, epochs=epochs
+)
+recipe_summary = rating_models.summarize(
+    recipe_runs, model="QR users + MD movies (recipe design)"
+)
 
 # %% [markdown]
 # Our figures beside the recipe's published ones (its split is unseeded and its run
 # single, so a difference of a few thousandths is noise):
 
 # %%
-recipe_published = pd.DataFrame([
-    {"model": "full tables (baseline)", "published params": published.EMBEDDINGS_BASELINE["params"],
-     "published MAE": published.EMBEDDINGS_BASELINE["mae"]},
-    {"model": "QR users + MD movies (recipe design)", "published params": published.EMBEDDINGS_RECIPE["params"],
-     "published MAE": published.EMBEDDINGS_RECIPE["mae"]},
-])
-reproduction = pd.DataFrame([baseline_summary, recipe_summary]).merge(recipe_published, on="model")
-reproduction[["model", "params", "published params", "mae", "mae_std", "published MAE", "rmse"]]
+recipe_published = pd.DataFrame(
+    [
+        {
+            "model": "full tables (baseline)",
+            "published params": published.EMBEDDINGS_BASELINE["params"],
+            "published MAE": published.EMBEDDINGS_BASELINE["mae"],
+        },
+        {
+            "model": "QR users + MD movies (recipe design)",
+            "published params": published.EMBEDDINGS_RECIPE["params"],
+            "published MAE": published.EMBEDDINGS_RECIPE["mae"],
+        },
+    ]
+)
+reproduction = pd.DataFrame([baseline_summary, recipe_summary]).merge(
+    recipe_published, on="model"
+)
+reproduction[
+    ["model", "params", "published params", "mae", "mae_std", "published MAE", "rmse"]
+]
 
 # %%
-results.record("baseline_params", baseline_summary["params"])
-results.record("baseline_mae", baseline_summary["mae"])
-results.record("baseline_mae_std", baseline_summary["mae_std"])
-results.record("recipe_params", recipe_summary["params"])
-results.record("recipe_mae", recipe_summary["mae"])
-results.record("recipe_mae_std", recipe_summary["mae_std"])
+glue.record("baseline_params", baseline_summary["params"])
+glue.record("baseline_mae", baseline_summary["mae"])
+glue.record("baseline_mae_std", baseline_summary["mae_std"])
+glue.record("recipe_params", recipe_summary["params"])
+glue.record("recipe_mae", recipe_summary["mae"])
+glue.record("recipe_mae_std", recipe_summary["mae_std"])
 
 # %% [markdown]
 # ## Beyond the recipe
@@ -202,28 +233,51 @@ results.record("recipe_mae_std", recipe_summary["mae_std"])
 
 # %%
 movie_budget = movie_table.count_params()
-alpha_tables = {alpha: rm.md_table(split.movie_counts, 64, alpha, movie_budget) for alpha in alphas}
-pd.DataFrame([{"alpha": a, "block sizes": t.block_sizes, "block dims": t.block_dims,
-               "parameters": t.count_params_for(t.block_sizes, t.block_dims, 64)}
-              for a, t in alpha_tables.items()])
+alpha_tables = {
+    alpha: rating_models.md_table(split.movie_counts, 64, alpha, movie_budget)
+    for alpha in alphas
+}
+pd.DataFrame(
+    [
+        {
+            "alpha": a,
+            "block sizes": t.block_sizes,
+            "block dims": t.block_dims,
+            "parameters": t.count_params_for(t.block_sizes, t.block_dims, 64),
+        }
+        for a, t in alpha_tables.items()
+    ]
+)
+
 
 # %%
 def alpha_layers(alpha):
-    return lambda: (rm.recipe_layers(split)[0], rm.md_table(split.movie_counts, 64, alpha, movie_budget))
+    return lambda: (
+        rating_models.recipe_layers(split)[0],
+        rating_models.md_table(split.movie_counts, 64, alpha, movie_budget),
+    )
 
 
 alpha_summary = pd.DataFrame(
-    [rm.summarize(rm.fit_seeds(alpha_layers(a), split, seeds, epochs=epochs), alpha=str(a)) for a in alphas]
+    [
+        rating_models.summarize(
+            rating_models.fit_seeds(alpha_layers(a), split, seeds, epochs=epochs),
+            alpha=str(a),
+        )
+        for a in alphas
+    ]
     + [{**recipe_summary, "alpha": "hand-picked"}]
 )
-plots.bars_with_errors(alpha_summary, "alpha", title="MD movie tables at the recipe's budget")
+plots.bars_with_errors(
+    alpha_summary, "alpha", title="MD movie tables at the recipe's budget"
+)
 plt.show()
 alpha_summary[["alpha", "params", "mae", "mae_std", "rmse"]]
 
 # %%
 best_alpha = float(alpha_summary.iloc[:-1].sort_values("mae")["alpha"].iloc[0])
-results.record("best_alpha", best_alpha)
-results.record("best_alpha_mae", alpha_summary.iloc[:-1]["mae"].min())
+glue.record("best_alpha", best_alpha)
+glue.record("best_alpha_mae", alpha_summary.iloc[:-1]["mae"].min())
 
 # %% [markdown]
 # ### QR's combiners at equal size
@@ -233,12 +287,23 @@ results.record("best_alpha_mae", alpha_summary.iloc[:-1]["mae"].min())
 # 10x compression.
 
 # %%
-combiner_summary = pd.DataFrame([
-    rm.summarize(rm.fit_seeds(lambda: rm.method_layers("qr", split, 10, combiner=c), split, seeds,
-                              epochs=epochs), combiner=c)
-    for c in embeddings.COMBINERS
-])
-plots.bars_with_errors(combiner_summary, "combiner", title="QR combiners, both tables at 10x compression")
+combiner_summary = pd.DataFrame(
+    [
+        rating_models.summarize(
+            rating_models.fit_seeds(
+                lambda: rating_models.method_layers("qr", split, 10, combiner=c),
+                split,
+                seeds,
+                epochs=epochs,
+            ),
+            combiner=c,
+        )
+        for c in embeddings.COMBINERS
+    ]
+)
+plots.bars_with_errors(
+    combiner_summary, "combiner", title="QR combiners, both tables at 10x compression"
+)
 plt.show()
 combiner_summary[["combiner", "params", "mae", "mae_std", "rmse"]]
 
@@ -256,21 +321,30 @@ combiner_summary[["combiner", "params", "mae", "mae_std", "rmse"]]
 # Every point is the mean over the seeds, with the standard deviation as an error bar;
 # the stars are the recipe's published runs.
 
+
 # %%
 def sweep_layers(method, ratio):
-    return lambda: rm.method_layers(method, split, ratio, alpha=best_alpha)
+    return lambda: rating_models.method_layers(method, split, ratio, alpha=best_alpha)
 
 
-sweep_runs = {(m, r): rm.fit_seeds(sweep_layers(m, r), split, seeds, epochs=epochs)
-              for m in rm.METHODS for r in ratios}
+sweep_runs = {
+    (m, r): rating_models.fit_seeds(sweep_layers(m, r), split, seeds, epochs=epochs)
+    for m in rating_models.METHODS
+    for r in ratios
+}
 sweep = pd.DataFrame(
-    [{**baseline_summary, "method": m, "ratio": 1} for m in rm.METHODS]
-    + [rm.summarize(runs, method=m, ratio=r) for (m, r), runs in sweep_runs.items()]
+    [{**baseline_summary, "method": m, "ratio": 1} for m in rating_models.METHODS]
+    + [
+        rating_models.summarize(runs, method=m, ratio=r)
+        for (m, r), runs in sweep_runs.items()
+    ]
 )
-published_points = pd.DataFrame([
-    {"label": "baseline", **published.EMBEDDINGS_BASELINE},
-    {"label": "QR + MD", **published.EMBEDDINGS_RECIPE},
-])
+published_points = pd.DataFrame(
+    [
+        {"label": "baseline", **published.EMBEDDINGS_BASELINE},
+        {"label": "QR + MD", **published.EMBEDDINGS_RECIPE},
+    ]
+)
 fig, (left, right) = plt.subplots(1, 2, figsize=(14, 5))
 plots.params_vs_error(sweep, "mae", published_points, ax=left)
 plots.params_vs_error(sweep, "rmse", published_points, ax=right)
@@ -278,7 +352,9 @@ plt.show()
 
 # %%
 table = sweep.pivot_table(index="ratio", columns="method", values="mae")
-table.style.format("{:.4f}").set_caption("Validation MAE (mean over seeds) by target compression ratio")
+table.style.format("{:.4f}").set_caption(
+    "Validation MAE (mean over seeds) by target compression ratio"
+)
 
 # %% [markdown]
 # ### Where the error goes: head and tail movies
@@ -295,8 +371,14 @@ compared = {
     f"hashing at {middle}x": sweep_runs[("hashing", middle)][0].model,
 }
 by_popularity = pd.concat(
-    {name: rm.errors_by_popularity(model, split).set_index("training ratings of the movie")
-     for name, model in compared.items()}, axis=1)
+    {
+        name: rating_models.errors_by_popularity(model, split).set_index(
+            "training ratings of the movie"
+        )
+        for name, model in compared.items()
+    },
+    axis=1,
+)
 by_popularity
 
 # %%
@@ -322,9 +404,11 @@ plt.show()
 step_times = {}
 for lookup in embeddings.LOOKUPS:
     keras.utils.set_random_seed(0)
-    model = rm.rating_model(*rm.recipe_layers(split, lookup=lookup))
+    model = rating_models.rating_model(
+        *rating_models.recipe_layers(split, lookup=lookup)
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="mse")
-    step_times[lookup] = rm.seconds_per_step(model, split)
+    step_times[lookup] = rating_models.seconds_per_step(model, split)
 for lookup, seconds in step_times.items():
     print(f"{lookup:>6}: {1000 * seconds:.3f} ms per training step (batch 128)")
 print(f"mask / gather: {step_times['mask'] / step_times['gather']:.2f}")
@@ -342,31 +426,48 @@ print(f"mask / gather: {step_times['mask'] / step_times['gather']:.2f}")
 # %%
 base_params, base_mae = baseline_summary["params"], baseline_summary["mae"]
 candidates = pd.concat([sweep, pd.DataFrame([recipe_summary]).assign(method="qr+md")])
-candidates = candidates.assign(compression=base_params / candidates["params"],
-                               mae_gap=candidates["mae"] - base_mae)
-qr_md_5x = candidates[(candidates["method"] == "qr+md") & (candidates["compression"] >= 5)]
+candidates = candidates.assign(
+    compression=base_params / candidates["params"], mae_gap=candidates["mae"] - base_mae
+)
+qr_md_5x = candidates[
+    (candidates["method"] == "qr+md") & (candidates["compression"] >= 5)
+]
 any_10x = candidates[candidates["compression"] >= 10]
-by_ratio = sweep[sweep["ratio"] > 1].pivot_table(index="ratio", columns="method", values="mae")
+by_ratio = sweep[sweep["ratio"] > 1].pivot_table(
+    index="ratio", columns="method", values="mae"
+)
 targets = {
     "QR+MD >= 5x within 0.03": bool((qr_md_5x["mae_gap"] <= 0.03).any()),
     "some method >= 10x within 0.05": bool((any_10x["mae_gap"] <= 0.05).any()),
-    "QR beats hashing at every budget": bool((by_ratio["qr"] < by_ratio["hashing"]).all()),
+    "QR beats hashing at every budget": bool(
+        (by_ratio["qr"] < by_ratio["hashing"]).all()
+    ),
 }
 for name, met in targets.items():
     print(f"{name}: {'met' if met else 'not met'}")
 best_5x = qr_md_5x.sort_values("mae").iloc[0]
 best_10x = any_10x.sort_values("mae").iloc[0]
-print(f"best QR+MD at >= 5x: {best_5x['compression']:.1f}x, MAE gap {best_5x['mae_gap']:+.4f}")
-print(f"best at >= 10x: {best_10x['method']} at {best_10x['compression']:.1f}x, "
-      f"MAE gap {best_10x['mae_gap']:+.4f}")
+print(
+    f"best QR+MD at >= 5x: {best_5x['compression']:.1f}x, MAE gap {best_5x['mae_gap']:+.4f}"
+)
+print(
+    f"best at >= 10x: {best_10x['method']} at {best_10x['compression']:.1f}x, "
+    f"MAE gap {best_10x['mae_gap']:+.4f}"
+)
 
 # %%
-results.record("targets", targets)
-results.record("best_qr_md_5x_gap", best_5x["mae_gap"])
-results.record("best_10x_method", best_10x["method"])
-results.record("best_10x_gap", best_10x["mae_gap"])
-results.record("sweep_mae", {f"{m} {r}x": v for (m, r), v in sweep.set_index(["method", "ratio"])["mae"].items()})
-results.record("mask_over_gather_step_time", step_times["mask"] / step_times["gather"])
+glue.record("targets", targets)
+glue.record("best_qr_md_5x_gap", best_5x["mae_gap"])
+glue.record("best_10x_method", best_10x["method"])
+glue.record("best_10x_gap", best_10x["mae_gap"])
+glue.record(
+    "sweep_mae",
+    {
+        f"{m} {r}x": v
+        for (m, r), v in sweep.set_index(["method", "ratio"])["mae"].items()
+    },
+)
+glue.record("mask_over_gather_step_time", step_times["mask"] / step_times["gather"])
 
 # %% [markdown]
 # ## What we learned

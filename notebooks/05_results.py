@@ -40,19 +40,22 @@ import sys
 if "google.colab" in sys.modules:
     # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
     repository = os.environ.get(
-        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+        "RECBOOK_REPOSITORY",
+        "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
         check=True,
     )
-    subprocess.run(["git", "clone", "-q", "--depth", "1", repository, "book"], check=True)
+    subprocess.run(
+        ["git", "clone", "-q", "--depth", "1", repository, "book"], check=True
+    )
     os.chdir("book/notebooks")
 
 # %%
 from pathlib import Path
 
-from recbook import headlines
+from recbook import results_page
 
 # %% [markdown]
 # Where the executed chapters are:
@@ -73,9 +76,12 @@ chapters_dir = "."
 # digits.
 
 # %%
-comparisons = headlines.comparisons(Path(chapters_dir))
-comparisons.style.format(headlines.figure, subset=["published", "ours", "ours_std", "difference", "tolerance"],
-                         na_rep="")
+comparisons = results_page.comparisons(Path(chapters_dir))
+comparisons.style.format(
+    results_page.figure,
+    subset=["published", "ours", "ours_std", "difference", "tolerance"],
+    na_rep="",
+)
 
 # %%
 verdicts = comparisons["verdict"].value_counts()
@@ -88,7 +94,7 @@ print(", ".join(f"{count} {verdict}" for verdict, count in verdicts.items()))
 # candidate tower's outputs, is not a parameter):
 
 # %%
-headlines.sizes(Path(chapters_dir)).style.format(thousands=",", na_rep="")
+results_page.sizes(Path(chapters_dir)).style.format(thousands=",", na_rep="")
 
 # %% [markdown]
 # ## Wall times
@@ -98,4 +104,4 @@ headlines.sizes(Path(chapters_dir)).style.format(thousands=",", na_rep="")
 # section of the README gives the latest benchmark of the whole book.
 
 # %%
-headlines.run_times(Path(chapters_dir)).style.format(precision=0, na_rep="")
+results_page.run_times(Path(chapters_dir)).style.format(precision=0, na_rep="")

@@ -51,7 +51,8 @@ import sys
 if "google.colab" in sys.modules:
     # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
     repository = os.environ.get(
-        "RECBOOK_REPOSITORY", "https://github.com/recbook-authors/deep-recommenders-keras"
+        "RECBOOK_REPOSITORY",
+        "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
@@ -90,9 +91,7 @@ from recbook import devices as device_setup
 in_time = device_setup.simulate_cpu_devices(device_count)
 
 # %%
-import recbook
-from recbook import data, plots, published, results, sharding
-from recbook import rating_models as rm
+from recbook import data, glue, plots, published, rating_models, sharding
 
 import jax
 import keras
@@ -101,10 +100,14 @@ import numpy as np
 import pandas as pd
 
 mesh_devices = sharding.choose_devices(device_count)
-print(f"Keras {keras.__version__}, JAX {jax.__version__}, backend {keras.backend.backend()}")
+print(
+    f"Keras {keras.__version__}, JAX {jax.__version__}, backend {keras.backend.backend()}"
+)
 print(f"XLA flag set before JAX started: {in_time}")
-print(f"devices used: {len(mesh_devices)} ({', '.join(mesh_devices)}) "
-      f"of {len(jax.devices())} {jax.devices()[0].platform} device(s)")
+print(
+    f"devices used: {len(mesh_devices)} ({', '.join(mesh_devices)}) "
+    f"of {len(jax.devices())} {jax.devices()[0].platform} device(s)"
+)
 
 # %% [markdown]
 # ## Memory on paper
@@ -128,8 +131,10 @@ print(f"devices used: {len(mesh_devices)} ({', '.join(mesh_devices)}) "
 # the MD projections are replicated.
 
 # %%
-catalogues = [sharding.Catalogue(f"MovieLens-{name.upper()}", c["users"], c["movies"])
-              for name, c in published.MOVIELENS_COUNTS.items()]
+catalogues = [
+    sharding.Catalogue(f"MovieLens-{name.upper()}", c["users"], c["movies"])
+    for name, c in published.MOVIELENS_COUNTS.items()
+]
 catalogues.append(sharding.Catalogue("production (stated)", 100_000_000, 10_000_000))
 designs = {
     "full tables": lambda c, dim: sharding.full_tables(c.num_users, c.num_movies, dim),
@@ -144,7 +149,12 @@ for column in shown.columns[shown.columns.str.endswith("(bytes)")]:
     shown[column] = shown[column].map(sharding.human_bytes)
 shown.columns = shown.columns.str.replace(" (bytes)", "")
 with pd.option_context("display.width", 250, "display.max_columns", 20):
-    print(shown.to_string(index=False, formatters={c: "{:,}".format for c in ("users", "movies", "parameters")}))
+    print(
+        shown.to_string(
+            index=False,
+            formatters={c: "{:,}".format for c in ("users", "movies", "parameters")},
+        )
+    )
 
 # %% [markdown]
 # The production catalogue's full tables need 28 GB of weights and three times that with
@@ -155,11 +165,23 @@ with pd.option_context("display.width", 250, "display.max_columns", 20):
 
 # %%
 production = memory[memory["catalogue"] == "production (stated)"].set_index("design")
-results.record("production_full_with_adam_bytes", production.loc["full tables", "with Adam (bytes)"])
-results.record("production_full_per_device_bytes",
-               {str(d): production.loc["full tables", f"per device on {d} (bytes)"] for d in memory_device_counts})
-results.record("ml32m_full_with_adam_bytes",
-               memory.set_index(["catalogue", "design"]).loc[("MovieLens-32M", "full tables"), "with Adam (bytes)"])
+glue.record(
+    "production_full_with_adam_bytes",
+    production.loc["full tables", "with Adam (bytes)"],
+)
+glue.record(
+    "production_full_per_device_bytes",
+    {
+        str(d): production.loc["full tables", f"per device on {d} (bytes)"]
+        for d in memory_device_counts
+    },
+)
+glue.record(
+    "ml32m_full_with_adam_bytes",
+    memory.set_index(["catalogue", "design"]).loc[
+        ("MovieLens-32M", "full tables"), "with Adam (bytes)"
+    ],
+)
 
 # %% [markdown]
 # ## The data and the single-device run
@@ -170,9 +192,13 @@ results.record("ml32m_full_with_adam_bytes",
 
 # %%
 ratings = data.load_ratings(variant)
-split = rm.split_ratings(ratings, val_fraction=0.15, seed=split_seed, max_train=max_train)
-print(f"training ratings: {len(split.train['rating']):,} ({len(split.train['rating']) // batch_size} "
-      f"steps of {batch_size}), validation ratings: {len(split.val['rating']):,}")
+split = rating_models.split_ratings(
+    ratings, val_fraction=0.15, seed=split_seed, max_train=max_train
+)
+print(
+    f"training ratings: {len(split.train['rating']):,} ({len(split.train['rating']) // batch_size} "
+    f"steps of {batch_size}), validation ratings: {len(split.val['rating']):,}"
+)
 
 # %% tags=["nbval-check-output"]
 print(f"users: {split.num_users:,}, movies: {split.num_movies:,}")
@@ -183,10 +209,14 @@ print(f"users: {split.num_users:,}, movies: {split.num_movies:,}")
 
 # %%
 keras.utils.set_random_seed(0)
-single = sharding.compile_rating_model(rm.rating_model(*sharding.full_tables(split.num_users, split.num_movies)))
+single = sharding.compile_rating_model(
+    rating_models.rating_model(*sharding.full_tables(split.num_users, split.num_movies))
+)
 start_weights = single.get_weights()
 single_losses, single_mae = sharding.train_and_score(single, split, epochs, batch_size)
-print(f"single device: final training loss {single_losses[-1]:.5f}, validation MAE {single_mae:.5f}")
+print(
+    f"single device: final training loss {single_losses[-1]:.5f}, validation MAE {single_mae:.5f}"
+)
 
 # %% [markdown]
 # ## Data parallel: the batch split over the devices
@@ -201,7 +231,10 @@ data_parallel = sharding.data_parallel(mesh_devices)
 print(data_parallel.device_mesh, "| batch axis:", data_parallel.batch_dim_name)
 with data_parallel.scope():
     dp_model = sharding.compile_rating_model(
-        rm.rating_model(*sharding.full_tables(split.num_users, split.num_movies)))
+        rating_models.rating_model(
+            *sharding.full_tables(split.num_users, split.num_movies)
+        )
+    )
     dp_model.set_weights(start_weights)
     dp_losses, dp_mae = sharding.train_and_score(dp_model, split, epochs, batch_size)
 
@@ -210,21 +243,31 @@ with data_parallel.scope():
 # the order in which float32 sums are taken differs.
 
 # %%
-plots.curves_and_difference({"one device": single_losses, f"data parallel, {len(mesh_devices)} devices": dp_losses},
-                            reference="one device", ylabel="training loss (MSE, running mean)",
-                            title="Training loss, one device and data parallel")
+plots.curves_and_difference(
+    {
+        "one device": single_losses,
+        f"data parallel, {len(mesh_devices)} devices": dp_losses,
+    },
+    reference="one device",
+    ylabel="training loss (MSE, running mean)",
+    title="Training loss, one device and data parallel",
+)
 plt.show()
 dp_loss_gap = float(np.max(np.abs(np.subtract(dp_losses, single_losses))))
 dp_mae_gap = abs(dp_mae - single_mae)
-print(f"largest loss difference over {len(dp_losses)} steps: {dp_loss_gap:.2e} "
-      f"(tolerance {published.SCALING_TOLERANCE['loss']:.0e})")
-print(f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}, "
-      f"difference {dp_mae_gap:.2e} (tolerance {published.SCALING_TOLERANCE['mae']:.0e})")
+print(
+    f"largest loss difference over {len(dp_losses)} steps: {dp_loss_gap:.2e} "
+    f"(tolerance {published.SCALING_TOLERANCE['loss']:.0e})"
+)
+print(
+    f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}, "
+    f"difference {dp_mae_gap:.2e} (tolerance {published.SCALING_TOLERANCE['mae']:.0e})"
+)
 
 # %%
-results.record("devices", len(mesh_devices))
-results.record("dp_loss_max_abs_diff", dp_loss_gap)
-results.record("dp_mae_abs_diff", dp_mae_gap)
+glue.record("devices", len(mesh_devices))
+glue.record("dp_loss_max_abs_diff", dp_loss_gap)
+glue.record("dp_mae_abs_diff", dp_mae_gap)
 
 # %% [markdown]
 # ## Model parallel: the tables split by rows
@@ -245,9 +288,13 @@ print(mesh)
 unpadded_map = keras.distribution.LayoutMap(mesh)
 unpadded_map["movie_emb/embeddings"] = ("model", None)
 try:
-    with keras.distribution.ModelParallel(layout_map=unpadded_map, batch_dim_name="data").scope():
+    with keras.distribution.ModelParallel(
+        layout_map=unpadded_map, batch_dim_name="data"
+    ).scope():
         keras.layers.Embedding(split.num_movies, 64, name="movie_emb").build((None,))
-    print(f"{split.num_movies:,} rows divide by {shards}: no padding needed on this mesh")
+    print(
+        f"{split.num_movies:,} rows divide by {shards}: no padding needed on this mesh"
+    )
 except Exception as error:  # JAX's IndivisibleError (a ValueError)
     print(f"{type(error).__name__}: {str(error)[:220]}...")
 
@@ -258,9 +305,13 @@ except Exception as error:  # JAX's IndivisibleError (a ValueError)
 # replicated, and listed).
 
 # %%
-mp_layers = sharding.padded(sharding.full_tables(split.num_users, split.num_movies), shards)
+mp_layers = sharding.padded(
+    sharding.full_tables(split.num_users, split.num_movies), shards
+)
 layout_map, replicated = sharding.row_layout_map(mesh, mp_layers)
-model_parallel = keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="data")
+model_parallel = keras.distribution.ModelParallel(
+    layout_map=layout_map, batch_dim_name="data"
+)
 
 # %% tags=["nbval-check-output"]
 for layer in mp_layers:
@@ -276,7 +327,7 @@ print("replicated tables:", replicated or "none")
 
 # %%
 with model_parallel.scope():
-    mp_model = sharding.compile_rating_model(rm.rating_model(*mp_layers))
+    mp_model = sharding.compile_rating_model(rating_models.rating_model(*mp_layers))
     mp_model.set_weights(sharding.padded_weights(single.get_weights(), mp_model))
     mp_model.optimizer.build(mp_model.trainable_variables)
 
@@ -294,8 +345,10 @@ with model_parallel.scope():
     mp_predictions = mp_model.predict(split.inputs("val"), batch_size=4096, verbose=0)
 single_predictions = single.predict(split.inputs("val"), batch_size=4096, verbose=0)
 mp_prediction_gap = float(np.max(np.abs(mp_predictions - single_predictions)))
-print(f"{len(mp_predictions):,} validation predictions; largest difference {mp_prediction_gap:.2e} "
-      f"(tolerance {published.SCALING_TOLERANCE['predictions']:.0e})")
+print(
+    f"{len(mp_predictions):,} validation predictions; largest difference {mp_prediction_gap:.2e} "
+    f"(tolerance {published.SCALING_TOLERANCE['predictions']:.0e})"
+)
 
 # %% [markdown]
 # And it trains: from the same starting weights and batches as the single-device run, the
@@ -304,19 +357,32 @@ print(f"{len(mp_predictions):,} validation predictions; largest difference {mp_p
 # %%
 with model_parallel.scope():
     mp_train = sharding.compile_rating_model(
-        rm.rating_model(*sharding.padded(sharding.full_tables(split.num_users, split.num_movies), shards)))
+        rating_models.rating_model(
+            *sharding.padded(
+                sharding.full_tables(split.num_users, split.num_movies), shards
+            )
+        )
+    )
     mp_train.set_weights(sharding.padded_weights(start_weights, mp_train))
     mp_losses, mp_mae = sharding.train_and_score(mp_train, split, epochs, batch_size)
 mp_loss_gap = float(np.max(np.abs(np.subtract(mp_losses, single_losses))))
-print(f"model parallel: largest loss difference {mp_loss_gap:.2e}, "
-      f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})")
+print(
+    f"model parallel: largest loss difference {mp_loss_gap:.2e}, "
+    f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})"
+)
 
 # %%
-results.record("mp_prediction_max_abs_diff", mp_prediction_gap)
-results.record("mp_loss_max_abs_diff", mp_loss_gap)
-results.record("mp_mae_abs_diff", abs(mp_mae - single_mae))
-results.record("shard_shapes", {row["variable"]: list(row["shard shape"]) for _, row in mp_shards.iterrows()
-                                if not row["variable"].startswith("adam/")})
+glue.record("mp_prediction_max_abs_diff", mp_prediction_gap)
+glue.record("mp_loss_max_abs_diff", mp_loss_gap)
+glue.record("mp_mae_abs_diff", abs(mp_mae - single_mae))
+glue.record(
+    "shard_shapes",
+    {
+        row["variable"]: list(row["shard shape"])
+        for _, row in mp_shards.iterrows()
+        if not row["variable"].startswith("adam/")
+    },
+)
 
 # %% [markdown]
 # ## QR and MD on the mesh
@@ -330,7 +396,9 @@ ml1m = sharding.Catalogue("MovieLens-1M", split.num_users, split.num_movies)
 qr_md_layers = sharding.padded(sharding.recipe_tables(ml1m), shards)
 qr_md_parallel, qr_md_replicated = sharding.model_parallel(mesh, qr_md_layers)
 with qr_md_parallel.scope():
-    qr_md_model = sharding.compile_rating_model(rm.rating_model(*qr_md_layers))
+    qr_md_model = sharding.compile_rating_model(
+        rating_models.rating_model(*qr_md_layers)
+    )
     qr_md_model.optimizer.build(qr_md_model.trainable_variables)
 
 # %% tags=["nbval-check-output"]
@@ -345,26 +413,75 @@ print("replicated tables:", qr_md_replicated or "none")
 
 # %%
 full_layers_unpadded = sharding.full_tables(split.num_users, split.num_movies)
-per_device = pd.DataFrame([
-    {"model": "full tables, one device",
-     "measured": max(sharding.bytes_per_device(sharding.model_and_slot_variables(single)).values()),
-     "on paper": sharding.per_device_bytes(
-         {p: s for layer in full_layers_unpadded for p, s in sharding.weight_shapes(layer).items()}, 1)},
-    {"model": f"full tables, {shards} shard{'s' * (shards > 1)}",
-     "measured": max(sharding.bytes_per_device(sharding.model_and_slot_variables(mp_model)).values()),
-     "on paper": sharding.per_device_bytes(
-         {p: s for layer in mp_layers for p, s in sharding.weight_shapes(layer).items()}, shards)},
-    {"model": f"QR users + MD movies, {shards} shard{'s' * (shards > 1)}",
-     "measured": max(sharding.bytes_per_device(sharding.model_and_slot_variables(qr_md_model)).values()),
-     "on paper": sharding.per_device_bytes(
-         {p: s for layer in qr_md_layers for p, s in sharding.weight_shapes(layer).items()}, shards)},
-])
-per_device["share of the full tables on one device"] = per_device["measured"] / per_device["measured"].iloc[0]
-per_device.style.format({"measured": "{:,}", "on paper": "{:,}", "share of the full tables on one device": "{:.3f}"})
+per_device = pd.DataFrame(
+    [
+        {
+            "model": "full tables, one device",
+            "measured": max(
+                sharding.bytes_per_device(
+                    sharding.model_and_slot_variables(single)
+                ).values()
+            ),
+            "on paper": sharding.per_device_bytes(
+                {
+                    p: s
+                    for layer in full_layers_unpadded
+                    for p, s in sharding.weight_shapes(layer).items()
+                },
+                1,
+            ),
+        },
+        {
+            "model": f"full tables, {shards} shard{'s' * (shards > 1)}",
+            "measured": max(
+                sharding.bytes_per_device(
+                    sharding.model_and_slot_variables(mp_model)
+                ).values()
+            ),
+            "on paper": sharding.per_device_bytes(
+                {
+                    p: s
+                    for layer in mp_layers
+                    for p, s in sharding.weight_shapes(layer).items()
+                },
+                shards,
+            ),
+        },
+        {
+            "model": f"QR users + MD movies, {shards} shard{'s' * (shards > 1)}",
+            "measured": max(
+                sharding.bytes_per_device(
+                    sharding.model_and_slot_variables(qr_md_model)
+                ).values()
+            ),
+            "on paper": sharding.per_device_bytes(
+                {
+                    p: s
+                    for layer in qr_md_layers
+                    for p, s in sharding.weight_shapes(layer).items()
+                },
+                shards,
+            ),
+        },
+    ]
+)
+per_device["share of the full tables on one device"] = (
+    per_device["measured"] / per_device["measured"].iloc[0]
+)
+per_device.style.format(
+    {
+        "measured": "{:,}",
+        "on paper": "{:,}",
+        "share of the full tables on one device": "{:.3f}",
+    }
+)
 
 # %%
-results.record("per_device_bytes", dict(zip(per_device["model"], per_device["measured"])))
-results.record("per_device_bytes_match_paper", bool((per_device["measured"] == per_device["on paper"]).all()))
+glue.record("per_device_bytes", dict(zip(per_device["model"], per_device["measured"])))
+glue.record(
+    "per_device_bytes_match_paper",
+    bool((per_device["measured"] == per_device["on paper"]).all()),
+)
 
 # %% [markdown]
 # ## What moves between devices
@@ -380,9 +497,16 @@ with data_parallel.scope():
     dp_hlo = sharding.train_step_hlo(dp_model, *batch)
 with model_parallel.scope():
     mp_hlo = sharding.train_step_hlo(mp_train, *batch)
-step_collectives = pd.concat([sharding.collectives(dp_hlo).assign(strategy="data parallel"),
-                              sharding.collectives(mp_hlo).assign(strategy="model parallel")], ignore_index=True)
-step_collectives[["strategy", "operation", "result", "bytes", "groups"]].style.format({"bytes": "{:,}"})
+step_collectives = pd.concat(
+    [
+        sharding.collectives(dp_hlo).assign(strategy="data parallel"),
+        sharding.collectives(mp_hlo).assign(strategy="model parallel"),
+    ],
+    ignore_index=True,
+)
+step_collectives[["strategy", "operation", "result", "bytes", "groups"]].style.format(
+    {"bytes": "{:,}"}
+)
 
 # %% [markdown]
 # Data parallelism all-reduces the gradient of every parameter, and an embedding table's
@@ -392,10 +516,15 @@ step_collectives[["strategy", "operation", "result", "bytes", "groups"]].style.f
 # that per device.
 
 # %%
-dp_bytes, mp_bytes = sharding.collective_bytes(dp_hlo), sharding.collective_bytes(mp_hlo)
-results.record("dp_collective_bytes_per_step", sum(dp_bytes.values()))
-results.record("mp_collective_bytes_per_step", sum(mp_bytes.values()))
-print(f"data parallel: {sum(dp_bytes.values()):,} bytes per step; model parallel: {sum(mp_bytes.values()):,}")
+dp_bytes, mp_bytes = (
+    sharding.collective_bytes(dp_hlo),
+    sharding.collective_bytes(mp_hlo),
+)
+glue.record("dp_collective_bytes_per_step", sum(dp_bytes.values()))
+glue.record("mp_collective_bytes_per_step", sum(mp_bytes.values()))
+print(
+    f"data parallel: {sum(dp_bytes.values()):,} bytes per step; model parallel: {sum(mp_bytes.values()):,}"
+)
 
 # %% [markdown]
 # ### How it grows with the number of devices
@@ -408,17 +537,41 @@ print(f"data parallel: {sum(dp_bytes.values()):,} bytes per step; model parallel
 # for the CPU, even on a GPU or TPU machine.
 
 # %%
-scaling = sharding.collectives_by_device_count(scaling_counts, split.num_users, split.num_movies, batch_size)
-scaling["ring estimate sent per device"] = (scaling["total"] * 2 * (scaling["devices"] - 1)
-                                            / scaling["devices"]).round().astype(int)
-plots.bytes_vs_devices(scaling, title=f"Collective bytes per training step (batch {batch_size}, MovieLens-1M tables)")
+scaling = sharding.collectives_by_device_count(
+    scaling_counts, split.num_users, split.num_movies, batch_size
+)
+scaling["ring estimate sent per device"] = (
+    (scaling["total"] * 2 * (scaling["devices"] - 1) / scaling["devices"])
+    .round()
+    .astype(int)
+)
+plots.bytes_vs_devices(
+    scaling,
+    title=f"Collective bytes per training step (batch {batch_size}, MovieLens-1M tables)",
+)
 plt.show()
-scaling[["devices", "strategy", "all-reduce", "all-gather", "reduce-scatter", "all-to-all", "collective-permute",
-         "total", "ring estimate sent per device"]]
+scaling[
+    [
+        "devices",
+        "strategy",
+        "all-reduce",
+        "all-gather",
+        "reduce-scatter",
+        "all-to-all",
+        "collective-permute",
+        "total",
+        "ring estimate sent per device",
+    ]
+]
 
 # %%
-results.record("collective_bytes_by_devices", {f"{row['strategy']}, {row['devices']}": row["total"]
-                                               for _, row in scaling.iterrows()})
+glue.record(
+    "collective_bytes_by_devices",
+    {
+        f"{row['strategy']}, {row['devices']}": row["total"]
+        for _, row in scaling.iterrows()
+    },
+)
 
 # %% [markdown]
 # Data parallelism moves a table-sized gradient every step, on any number of devices; a
@@ -465,13 +618,25 @@ results.record("collective_bytes_by_devices", {f"{row['strategy']}, {row['device
 # %%
 import keras_rs
 
-movie_table = keras_rs.layers.TableConfig(name="movie_emb", vocabulary_size=sharding.padded_rows(split.num_movies, shards),
-                                          embedding_dim=64, placement="auto")
-features = {"movie": keras_rs.layers.FeatureConfig(name="movie", table=movie_table,
-                                                   input_shape=(batch_size,), output_shape=(batch_size, 64))}
+movie_table = keras_rs.layers.TableConfig(
+    name="movie_emb",
+    vocabulary_size=sharding.padded_rows(split.num_movies, shards),
+    embedding_dim=64,
+    placement="auto",
+)
+features = {
+    "movie": keras_rs.layers.FeatureConfig(
+        name="movie",
+        table=movie_table,
+        input_shape=(batch_size,),
+        output_shape=(batch_size, 64),
+    )
+}
 table_layouts = keras.distribution.LayoutMap(mesh)
 table_layouts[".*/movie_emb/embeddings"] = ("model", None)
-with keras.distribution.ModelParallel(layout_map=table_layouts, batch_dim_name="data").scope():
+with keras.distribution.ModelParallel(
+    layout_map=table_layouts, batch_dim_name="data"
+).scope():
     distributed = keras_rs.layers.DistributedEmbedding(features)
     looked_up = distributed({"movie": batch[0]["movie"]})
 

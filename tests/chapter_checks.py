@@ -7,19 +7,19 @@ counts, exact parameter totals, and figures that do not depend on training.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+from recbook import glue
 
 import pytest
-
-from recbook import results
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
 def stored(stem: str) -> dict:
     """The figures recorded by the stored full run of a chapter."""
-    return results.read(NOTEBOOKS / f"{stem}.ipynb")
+    return glue.read(NOTEBOOKS / f"{stem}.ipynb")
 
 
 def movielens_data(figures: dict, saved: dict) -> None:
@@ -45,16 +45,23 @@ def featurization(figures: dict, saved: dict) -> None:
 
 def popularity_by_hand() -> float:
     """The popularity baseline from the raw ratings with pandas, on the tutorial's split."""
-    import pandas as pd
-
     from recbook import data
 
-    ratings = data.load_tfds("ratings", "100k").map(lambda x: (x["movie_id"], x["user_rating"]))
+    import pandas as pd
+
+    ratings = data.load_tfds("ratings", "100k").map(
+        lambda x: (x["movie_id"], x["user_rating"])
+    )
     shuffled = ratings.shuffle(100_000, seed=42, reshuffle_each_iteration=False)
-    rows = pd.DataFrame([(int(m), float(r)) for m, r in shuffled.as_numpy_iterator()], columns=["movie", "stars"])
+    rows = pd.DataFrame(
+        [(int(m), float(r)) for m, r in shuffled.as_numpy_iterator()],
+        columns=["movie", "stars"],
+    )
     train, test = rows.iloc[:80_000], rows.iloc[80_000:100_000]
     counts = train["movie"].value_counts().rename("n").reset_index()
-    top = counts.sort_values(["n", "movie"], ascending=[False, True])["movie"].iloc[:100]
+    top = counts.sort_values(["n", "movie"], ascending=[False, True])["movie"].iloc[
+        :100
+    ]
     return float(test.loc[test["stars"] == 5, "movie"].isin(top).mean())
 
 
@@ -65,8 +72,17 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
     embeddings = (993 + 4_173) * 32
     one = embeddings + (160 * 32 + 32) + (96 * 32 + 32)
     two = embeddings + (160 * 64 + 64) + (96 * 64 + 64) + 2 * (64 * 32 + 32)
-    three = embeddings + (160 * 128 + 128) + (96 * 128 + 128) + 2 * (128 * 64 + 64 + 64 * 32 + 32)
-    assert figures["towers_params"] == {"(32,)": one, "(64, 32)": two, "(128, 64, 32)": three}
+    three = (
+        embeddings
+        + (160 * 128 + 128)
+        + (96 * 128 + 128)
+        + 2 * (128 * 64 + 64 + 64 * 32 + 32)
+    )
+    assert figures["towers_params"] == {
+        "(32,)": one,
+        "(64, 32)": two,
+        "(128, 64, 32)": three,
+    }
     assert figures["towers_params"] == saved["towers_params"]
     # The popularity baseline does not depend on training: the same as a pandas recount.
     assert figures["popularity_top100"] == pytest.approx(popularity_by_hand(), abs=1e-6)
@@ -74,7 +90,10 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
     # Five epochs, one seed: accuracies are those of a model that learned something.
     for accuracy in figures["towers_top100"].values():
         assert 0.05 < accuracy < 0.6
-    assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {"jax", "tensorflow"}
+    assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {
+        "jax",
+        "tensorflow",
+    }
 
 
 def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
@@ -99,8 +118,10 @@ def scaling_run(figures: dict, devices: int) -> None:
     assert figures["mp_prediction_max_abs_diff"] <= tolerance["predictions"]
     # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
     padded_movies = -(-3_706 // devices) * devices
-    assert figures["shard_shapes"] == {"user_emb/embeddings": [-(-6_040 // devices), 64],
-                                       "movie_emb/embeddings": [padded_movies // devices, 64]}
+    assert figures["shard_shapes"] == {
+        "user_emb/embeddings": [-(-6_040 // devices), 64],
+        "movie_emb/embeddings": [padded_movies // devices, 64],
+    }
     assert figures["per_device_bytes_match_paper"] is True
     # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
     assert figures["production_full_with_adam_bytes"] == 110_000_000 * 64 * 4 * 3
@@ -109,9 +130,15 @@ def scaling_run(figures: dict, devices: int) -> None:
 def scaling_out(figures: dict, saved: dict) -> None:
     scaling_run(figures, devices=saved["devices"])
     # Facts that do not depend on the training budget are the stored run's.
-    for name in ("shard_shapes", "per_device_bytes", "production_full_with_adam_bytes",
-                 "production_full_per_device_bytes", "ml32m_full_with_adam_bytes",
-                 "dp_collective_bytes_per_step", "mp_collective_bytes_per_step"):
+    for name in (
+        "shard_shapes",
+        "per_device_bytes",
+        "production_full_with_adam_bytes",
+        "production_full_per_device_bytes",
+        "ml32m_full_with_adam_bytes",
+        "dp_collective_bytes_per_step",
+        "mp_collective_bytes_per_step",
+    ):
         assert figures[name] == saved[name], name
     # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64 float32) and two scalars
     # (loss and MAE sums); model parallel the looked-up rows, 128 x 64 float32 per table.

@@ -12,14 +12,14 @@ import subprocess
 import sys
 import threading
 import zipfile
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+
+from recbook import checks, data
 
 import pandas as pd
 import pytest
-
-from recbook import checks, data
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,9 @@ def movielens_dir() -> Path:
     value = os.environ.get("MOVIELENS_DIR", "").strip()
     if not value:
         if checks.in_ci():
-            pytest.fail("CI must set MOVIELENS_DIR to the folder of MovieLens archives.")
+            pytest.fail(
+                "CI must set MOVIELENS_DIR to the folder of MovieLens archives."
+            )
         pytest.skip("MOVIELENS_DIR is not set (see README: offline data)")
     return Path(value)
 
@@ -45,7 +47,9 @@ class SyntheticMovieLens:
 
     def ratings_file(self, variant: str, rows: list[tuple[int, int, int, int]]) -> Path:
         """``ml-<variant>/<ratings file>`` under the root, in that release's format."""
-        name, separator = {"100k": ("u.data", "\t"), "1m": ("ratings.dat", "::")}[variant]
+        name, separator = {"100k": ("u.data", "\t"), "1m": ("ratings.dat", "::")}[
+            variant
+        ]
         path = self.root / f"ml-{variant}" / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(separator.join(map(str, row)) + "\n" for row in rows))
@@ -75,12 +79,18 @@ def accept_as_genuine(monkeypatch):
     expected archive size and SHA-256.
     """
 
-    def accept(variant: str, rows: list[tuple] | None = None, zip_path: Path | None = None) -> data.Archive:
+    def accept(
+        variant: str, rows: list[tuple] | None = None, zip_path: Path | None = None
+    ) -> data.Archive:
         changes = {}
         if rows is not None:
             frame = pd.DataFrame([row[:3] for row in rows], columns=data.RATING_COLUMNS)
-            changes.update(ratings=len(frame), users=frame["user_id"].nunique(),
-                           movies=frame["movie_id"].nunique(), ratings_digest=data.ratings_digest(frame))
+            changes.update(
+                ratings=len(frame),
+                users=frame["user_id"].nunique(),
+                movies=frame["movie_id"].nunique(),
+                ratings_digest=data.ratings_digest(frame),
+            )
         if zip_path is not None:
             raw = zip_path.read_bytes()
             changes.update(sha256=hashlib.sha256(raw).hexdigest(), size=len(raw))
@@ -114,7 +124,9 @@ class ArchiveServer:
                 body, mode = owner.files[name]
                 sent = body[: len(body) // 2] if mode in ("short", "drop") else body
                 self.send_response(200)
-                self.send_header("Content-Length", str(len(body if mode == "drop" else sent)))
+                self.send_header(
+                    "Content-Length", str(len(body if mode == "drop" else sent))
+                )
                 self.end_headers()
                 self.wfile.write(sent)
                 self.close_connection = True
@@ -153,8 +165,18 @@ def site(tmp_path_factory) -> Path:
     repo = Path(__file__).resolve().parents[1]
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     done = subprocess.run(
-        [str(jupyter_book), "build", str(repo), "--path-output", str(output), "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, timeout=600,
+        [
+            str(jupyter_book),
+            "build",
+            str(repo),
+            "--path-output",
+            str(output),
+            "--warningiserror",
+            "--keep-going",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     return output / "_build" / "html"

@@ -21,15 +21,23 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from recbook import checks, repository
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "build" / "artifacts"
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1280,2000")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,2000",
+)
 SCREENSHOT_PAGE = "notebooks/03_retrieval_towers"
 
 pytestmark = pytest.mark.site
@@ -40,7 +48,10 @@ def chapters() -> list[str]:
 
 
 def pages() -> list[str]:
-    return ["book/intro", *re.findall(r"file: (\S+?)(?:\.ipynb)?\n", (REPO / "_toc.yml").read_text())]
+    return [
+        "book/intro",
+        *re.findall(r"file: (\S+?)(?:\.ipynb)?\n", (REPO / "_toc.yml").read_text()),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +76,13 @@ def browser(tmp_path_factory):
     driver = os.environ.get("RECBOOK_CHROMEDRIVER") or shutil.which("chromedriver")
     if not (chromium and driver):
         if checks.in_ci():
-            pytest.fail("CI must install Debian's chromium and chromium-driver (see .ci/run), "
-                        "or name a browser and its driver in RECBOOK_CHROMIUM and RECBOOK_CHROMEDRIVER.")
-        pytest.skip("chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")
+            pytest.fail(
+                "CI must install Debian's chromium and chromium-driver (see .ci/run), "
+                "or name a browser and its driver in RECBOOK_CHROMIUM and RECBOOK_CHROMEDRIVER."
+            )
+        pytest.skip(
+            "chromium and chromedriver are not installed (apt-get install chromium chromium-driver)"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -75,7 +90,9 @@ def browser(tmp_path_factory):
     options.binary_location = chromium
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
+    options.add_argument(
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"
+    )
     session = webdriver.Chrome(service=Service(driver), options=options)
     session.set_page_load_timeout(60)
     yield session
@@ -93,10 +110,15 @@ def test_page_loads_with_its_plots_and_working_links(browser, server, page):
     assert browser.find_elements("css selector", "main h1"), f"{page} has a heading"
     images = browser.execute_script(
         "return Array.from(document.querySelectorAll('main img'))"
-        ".map(img => [img.currentSrc, img.complete, img.naturalWidth, img.naturalHeight]);")
+        ".map(img => [img.currentSrc, img.complete, img.naturalWidth, img.naturalHeight]);"
+    )
     for src, complete, width, height in images:
-        assert complete and width > 0 and height > 0, f"{page}: image {src} did not render"
-    hrefs = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);")
+        assert complete and width > 0 and height > 0, (
+            f"{page}: image {src} did not render"
+        )
+    hrefs = browser.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);"
+    )
     internal = {href.split("#")[0] for href in hrefs if href.startswith(server)}
     for href in sorted(internal):
         try:
@@ -107,17 +129,25 @@ def test_page_loads_with_its_plots_and_working_links(browser, server, page):
 
 
 @pytest.mark.parametrize("page", chapters())
-def test_chapter_has_colab_and_binder_buttons_for_the_configured_repository(browser, server, page):
+def test_chapter_has_colab_and_binder_buttons_for_the_configured_repository(
+    browser, server, page
+):
     """Both launch buttons open this chapter from the repository of the one setting."""
     owner_name = repository.configured_url(REPO).removeprefix("https://github.com/")
     open_page(browser, server, page)
-    links = browser.execute_script("return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);")
-    colab = [href for href in links if href.startswith("https://colab.research.google.com/")]
+    links = browser.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);"
+    )
+    colab = [
+        href for href in links if href.startswith("https://colab.research.google.com/")
+    ]
     binder = [href for href in links if href.startswith("https://mybinder.org/")]
     assert colab, f"{page} has an open-in-Colab button"
     assert binder, f"{page} has an open-in-Binder button"
     for href in colab:
-        assert href.startswith(f"https://colab.research.google.com/github/{owner_name}/"), href
+        assert href.startswith(
+            f"https://colab.research.google.com/github/{owner_name}/"
+        ), href
         assert href.endswith(f"/{page}.ipynb"), href
     for href in binder:
         assert href.startswith(f"https://mybinder.org/v2/gh/{owner_name}/"), href
@@ -129,11 +159,18 @@ def test_footer_shows_the_licenses(browser, server, page):
     open_page(browser, server, page)
     footer = browser.execute_script(
         "return Array.from(document.querySelectorAll('footer a[href]'))"
-        ".filter(a => a.offsetParent !== null).map(a => [a.textContent.trim(), a.href]);")
-    assert ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"] in footer, footer
-    assert ["Apache License 2.0", "https://www.apache.org/licenses/LICENSE-2.0"] in footer, footer
+        ".filter(a => a.offsetParent !== null).map(a => [a.textContent.trim(), a.href]);"
+    )
+    assert ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"] in footer, (
+        footer
+    )
+    assert [
+        "Apache License 2.0",
+        "https://www.apache.org/licenses/LICENSE-2.0",
+    ] in footer, footer
     text = browser.execute_script(
-        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join('\\n');")
+        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join('\\n');"
+    )
     assert "MovieLens" in text, "the footer says the data is under GroupLens's terms"
 
 

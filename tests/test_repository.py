@@ -6,10 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from recbook import repository, runner
+
 import pytest
 import yaml
-
-from recbook import repository, runner
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCES = runner.chapters(REPO / "notebooks")
@@ -29,17 +29,23 @@ def test_every_chapter_installs_from_the_configured_repository(path):
 
 def test_no_file_holds_another_copy_of_the_address():
     url = repository.configured_url(REPO)
-    tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True)
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    )
     holders = {
         REPO / name
         for name in tracked.stdout.split()
-        if (REPO / name).is_file() and url in (REPO / name).read_text(encoding="utf-8", errors="ignore")
+        if (REPO / name).is_file()
+        and url in (REPO / name).read_text(encoding="utf-8", errors="ignore")
     }
     assert holders <= {REPO / repository.CONFIG, *repository.copies(REPO)}
 
 
 def test_site_address_is_derived_from_the_repository():
-    assert repository.site_url("https://github.com/Some-Owner/my-book") == "https://some-owner.github.io/my-book/"
+    assert (
+        repository.site_url("https://github.com/Some-Owner/my-book")
+        == "https://some-owner.github.io/my-book/"
+    )
     with pytest.raises(ValueError, match="OWNER/NAME"):
         repository.site_url("https://gitlab.com/owner/book")
 
@@ -50,7 +56,9 @@ def test_set_writes_the_new_address_everywhere(tmp_path):
         (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
     old = repository.configured_url(tmp_path)
     new = "https://github.com/someone/their-book"
-    (tmp_path / "README.md").write_text(f"Read it at {repository.site_url(old)}; code at {old}.\n")
+    (tmp_path / "README.md").write_text(
+        f"Read it at {repository.site_url(old)}; code at {old}.\n"
+    )
 
     changed = repository.set_url(new, tmp_path)
 
@@ -60,15 +68,25 @@ def test_set_writes_the_new_address_everywhere(tmp_path):
         assert repository.setup_cell_urls(source) == [new]
         assert repository.setup_cell_urls(source.with_suffix(".ipynb")) == [new]
     readme = (tmp_path / "README.md").read_text()
-    assert readme == f"Read it at https://someone.github.io/their-book/; code at {new}.\n"
+    assert (
+        readme == f"Read it at https://someone.github.io/their-book/; code at {new}.\n"
+    )
 
 
 def test_a_bad_setting_is_named(tmp_path):
-    (tmp_path / "_config.yml").write_text("repository:\n  url: https://example.org/book\n")
-    with pytest.raises(ValueError, match=r"_config.yml: repository.url is 'https://example.org/book'"):
+    (tmp_path / "_config.yml").write_text(
+        "repository:\n  url: https://example.org/book\n"
+    )
+    with pytest.raises(
+        ValueError, match=r"_config.yml: repository.url is 'https://example.org/book'"
+    ):
         repository.configured_url(tmp_path)
-    (tmp_path / "_config.yml").write_text("repository:\n  url: https://github.com/owner/book\n")
-    with pytest.raises(ValueError, match="'not a url' is not a GitHub repository address"):
+    (tmp_path / "_config.yml").write_text(
+        "repository:\n  url: https://github.com/owner/book\n"
+    )
+    with pytest.raises(
+        ValueError, match="'not a url' is not a GitHub repository address"
+    ):
         repository.set_url("not a url", tmp_path)
     assert repository.configured_url(tmp_path) == "https://github.com/owner/book"
 
@@ -80,7 +98,9 @@ def test_citation_names_the_configured_repository_and_its_site():
     assert citation["repository-code"] == url
     assert citation["url"] == repository.site_url(url)
     assert citation["license"] == "Apache-2.0"
-    assert citation["authors"] == [{"name": yaml.safe_load((REPO / "_config.yml").read_text())["author"]}]
+    assert citation["authors"] == [
+        {"name": yaml.safe_load((REPO / "_config.yml").read_text())["author"]}
+    ]
 
 
 def test_readme_names_the_site_address_derived_from_the_setting():

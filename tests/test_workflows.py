@@ -18,10 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from recbook import data
+
 import pytest
 import yaml
-
-from recbook import data
 
 REPO = Path(__file__).resolve().parents[1]
 WORKFLOWS = REPO / ".github" / "workflows"
@@ -33,14 +33,20 @@ def actionlint() -> str:
     found = str(beside) if beside.is_file() else shutil.which("actionlint")
     if not found:
         if os.environ.get("CI"):
-            pytest.fail("CI must have actionlint (pip install -c constraints.txt -e '.[dev]').")
-        pytest.skip("actionlint is not installed (pip install -c constraints.txt -e '.[dev]')")
+            pytest.fail(
+                "CI must have actionlint (pip install -c constraints.txt -e '.[dev]')."
+            )
+        pytest.skip(
+            "actionlint is not installed (pip install -c constraints.txt -e '.[dev]')"
+        )
     return found
 
 
 def workflow(name: str) -> dict:
     loaded = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
-    loaded["on"] = loaded.pop(True, loaded.get("on"))  # YAML 1.1 reads the key `on` as true
+    loaded["on"] = loaded.pop(
+        True, loaded.get("on")
+    )  # YAML 1.1 reads the key `on` as true
     return loaded
 
 
@@ -69,14 +75,18 @@ def readme_commands() -> dict[str, str]:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     section = readme.split("## The two commands", 1)[1].split("\n## ", 1)[0]
     block = re.search(r"```bash\n(.*?)```", section, re.S).group(1)
-    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    commands = [
+        line.split("#")[0].strip() for line in block.splitlines() if line.strip()
+    ]
     return {command.split()[1]: command for command in commands}
 
 
 def test_workflows_pass_actionlint():
     names = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
     assert names == ["book.yml", "tests.yml"]
-    done = subprocess.run([actionlint(), "-no-color"], cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        [actionlint(), "-no-color"], cwd=REPO, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -87,16 +97,20 @@ def test_actionlint_fails_on_a_broken_workflow(tmp_path):
         "on: push\n"
         "jobs:\n"
         "  deploy:\n"
-        "    needs: build\n"                       # no job named build
+        "    needs: build\n"  # no job named build
         "    runs-on: ubuntu-latest\n"
         "    steps:\n"
         "      - uses: actions/checkout@v5\n"
         "        with:\n"
-        "          fetch-depht: 0\n"               # misspelt input
+        "          fetch-depht: 0\n"  # misspelt input
         "      - run: echo ${{ steps.nothing.outputs.key }}\n"  # no such step
     )
-    done = subprocess.run([actionlint(), "-no-color", str(broken)], cwd=tmp_path,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [actionlint(), "-no-color", str(broken)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     for mistake in ('"build"', '"fetch-depht"', "nothing"):
         assert mistake in done.stdout, (mistake, done.stdout)
@@ -109,51 +123,94 @@ def test_ci_runs_the_readme_test_command_on_the_locked_python():
     assert command == "make test"
     [job] = [job for job in tests["jobs"].values() if command in runs(job)]
     assert job["runs-on"] == "ubuntu-latest"
-    [python] = [s["with"]["python-version"] for s in steps(job) if s.get("uses", "").startswith("actions/setup-python@")]
+    [python] = [
+        s["with"]["python-version"]
+        for s in steps(job)
+        if s.get("uses", "").startswith("actions/setup-python@")
+    ]
     versions = str(python).split()
     # 3.11 is the lock's Python (the default, listed last); 3.13 is for the Colab-like tier.
     assert versions[-1] == "3.11" and "3.13" in versions
     assert "PYTHON ?= python3.11" in (REPO / "Makefile").read_text()
     # A full clone: the Colab-like tier installs recbook from it with git (git+file://).
-    [checkout] = [s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")]
+    [checkout] = [
+        s for s in steps(job) if s.get("uses", "").startswith("actions/checkout@")
+    ]
     assert checkout["with"]["fetch-depth"] == 0
 
 
 def test_ci_runs_the_unit_tier_on_python_3_13(tmp_path):
     tests = workflow("tests.yml")
-    [job] = [job for job in tests["jobs"].values() if "make test-unit PYTHON=python3.13" in runs(job)]
-    [python] = [s["with"]["python-version"] for s in steps(job) if s.get("uses", "").startswith("actions/setup-python@")]
+    [job] = [
+        job
+        for job in tests["jobs"].values()
+        if "make test-unit PYTHON=python3.13" in runs(job)
+    ]
+    [python] = [
+        s["with"]["python-version"]
+        for s in steps(job)
+        if s.get("uses", "").startswith("actions/setup-python@")
+    ]
     assert str(python) == "3.13"
     # The Makefile honours PYTHON: the environment is made with the interpreter asked for.
-    done = subprocess.run(["make", "-n", "test-unit", "PYTHON=python3.13", f"VENV={tmp_path / 'venv'}"],
-                          cwd=REPO, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["make", "-n", "test-unit", "PYTHON=python3.13", f"VENV={tmp_path / 'venv'}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert f"python3.13 -m venv {tmp_path / 'venv'}" in done.stdout
     assert f"{tmp_path / 'venv'}/bin/pytest tests/unit" in done.stdout
 
 
 def test_ci_fetches_the_archives_from_grouplens_with_the_books_code():
-    [job] = [job for job in workflow("tests.yml")["jobs"].values() if "make test" in runs(job)]
+    [job] = [
+        job
+        for job in workflow("tests.yml")["jobs"].values()
+        if "make test" in runs(job)
+    ]
     order = [s.get("id") or s.get("name") or s.get("uses") for s in steps(job)]
     fetch = next(s for s in steps(job) if "data.fetch_archives(" in s.get("run", ""))
-    assert "$MOVIELENS_DIR" in fetch["run"] and fetch["run"].startswith(".venv/bin/python")
+    assert "$MOVIELENS_DIR" in fetch["run"] and fetch["run"].startswith(
+        ".venv/bin/python"
+    )
     test = next(s for s in steps(job) if s.get("run") == "make test")
     assert order.index(fetch["name"]) < order.index(test["name"])
     key_step = next(s for s in steps(job) if s.get("id") == "archives")
-    assert 'MOVIELENS_DIR=' in key_step["run"] and "$GITHUB_ENV" in key_step["run"]
+    assert "MOVIELENS_DIR=" in key_step["run"] and "$GITHUB_ENV" in key_step["run"]
     cached = [s for s in steps(job) if s.get("uses", "").startswith("actions/cache/")]
-    assert {s["uses"].split("@")[0] for s in cached} == {"actions/cache/restore", "actions/cache/save"}
+    assert {s["uses"].split("@")[0] for s in cached} == {
+        "actions/cache/restore",
+        "actions/cache/save",
+    }
     for step in cached:
-        assert step["with"] == {"path": "${{ env.MOVIELENS_DIR }}", "key": "${{ steps.archives.outputs.key }}"}
+        assert step["with"] == {
+            "path": "${{ env.MOVIELENS_DIR }}",
+            "key": "${{ steps.archives.outputs.key }}",
+        }
 
 
 def test_the_archive_cache_key_is_made_of_the_registered_checksums():
-    key_step = next(s for s in steps(workflow("tests.yml")["jobs"]["test"]) if s.get("id") == "archives")
+    key_step = next(
+        s
+        for s in steps(workflow("tests.yml")["jobs"]["test"])
+        if s.get("id") == "archives"
+    )
     script = re.search(r"<<'KEY'\n(.*?)\nKEY", key_step["run"], re.S).group(1)
-    done = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+    )
     name, key = done.stdout.strip().split("=", 1)
     assert name == "key" and len(key) <= 512  # GitHub's limit for a cache key
-    assert key == "movielens-" + "-".join(f"{v}-{a.sha256}" for v, a in sorted(data.ARCHIVES.items()))
+    assert key == "movielens-" + "-".join(
+        f"{v}-{a.sha256}" for v, a in sorted(data.ARCHIVES.items())
+    )
 
 
 def test_ci_gives_the_browser_test_a_browser_and_keeps_its_screenshots():
@@ -161,23 +218,45 @@ def test_ci_gives_the_browser_test_a_browser_and_keeps_its_screenshots():
     browser_test = (REPO / "tests" / "test_browser.py").read_text()
     for variable in ("RECBOOK_CHROMIUM", "RECBOOK_CHROMEDRIVER"):
         assert f'"{variable}"' in browser_test
-        assert any(line.startswith(f'echo "{variable}=') for line in runs(job)), variable
-    [upload] = [s for s in steps(job) if s.get("uses", "").startswith("actions/upload-artifact@")]
+        assert any(line.startswith(f'echo "{variable}=') for line in runs(job)), (
+            variable
+        )
+    [upload] = [
+        s
+        for s in steps(job)
+        if s.get("uses", "").startswith("actions/upload-artifact@")
+    ]
     assert upload["if"] == "always()" and upload["with"]["path"] == "build/artifacts/"
     assert 'ARTIFACTS = REPO / "build" / "artifacts"' in browser_test
 
 
 def test_the_site_is_built_with_make_book_and_deployed_with_the_pages_actions():
     book = workflow("book.yml")
-    assert book["on"]["push"]["branches"] == ["main"] and "workflow_dispatch" in book["on"]
-    assert book["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert (
+        book["on"]["push"]["branches"] == ["main"] and "workflow_dispatch" in book["on"]
+    )
+    assert book["permissions"] == {
+        "contents": "read",
+        "pages": "write",
+        "id-token": "write",
+    }
     build, deploy = book["jobs"]["build"], book["jobs"]["deploy"]
     assert readme_commands()["book"] in runs(build)
-    assert uses(build) == ["actions/checkout", "actions/setup-python", "actions/configure-pages",
-                           "actions/upload-pages-artifact"]
-    [upload] = [s for s in steps(build) if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert uses(build) == [
+        "actions/checkout",
+        "actions/setup-python",
+        "actions/configure-pages",
+        "actions/upload-pages-artifact",
+    ]
+    [upload] = [
+        s
+        for s in steps(build)
+        if s.get("uses", "").startswith("actions/upload-pages-artifact@")
+    ]
     assert upload["with"]["path"] == "_build/html"
-    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    assert (
+        deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    )
     assert uses(deploy) == ["actions/deploy-pages"]
 
 

@@ -38,11 +38,16 @@ def machine() -> str:
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                 if line.startswith("model name")]
+        names = [
+            line.split(":", 1)[1].strip()
+            for line in cpuinfo.read_text().splitlines()
+            if line.startswith("model name")
+        ]
         cpu = names[0] if names else cpu
-    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, Keras {keras.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, Keras {keras.__version__}"
+    )
 
 
 def chapter_times(notebooks_dir: Path, stored: bool) -> dict[str, float | None]:
@@ -53,7 +58,9 @@ def chapter_times(notebooks_dir: Path, stored: bool) -> dict[str, float | None]:
     for source in runner.chapters(notebooks_dir):
         if stored:
             details = runner.run_details(source.with_suffix(".ipynb"))
-            times[source.stem] = details["seconds"] if details and not details["quick"] else None
+            times[source.stem] = (
+                details["seconds"] if details and not details["quick"] else None
+            )
             continue
         with tempfile.TemporaryDirectory() as folder:
             tic = time.perf_counter()
@@ -68,22 +75,40 @@ def site_seconds(book_dir: Path) -> float:
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     with tempfile.TemporaryDirectory() as folder:
         tic = time.perf_counter()
-        subprocess.run([str(jupyter_book), "build", str(book_dir), "--path-output", folder, "--warningiserror",
-                        "--keep-going"], check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(jupyter_book),
+                "build",
+                str(book_dir),
+                "--path-output",
+                folder,
+                "--warningiserror",
+                "--keep-going",
+            ],
+            check=True,
+            capture_output=True,
+        )
         return time.perf_counter() - tic
 
 
 def retrieval_backends() -> dict:
     """The one-layer retrieval towers, 30 epochs, once per backend on the chapter's split."""
-    from . import backends, data, features, retrieval
+    from . import backend_timing, data, features, retrieval
 
-    ratings, movies = data.load_tfds("ratings", "100k"), data.load_tfds("movies", "100k")
+    ratings, movies = (
+        data.load_tfds("ratings", "100k"),
+        data.load_tfds("movies", "100k"),
+    )
     vectorizer = features.title_vectorizer(movies)
     space = features.feature_space(ratings, vectorizer)
     candidates = features.candidate_set(movies, vectorizer)
-    train, test = features.split(ratings, features.preprocessor(space, candidates.max_genres))
+    train, test = features.split(
+        ratings, features.preprocessor(space, candidates.max_genres)
+    )
     vocab = retrieval.vocabularies(ratings, space, candidates)
-    return backends.compare_backends(retrieval.arrays(train), retrieval.arrays(test), vocab, candidates)
+    return backend_timing.compare_backends(
+        retrieval.arrays(train), retrieval.arrays(test), vocab, candidates
+    )
 
 
 def verdict(name: str, value: float | None) -> str:
@@ -96,35 +121,60 @@ def verdict(name: str, value: float | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``recbook-benchmark``)."""
-    from . import backends
+    from . import backend_timing
 
-    parser = argparse.ArgumentParser(prog="recbook-benchmark", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stored", action="store_true",
-                        help="report the chapter times recorded by the last recbook-run instead of re-executing")
+    parser = argparse.ArgumentParser(
+        prog="recbook-benchmark",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--stored",
+        action="store_true",
+        help="report the chapter times recorded by the last recbook-run instead of re-executing",
+    )
     parser.add_argument("--book-dir", type=Path, default=Path("."))
-    parser.add_argument("--skip-backends", action="store_true", help="do not time the two backends")
+    parser.add_argument(
+        "--skip-backends", action="store_true", help="do not time the two backends"
+    )
     args = parser.parse_args(argv)
 
     print(f"machine: {machine()}", flush=True)
-    print("executing the chapters ..." if not args.stored else "chapter times recorded by recbook-run:",
-          flush=True)
+    print(
+        "executing the chapters ..."
+        if not args.stored
+        else "chapter times recorded by recbook-run:",
+        flush=True,
+    )
     times = chapter_times(args.book_dir / "notebooks", stored=args.stored)
     book = None if None in times.values() else sum(times.values())
     site = site_seconds(args.book_dir)
     lines = ["| measure | figure | target |", "|---|---|---|"]
     for chapter, seconds in times.items():
-        lines.append(f"| execute {chapter} | {'not recorded' if seconds is None else f'{seconds:.0f} s'} | |")
-    lines.append(f"| execute the whole book | {'n/a' if book is None else f'{book:.0f} s'} | "
-                 f"{verdict('book_seconds', book)} |")
-    lines.append(f"| render the site from stored outputs | {site:.1f} s | {verdict('site_seconds', site)} |")
+        lines.append(
+            f"| execute {chapter} | {'not recorded' if seconds is None else f'{seconds:.0f} s'} | |"
+        )
+    lines.append(
+        f"| execute the whole book | {'n/a' if book is None else f'{book:.0f} s'} | "
+        f"{verdict('book_seconds', book)} |"
+    )
+    lines.append(
+        f"| render the site from stored outputs | {site:.1f} s | {verdict('site_seconds', site)} |"
+    )
     if not args.skip_backends:
         print("timing the backends ...", flush=True)
-        for label, result in (("retrieval towers (32,), 30 epochs", retrieval_backends()),
-                              ("rating baseline, 3 epochs of MovieLens-1M", backends.compare_rating_backends())):
-            lines.append(f"| {label}: JAX {result['jax']['seconds']:.1f} s, TensorFlow "
-                         f"{result['tensorflow']['seconds']:.1f} s | {result['ratio']:.2f}x faster with JAX | "
-                         f"{verdict('jax_speedup', result['ratio'])} |")
+        for label, result in (
+            ("retrieval towers (32,), 30 epochs", retrieval_backends()),
+            (
+                "rating baseline, 3 epochs of MovieLens-1M",
+                backend_timing.compare_rating_backends(),
+            ),
+        ):
+            lines.append(
+                f"| {label}: JAX {result['jax']['seconds']:.1f} s, TensorFlow "
+                f"{result['tensorflow']['seconds']:.1f} s | {result['ratio']:.2f}x faster with JAX | "
+                f"{verdict('jax_speedup', result['ratio'])} |"
+            )
     print("\n".join(lines))
     return 0
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import numbers
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 FALSE_WORDS = ("", "0", "false", "no", "off")
 """Values of a flag variable (such as ``CI``) that mean "not set"."""
 
 
-def whole(name: str, value: Any, minimum: int = 1, maximum: int | None = None, bound: str = "") -> int:
+def whole(
+    name: str, value: Any, minimum: int = 1, maximum: int | None = None, bound: str = ""
+) -> int:
     """``value`` as an ``int`` if it is a whole number in ``[minimum, maximum]``.
 
     ``bound`` says where a bound comes from, e.g. ``"validation_freq"``; it is
@@ -24,10 +27,14 @@ def whole(name: str, value: Any, minimum: int = 1, maximum: int | None = None, b
         TypeError: ``value`` is not an integer (a bool, float or string is refused).
         ValueError: ``value`` is outside the range.
     """
-    upper = ("" if maximum is None else f" and at most {maximum}") + (f" ({bound})" if bound else "")
+    upper = ("" if maximum is None else f" and at most {maximum}") + (
+        f" ({bound})" if bound else ""
+    )
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number of at least {minimum}{upper}; "
-                        f"got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be a whole number of at least {minimum}{upper}; "
+            f"got {value!r} ({type(value).__name__})."
+        )
     if value < minimum or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be at least {minimum}{upper}; got {value}.")
     return int(value)
@@ -41,7 +48,9 @@ def fraction(name: str, value: Any) -> float:
         ValueError: ``value`` is not in (0, 1).
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in (0, 1); got {value!r} ({type(value).__name__}).")
+        raise TypeError(
+            f"{name} must be a number in (0, 1); got {value!r} ({type(value).__name__})."
+        )
     if not 0 < value < 1:
         raise ValueError(f"{name} must lie in (0, 1), got {value}.")
     return float(value)
@@ -55,9 +64,13 @@ def seeds(name: str, values: Any) -> list[int]:
         ValueError: ``values`` is empty or holds a negative seed.
     """
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a list of whole numbers, like [1, 2, 3]; got {values!r}.")
+        raise TypeError(
+            f"{name} must be a list of whole numbers, like [1, 2, 3]; got {values!r}."
+        )
     if not values:
-        raise ValueError(f"{name} must hold at least one seed, like [1, 2, 3]; got an empty list.")
+        raise ValueError(
+            f"{name} must hold at least one seed, like [1, 2, 3]; got an empty list."
+        )
     return [whole(f"{name}[{i}]", seed, minimum=0) for i, seed in enumerate(values)]
 
 

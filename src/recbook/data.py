@@ -26,9 +26,10 @@ import io
 import logging
 import os
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -241,7 +242,9 @@ def cached_archive(variant: str, folder: Path | None = None) -> Path:
         ) from error
 
 
-def fetch_archives(folder: str | Path, variants: Iterable[str] = ("100k", "1m")) -> list[Path]:
+def fetch_archives(
+    folder: str | Path, variants: Iterable[str] = ("100k", "1m")
+) -> list[Path]:
     """Download the verified GroupLens zips of ``variants`` into ``folder``: a ``$MOVIELENS_DIR``.
 
     What a machine with internet runs once to work offline afterwards (the
@@ -260,7 +263,9 @@ def tfds_name(table: str, variant: str = "100k") -> str:
     """TFDS name of a MovieLens table, e.g. ``movielens/100k-ratings``."""
     archive_for(variant)
     if table not in TFDS_TABLES:
-        raise ValueError(f"Unknown MovieLens table {table!r}; choose one of {TFDS_TABLES}.")
+        raise ValueError(
+            f"Unknown MovieLens table {table!r}; choose one of {TFDS_TABLES}."
+        )
     return f"movielens/{variant}-{table}"
 
 
@@ -288,11 +293,24 @@ def check_tfds_cache(builder: tfds.core.DatasetBuilder) -> None:
     if builder.info.file_format != FileFormat.TFRECORD:
         return
     for info in builder.info.splits.values():
-        records = tf.data.TFRecordDataset([str(path) for path in info.filepaths]).batch(8192)
+        records = tf.data.TFRecordDataset([str(path) for path in info.filepaths]).batch(
+            8192
+        )
         try:
-            count = int(records.reduce(tf.constant(0, tf.int64), lambda n, batch: n + tf.size(batch, tf.int64)))
-            problem = None if count == info.num_examples else f"{count:,} of {info.num_examples:,} records"
-        except tf.errors.OpError as error:  # DataLossError for a cut record, NotFoundError for a lost file
+            count = int(
+                records.reduce(
+                    tf.constant(0, tf.int64),
+                    lambda n, batch: n + tf.size(batch, tf.int64),
+                )
+            )
+            problem = (
+                None
+                if count == info.num_examples
+                else f"{count:,} of {info.num_examples:,} records"
+            )
+        except (
+            tf.errors.OpError
+        ) as error:  # DataLossError for a cut record, NotFoundError for a lost file
             problem = f"{type(error).__name__}: {error.message.split('}} ')[-1].splitlines()[0]}"
         if problem:
             raise MovieLensError(
@@ -301,7 +319,9 @@ def check_tfds_cache(builder: tfds.core.DatasetBuilder) -> None:
             )
 
 
-def load_tfds(table: str, variant: str = "100k", split: str = "train") -> tf.data.Dataset:
+def load_tfds(
+    table: str, variant: str = "100k", split: str = "train"
+) -> tf.data.Dataset:
     """Load a MovieLens table with TensorFlow Datasets, as the tutorials do.
 
     This is ``tfds.load(f"movielens/{variant}-{table}")``, except that the
@@ -364,7 +384,8 @@ def as_frame(dataset: tf.data.Dataset, columns: Iterable[str]) -> pd.DataFrame:
     columns = list(columns)
     batches = dataset.map(lambda x: {c: x[c] for c in columns}).batch(100_000)
     parts = [
-        {c: np.asarray(v) for c, v in batch.items()} for batch in batches.as_numpy_iterator()
+        {c: np.asarray(v) for c, v in batch.items()}
+        for batch in batches.as_numpy_iterator()
     ]
     frame = pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in columns})
     for column in columns:
@@ -391,16 +412,25 @@ def _read_ratings_bytes(raw: bytes, archive: Archive, source: str) -> pd.DataFra
     # pandas' fast parser takes one-character separators only: "::" becomes a tab.
     raw = raw.replace(archive.separator.encode(), b"\t")
     try:
-        frame = pd.read_csv(io.BytesIO(raw), sep="\t", names=[*FIELDS, "extra"], header=None,
-                            dtype={c: "int64" for c in RATING_COLUMNS})
+        frame = pd.read_csv(
+            io.BytesIO(raw),
+            sep="\t",
+            names=[*FIELDS, "extra"],
+            header=None,
+            dtype={c: "int64" for c in RATING_COLUMNS},
+        )
     except (ValueError, pd.errors.ParserError) as error:
         raise _corrupt(source, archive, str(error)) from error
     wrong = frame["unix_timestamp"].isna() | frame["extra"].notna()
     if wrong.any():
         line = int(np.flatnonzero(wrong.to_numpy())[0]) + 1
-        raise _corrupt(source, archive, f"line {line:,} does not have the 4 fields "
-                                        f"user{archive.separator}movie{archive.separator}rating"
-                                        f"{archive.separator}timestamp")
+        raise _corrupt(
+            source,
+            archive,
+            f"line {line:,} does not have the 4 fields "
+            f"user{archive.separator}movie{archive.separator}rating"
+            f"{archive.separator}timestamp",
+        )
     if frame.empty or not frame["rating"].between(1, 5).all():
         raise _corrupt(source, archive, "no ratings, or ratings outside 1 to 5")
     return frame[RATING_COLUMNS]
@@ -429,19 +459,30 @@ def verify_ratings(frame: pd.DataFrame, archive: Archive, source: str) -> pd.Dat
     Raises:
         CorruptArchiveError: naming ``source`` and the first difference found.
     """
-    found = {"ratings": len(frame), "users": frame["user_id"].nunique(),
-             "movies": frame["movie_id"].nunique()}
+    found = {
+        "ratings": len(frame),
+        "users": frame["user_id"].nunique(),
+        "movies": frame["movie_id"].nunique(),
+    }
     for what, count in found.items():
         expected = getattr(archive, what)
         if count != expected:
-            raise _corrupt(source, archive, f"{count:,} {what}; the release has {expected:,}")
+            raise _corrupt(
+                source, archive, f"{count:,} {what}; the release has {expected:,}"
+            )
     doubled = frame.duplicated(["user_id", "movie_id"])
     if doubled.any():
         user, movie = frame.loc[doubled.idxmax(), ["user_id", "movie_id"]]
-        raise _corrupt(source, archive, f"user {user} rates movie {movie} more than once")
+        raise _corrupt(
+            source, archive, f"user {user} rates movie {movie} more than once"
+        )
     digest = ratings_digest(frame)
     if digest != archive.ratings_digest:
-        raise _corrupt(source, archive, f"ratings digest {digest}; expected {archive.ratings_digest}")
+        raise _corrupt(
+            source,
+            archive,
+            f"ratings digest {digest}; expected {archive.ratings_digest}",
+        )
     return frame
 
 

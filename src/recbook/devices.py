@@ -33,5 +33,7 @@ def simulate_cpu_devices(count: int) -> bool:
     already imported in this process (it may have read the flags; then the
     chapter runs on whatever devices exist, and says so).
     """
-    os.environ["XLA_FLAGS"] = with_host_device_count(os.environ.get("XLA_FLAGS", ""), count)
+    os.environ["XLA_FLAGS"] = with_host_device_count(
+        os.environ.get("XLA_FLAGS", ""), count
+    )
     return "jax" not in sys.modules

@@ -66,7 +66,9 @@ def _copy(response: http.client.HTTPResponse, handle: BinaryIO) -> None:
         raise http.client.IncompleteRead(b"", int(announced) - received)
 
 
-def download(url: str, target: Path, size: int, sha256: str, timeout: float = TIMEOUT) -> Path:
+def download(
+    url: str, target: Path, size: int, sha256: str, timeout: float = TIMEOUT
+) -> Path:
     """Download ``url`` to ``target`` and verify it; return ``target``.
 
     Args:
@@ -82,7 +84,9 @@ def download(url: str, target: Path, size: int, sha256: str, timeout: float = TI
             ones. Nothing is left under ``target`` or in a temporary file.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent
+    )
     partial = Path(name)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -90,12 +94,21 @@ def download(url: str, target: Path, size: int, sha256: str, timeout: float = TI
                 _copy(response, handle)
         problem = mismatch(partial, size, sha256)
         if problem:
-            raise DownloadError(f"The download of {url} is not the expected file ({problem}); it was deleted.")
+            raise DownloadError(
+                f"The download of {url} is not the expected file ({problem}); it was deleted."
+            )
         os.replace(partial, target)
     except http.client.IncompleteRead as error:
-        raise DownloadError(f"Could not download {url} (the connection closed with {error.expected:,} bytes "
-                            f"missing).") from error
-    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as error:
+        raise DownloadError(
+            f"Could not download {url} (the connection closed with {error.expected:,} bytes "
+            f"missing)."
+        ) from error
+    except (
+        urllib.error.URLError,
+        http.client.HTTPException,
+        TimeoutError,
+        ConnectionError,
+    ) as error:
         raise DownloadError(f"Could not download {url} ({_reason(error)}).") from error
     finally:
         partial.unlink(missing_ok=True)

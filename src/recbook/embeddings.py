@@ -17,7 +17,7 @@ and returning ``(..., output_dim)`` vectors, serializable with ``get_config``.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -43,8 +43,14 @@ class HashEmbedding(keras.layers.Layer):
 
     def __init__(self, input_dim: int, output_dim: int, num_buckets: int, **kwargs):
         super().__init__(**kwargs)
-        _check_positive(input_dim=input_dim, output_dim=output_dim, num_buckets=num_buckets)
-        self.input_dim, self.output_dim, self.num_buckets = input_dim, output_dim, num_buckets
+        _check_positive(
+            input_dim=input_dim, output_dim=output_dim, num_buckets=num_buckets
+        )
+        self.input_dim, self.output_dim, self.num_buckets = (
+            input_dim,
+            output_dim,
+            num_buckets,
+        )
         self.table = keras.layers.Embedding(num_buckets, output_dim, name="buckets")
 
     @staticmethod
@@ -63,8 +69,12 @@ class HashEmbedding(keras.layers.Layer):
         return (*input_shape, self.output_dim)
 
     def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim, "num_buckets": self.num_buckets}
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "num_buckets": self.num_buckets,
+        }
 
 
 @keras.saving.register_keras_serializable(package="recbook")
@@ -79,24 +89,43 @@ class QREmbedding(keras.layers.Layer):
     al.), ``add``, or ``concat`` (each table then holds ``output_dim / 2`` columns).
     """
 
-    def __init__(self, input_dim: int, output_dim: int, num_buckets: int,
-                 combiner: str = "multiply", **kwargs):
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        num_buckets: int,
+        combiner: str = "multiply",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        _check_positive(input_dim=input_dim, output_dim=output_dim, num_buckets=num_buckets)
+        _check_positive(
+            input_dim=input_dim, output_dim=output_dim, num_buckets=num_buckets
+        )
         if combiner not in COMBINERS:
-            raise ValueError(f"Unknown combiner {combiner!r}; choose one of {COMBINERS}.")
+            raise ValueError(
+                f"Unknown combiner {combiner!r}; choose one of {COMBINERS}."
+            )
         if combiner == "concat" and output_dim % 2:
-            raise ValueError(f"The concat combiner needs an even output_dim, got {output_dim}.")
-        self.input_dim, self.output_dim, self.num_buckets = input_dim, output_dim, num_buckets
+            raise ValueError(
+                f"The concat combiner needs an even output_dim, got {output_dim}."
+            )
+        self.input_dim, self.output_dim, self.num_buckets = (
+            input_dim,
+            output_dim,
+            num_buckets,
+        )
         self.combiner = combiner
         width = output_dim // 2 if combiner == "concat" else output_dim
         self.quotient_rows = math.ceil(input_dim / num_buckets)
-        self.quotient = keras.layers.Embedding(self.quotient_rows, width, name="quotient")
+        self.quotient = keras.layers.Embedding(
+            self.quotient_rows, width, name="quotient"
+        )
         self.remainder = keras.layers.Embedding(num_buckets, width, name="remainder")
 
     @staticmethod
-    def count_params_for(input_dim: int, output_dim: int, num_buckets: int,
-                         combiner: str = "multiply") -> int:
+    def count_params_for(
+        input_dim: int, output_dim: int, num_buckets: int, combiner: str = "multiply"
+    ) -> int:
         """Trainable parameters: ``(ceil(n / m) + m) * width``."""
         width = output_dim // 2 if combiner == "concat" else output_dim
         return (math.ceil(input_dim / num_buckets) + num_buckets) * width
@@ -119,9 +148,13 @@ class QREmbedding(keras.layers.Layer):
         return (*input_shape, self.output_dim)
 
     def get_config(self):
-        return {**super().get_config(), "input_dim": self.input_dim,
-                "output_dim": self.output_dim, "num_buckets": self.num_buckets,
-                "combiner": self.combiner}
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "num_buckets": self.num_buckets,
+            "combiner": self.combiner,
+        }
 
 
 @keras.saving.register_keras_serializable(package="recbook")
@@ -142,15 +175,29 @@ class MDEmbedding(keras.layers.Layer):
     output; they differ in the work done per step.
     """
 
-    def __init__(self, block_sizes: Sequence[int], block_dims: Sequence[int],
-                 output_dim: int, lookup: str = "gather", **kwargs):
+    def __init__(
+        self,
+        block_sizes: Sequence[int],
+        block_dims: Sequence[int],
+        output_dim: int,
+        lookup: str = "gather",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
-        block_sizes, block_dims = [int(n) for n in block_sizes], [int(d) for d in block_dims]
+        block_sizes, block_dims = (
+            [int(n) for n in block_sizes],
+            [int(d) for d in block_dims],
+        )
         if len(block_sizes) != len(block_dims) or not block_sizes:
-            raise ValueError("block_sizes and block_dims need the same, non-zero, length; "
-                             f"got {len(block_sizes)} and {len(block_dims)}.")
-        _check_positive(output_dim=output_dim, **{f"block_sizes[{i}]": n for i, n in enumerate(block_sizes)},
-                        **{f"block_dims[{i}]": d for i, d in enumerate(block_dims)})
+            raise ValueError(
+                "block_sizes and block_dims need the same, non-zero, length; "
+                f"got {len(block_sizes)} and {len(block_dims)}."
+            )
+        _check_positive(
+            output_dim=output_dim,
+            **{f"block_sizes[{i}]": n for i, n in enumerate(block_sizes)},
+            **{f"block_dims[{i}]": d for i, d in enumerate(block_dims)},
+        )
         if lookup not in LOOKUPS:
             raise ValueError(f"Unknown lookup {lookup!r}; choose one of {LOOKUPS}.")
         self.block_sizes, self.block_dims = block_sizes, block_dims
@@ -158,32 +205,41 @@ class MDEmbedding(keras.layers.Layer):
         self.input_dim = sum(block_sizes)
         self.starts = np.concatenate([[0], np.cumsum(block_sizes)[:-1]]).astype("int32")
         self.offsets = np.concatenate(
-            [[0], np.cumsum(np.multiply(block_sizes, block_dims))[:-1]]).astype("int32")
+            [[0], np.cumsum(np.multiply(block_sizes, block_dims))[:-1]]
+        ).astype("int32")
         self.width = max(block_dims)
 
     @staticmethod
-    def count_params_for(block_sizes: Sequence[int], block_dims: Sequence[int],
-                         output_dim: int) -> int:
+    def count_params_for(
+        block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
+    ) -> int:
         """Trainable parameters: ``sum(n_b d_b) + sum(d_b * output_dim for d_b != output_dim)``."""
         rows = sum(n * d for n, d in zip(block_sizes, block_dims))
         return rows + sum(d * output_dim for d in block_dims if d != output_dim)
 
     def build(self, input_shape):
         self.rows = self.add_weight(
-            shape=(int(np.dot(self.block_sizes, self.block_dims)),), name="rows",
-            initializer=keras.initializers.RandomUniform(-0.05, 0.05))
+            shape=(int(np.dot(self.block_sizes, self.block_dims)),),
+            name="rows",
+            initializer=keras.initializers.RandomUniform(-0.05, 0.05),
+        )
         self.projections = [
-            None if d == self.output_dim else self.add_weight(
-                shape=(d, self.output_dim), name=f"projection_{b}",
-                initializer="glorot_uniform")
-            for b, d in enumerate(self.block_dims)]
+            None
+            if d == self.output_dim
+            else self.add_weight(
+                shape=(d, self.output_dim),
+                name=f"projection_{b}",
+                initializer="glorot_uniform",
+            )
+            for b, d in enumerate(self.block_dims)
+        ]
         super().build(input_shape)
 
     def block_table(self, block: int):
         """Block ``block``'s ``(block_sizes[block], block_dims[block])`` table."""
         n, d = self.block_sizes[block], self.block_dims[block]
         start = int(self.offsets[block])
-        return ops.reshape(self.rows[start:start + n * d], (n, d))
+        return ops.reshape(self.rows[start : start + n * d], (n, d))
 
     def _project(self, block: int, vectors):
         projection = self.projections[block]
@@ -192,12 +248,19 @@ class MDEmbedding(keras.layers.Layer):
     def call(self, ids):
         ids = ops.cast(ids, "int32")
         block = ops.reshape(  # searchsorted takes 1-D values on every backend
-            ops.searchsorted(ops.convert_to_tensor(self.starts[1:]), ops.reshape(ids, (-1,)),
-                             side="right"), ops.shape(ids))
+            ops.searchsorted(
+                ops.convert_to_tensor(self.starts[1:]),
+                ops.reshape(ids, (-1,)),
+                side="right",
+            ),
+            ops.shape(ids),
+        )
         if self.lookup == "mask":
             return self._call_mask(ids, block)
         local = ids - ops.take(ops.convert_to_tensor(self.starts), block)
-        dims = ops.take(ops.convert_to_tensor(np.array(self.block_dims, "int32")), block)
+        dims = ops.take(
+            ops.convert_to_tensor(np.array(self.block_dims, "int32")), block
+        )
         first = ops.take(ops.convert_to_tensor(self.offsets), block) + local * dims
         column = ops.arange(self.width, dtype="int32")
         inside = ops.expand_dims(column, 0) < ops.expand_dims(dims, -1)
@@ -222,12 +285,18 @@ class MDEmbedding(keras.layers.Layer):
         return (*input_shape, self.output_dim)
 
     def get_config(self):
-        return {**super().get_config(), "block_sizes": self.block_sizes,
-                "block_dims": self.block_dims, "output_dim": self.output_dim,
-                "lookup": self.lookup}
+        return {
+            **super().get_config(),
+            "block_sizes": self.block_sizes,
+            "block_dims": self.block_dims,
+            "output_dim": self.output_dim,
+            "lookup": self.lookup,
+        }
 
 
-def block_probabilities(counts: Sequence[int], block_sizes: Sequence[int]) -> np.ndarray:
+def block_probabilities(
+    counts: Sequence[int], block_sizes: Sequence[int]
+) -> np.ndarray:
     """Per-row query probability of each block: its share of queries over its rows.
 
     Args:
@@ -236,13 +305,18 @@ def block_probabilities(counts: Sequence[int], block_sizes: Sequence[int]) -> np
     """
     counts = np.asarray(counts, dtype="float64")
     if sum(block_sizes) != len(counts):
-        raise ValueError(f"block_sizes sum to {sum(block_sizes)}, but there are {len(counts)} ids.")
+        raise ValueError(
+            f"block_sizes sum to {sum(block_sizes)}, but there are {len(counts)} ids."
+        )
     bounds = np.cumsum([0, *block_sizes])
-    return np.array([counts[a:b].sum() / counts.sum() / (b - a) for a, b in zip(bounds, bounds[1:])])
+    return np.array(
+        [counts[a:b].sum() / counts.sum() / (b - a) for a, b in zip(bounds, bounds[1:])]
+    )
 
 
-def alpha_power_dims(probabilities: Sequence[float], base_dim: int, alpha: float,
-                     min_dim: int = 1) -> list[int]:
+def alpha_power_dims(
+    probabilities: Sequence[float], base_dim: int, alpha: float, min_dim: int = 1
+) -> list[int]:
     """Block dimensions by the alpha-power rule: ``d_i = round(d_0 (p_i / p_1)^alpha)``.
 
     ``p_1`` is the most popular block's per-row probability, so the first block
@@ -256,8 +330,14 @@ def alpha_power_dims(probabilities: Sequence[float], base_dim: int, alpha: float
     return [int(d) for d in np.clip(dims, min_dim, base_dim)]
 
 
-def top_dim_for_budget(probabilities: Sequence[float], block_sizes: Sequence[int],
-                       output_dim: int, alpha: float, budget: int, min_dim: int = 1) -> int:
+def top_dim_for_budget(
+    probabilities: Sequence[float],
+    block_sizes: Sequence[int],
+    output_dim: int,
+    alpha: float,
+    budget: int,
+    min_dim: int = 1,
+) -> int:
     """The largest top-block dimension ``d_0 <= output_dim`` whose MD table fits ``budget``.
 
     The paper's rule is ``d_i = lambda * p_i^alpha`` with ``lambda`` set by the
@@ -267,12 +347,15 @@ def top_dim_for_budget(probabilities: Sequence[float], block_sizes: Sequence[int
     Raises:
         ValueError: even ``d_0 = min_dim`` does not fit.
     """
+
     def size(top: int) -> int:
         dims = alpha_power_dims(probabilities, top, alpha, min_dim)
         return MDEmbedding.count_params_for(block_sizes, dims, output_dim)
 
     fitting = [top for top in range(min_dim, output_dim + 1) if size(top) <= budget]
     if not fitting:
-        raise ValueError(f"No MD table at alpha {alpha} fits {budget:,} parameters; "
-                         f"the smallest needs {size(min_dim):,}.")
+        raise ValueError(
+            f"No MD table at alpha {alpha} fits {budget:,} parameters; "
+            f"the smallest needs {size(min_dim):,}."
+        )
     return fitting[-1]

@@ -14,8 +14,8 @@ The records are those of TFDS's ``movielens/100k-ratings`` and ``-movies``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import keras
 import numpy as np
@@ -32,36 +32,57 @@ SHUFFLE_BUFFER = 100_000
 """Ratings shuffled for the split: all of MovieLens-100K."""
 TRAIN_SIZE, TEST_SIZE, BATCH_SIZE = 80_000, 20_000, 1_000
 
-FEATURE_SPACE_INPUTS = ("raw_user_age", "user_gender", "user_occupation_label", "user_rating", "movie_title")
+FEATURE_SPACE_INPUTS = (
+    "raw_user_age",
+    "user_gender",
+    "user_occupation_label",
+    "user_rating",
+    "movie_title",
+)
 CROSS = "user_gender_X_raw_user_age"
 
 
 def title_vectorizer(movies: tf.data.Dataset) -> keras.layers.TextVectorization:
     """A ``TextVectorization`` adapted to every movie title (10,000 tokens at most, length 16)."""
     vectorizer = keras.layers.TextVectorization(
-        max_tokens=TITLE_MAX_TOKENS, output_sequence_length=TITLE_LENGTH, dtype="int32")
+        max_tokens=TITLE_MAX_TOKENS, output_sequence_length=TITLE_LENGTH, dtype="int32"
+    )
     vectorizer.adapt(movies.map(lambda x: x["movie_title"]))
     return vectorizer
 
 
-def feature_space(ratings: tf.data.Dataset, vectorizer: keras.layers.TextVectorization) -> keras.utils.FeatureSpace:
+def feature_space(
+    ratings: tf.data.Dataset, vectorizer: keras.layers.TextVectorization
+) -> keras.utils.FeatureSpace:
     """The tutorial's FeatureSpace, adapted to ``ratings`` (about 20 s for MovieLens-100K).
 
     ``float_discretized`` adapts quantile bin edges (the tutorial's text says equal-width).
     """
     space = keras.utils.FeatureSpace(
         features={
-            "raw_user_age": keras.utils.FeatureSpace.float_discretized(num_bins=AGE_BINS, output_mode="int"),
-            "user_gender": keras.utils.FeatureSpace.integer_categorical(num_oov_indices=0, output_mode="int"),
+            "raw_user_age": keras.utils.FeatureSpace.float_discretized(
+                num_bins=AGE_BINS, output_mode="int"
+            ),
+            "user_gender": keras.utils.FeatureSpace.integer_categorical(
+                num_oov_indices=0, output_mode="int"
+            ),
             "user_occupation_label": keras.utils.FeatureSpace.integer_categorical(
-                num_oov_indices=0, output_mode="int"),
-            "user_rating": keras.utils.FeatureSpace.float_rescaled(scale=1.0 / 4.0, offset=-1.0 / 4.0),
+                num_oov_indices=0, output_mode="int"
+            ),
+            "user_rating": keras.utils.FeatureSpace.float_rescaled(
+                scale=1.0 / 4.0, offset=-1.0 / 4.0
+            ),
             "movie_title": keras.utils.FeatureSpace.feature(
-                preprocessor=vectorizer, dtype="string", output_mode="float"),
+                preprocessor=vectorizer, dtype="string", output_mode="float"
+            ),
         },
-        crosses=[keras.utils.FeatureSpace.cross(
-            feature_names=("user_gender", "raw_user_age"), crossing_dim=GENDER_AGE_CROSS_BINS,
-            output_mode="int")],
+        crosses=[
+            keras.utils.FeatureSpace.cross(
+                feature_names=("user_gender", "raw_user_age"),
+                crossing_dim=GENDER_AGE_CROSS_BINS,
+                output_mode="int",
+            )
+        ],
         output_mode="dict",
     )
     space.adapt(ratings.map(lambda x: {k: x[k] for k in FEATURE_SPACE_INPUTS}))
@@ -84,7 +105,9 @@ class Candidates:
         return int(self.tensors["movie_id"].shape[0]) - 1
 
 
-def candidate_set(movies: tf.data.Dataset, vectorizer: keras.layers.TextVectorization) -> Candidates:
+def candidate_set(
+    movies: tf.data.Dataset, vectorizer: keras.layers.TextVectorization
+) -> Candidates:
     """Pre-build the candidate set: id, title tokens and genres padded with 0 (genre g is g + 1)."""
     records = list(movies.as_numpy_iterator())
     count = max(int(r["movie_id"]) for r in records)
@@ -98,7 +121,9 @@ def candidate_set(movies: tf.data.Dataset, vectorizer: keras.layers.TextVectoriz
     return Candidates(
         tensors={
             "movie_id": keras.ops.arange(count + 1, dtype="int32"),
-            "movie_title_vector": keras.ops.convert_to_tensor(vectorizer(titles), dtype="int32"),
+            "movie_title_vector": keras.ops.convert_to_tensor(
+                vectorizer(titles), dtype="int32"
+            ),
             "movie_genres": keras.ops.convert_to_tensor(padded, dtype="int32"),
         },
         genres_count=int(padded.max()),
@@ -107,7 +132,9 @@ def candidate_set(movies: tf.data.Dataset, vectorizer: keras.layers.TextVectoriz
     )
 
 
-def preprocessor(space: keras.utils.FeatureSpace, max_genres: int) -> Callable[[dict], tuple[dict, tf.Tensor]]:
+def preprocessor(
+    space: keras.utils.FeatureSpace, max_genres: int
+) -> Callable[[dict], tuple[dict, tf.Tensor]]:
     """The per-rating ``tf.data`` map: model inputs and the rescaled rating as label.
 
     With Keras 3.15, every FeatureSpace output, the cross included, is a scalar
@@ -135,19 +162,35 @@ def preprocessor(space: keras.utils.FeatureSpace, max_genres: int) -> Callable[[
     return preprocess
 
 
-def split(ratings: tf.data.Dataset, preprocess: Callable, train_size: int = TRAIN_SIZE,
-          test_size: int = TEST_SIZE, batch_size: int = BATCH_SIZE) -> tuple[tf.data.Dataset, tf.data.Dataset]:
+def split(
+    ratings: tf.data.Dataset,
+    preprocess: Callable,
+    train_size: int = TRAIN_SIZE,
+    test_size: int = TEST_SIZE,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[tf.data.Dataset, tf.data.Dataset]:
     """The tutorial's split: shuffle 100,000 with seed 42 once, first 80,000 train, next 20,000 test.
 
     Raises:
         TypeError, ValueError: ``train_size``, ``test_size`` or ``batch_size`` is
             not a whole number of at least 1, or the two sizes exceed the 100,000 shuffled ratings.
     """
-    checks.whole("train_size", train_size, maximum=SHUFFLE_BUFFER - 1, bound="the shuffled ratings minus one")
-    checks.whole("test_size", test_size, maximum=SHUFFLE_BUFFER - train_size,
-                 bound="the shuffled ratings minus train_size")
+    checks.whole(
+        "train_size",
+        train_size,
+        maximum=SHUFFLE_BUFFER - 1,
+        bound="the shuffled ratings minus one",
+    )
+    checks.whole(
+        "test_size",
+        test_size,
+        maximum=SHUFFLE_BUFFER - train_size,
+        bound="the shuffled ratings minus train_size",
+    )
     checks.whole("batch_size", batch_size)
-    shuffled = ratings.map(preprocess).shuffle(SHUFFLE_BUFFER, seed=SHUFFLE_SEED, reshuffle_each_iteration=False)
+    shuffled = ratings.map(preprocess).shuffle(
+        SHUFFLE_BUFFER, seed=SHUFFLE_SEED, reshuffle_each_iteration=False
+    )
     train = shuffled.take(train_size).batch(batch_size).cache()
     test = shuffled.skip(train_size).take(test_size).batch(batch_size).cache()
     return train, test

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,7 +15,9 @@ def _axes(ax: Axes | None) -> Axes:
     return ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
 
 
-def rating_distribution(ratings: pd.Series, ax: Axes | None = None, label: str = "ratings") -> Axes:
+def rating_distribution(
+    ratings: pd.Series, ax: Axes | None = None, label: str = "ratings"
+) -> Axes:
     """Bar chart of how many ratings give each star value."""
     ax = _axes(ax)
     counts = ratings.value_counts().sort_index()
@@ -66,8 +68,12 @@ def share_of_ratings(ids: pd.Series, what: str, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def params_vs_error(summary: pd.DataFrame, metric: str = "mae", published: pd.DataFrame | None = None,
-                    ax: Axes | None = None) -> Axes:
+def params_vs_error(
+    summary: pd.DataFrame,
+    metric: str = "mae",
+    published: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Validation error against trainable parameters (log scale), one curve per method.
 
     Args:
@@ -77,28 +83,54 @@ def params_vs_error(summary: pd.DataFrame, metric: str = "mae", published: pd.Da
     """
     ax = _axes(ax)
     for method, rows in summary.sort_values("params").groupby("method", sort=False):
-        ax.errorbar(rows["params"], rows[metric], yerr=rows[f"{metric}_std"], marker="o",
-                    capsize=3, label=method)
+        ax.errorbar(
+            rows["params"],
+            rows[metric],
+            yerr=rows[f"{metric}_std"],
+            marker="o",
+            capsize=3,
+            label=method,
+        )
     if published is not None:
         for _, row in published.iterrows():
-            ax.plot(row["params"], row[metric], marker="*", markersize=12, linestyle="none",
-                    label=f"published: {row['label']}")
+            ax.plot(
+                row["params"],
+                row[metric],
+                marker="*",
+                markersize=12,
+                linestyle="none",
+                label=f"published: {row['label']}",
+            )
     ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(NullFormatter())  # minor ticks unlabelled: the labels collide
+    ax.xaxis.set_minor_formatter(
+        NullFormatter()
+    )  # minor ticks unlabelled: the labels collide
     ax.set_xlabel("trainable parameters (log scale)")
     ax.set_ylabel(f"validation {metric.upper()} (stars)")
-    ax.set_title(f"Validation {metric.upper()} against model size (mean and std over seeds)")
+    ax.set_title(
+        f"Validation {metric.upper()} against model size (mean and std over seeds)"
+    )
     ax.legend(fontsize="small")
     return ax
 
 
-def bars_with_errors(summary: pd.DataFrame, label: str, metric: str = "mae",
-                     ax: Axes | None = None, title: str = "") -> Axes:
+def bars_with_errors(
+    summary: pd.DataFrame,
+    label: str,
+    metric: str = "mae",
+    ax: Axes | None = None,
+    title: str = "",
+) -> Axes:
     """Bar chart of ``metric`` (mean over seeds, std as error bars) per ``label`` value."""
     ax = _axes(ax)
     names = summary[label].astype(str)
-    ax.bar(names, summary[metric], yerr=summary[f"{metric}_std"], capsize=4,
-           label=f"validation {metric.upper()}, mean and std over seeds")
+    ax.bar(
+        names,
+        summary[metric],
+        yerr=summary[f"{metric}_std"],
+        capsize=4,
+        label=f"validation {metric.upper()}, mean and std over seeds",
+    )
     low = (summary[metric] - 3 * summary[f"{metric}_std"]).min()
     ax.set_ylim(bottom=max(0.0, low - 0.02))
     ax.set_xlabel(label)
@@ -108,9 +140,14 @@ def bars_with_errors(summary: pd.DataFrame, label: str, metric: str = "mae",
     return ax
 
 
-def accuracy_vs_epoch(summaries: Sequence[Mapping], published: Mapping[str, Sequence[float]] | None = None,
-                      published_epochs: Sequence[int] = (), ax: Axes | None = None, title: str = "",
-                      metric: str = "top-100 accuracy") -> Axes:
+def accuracy_vs_epoch(
+    summaries: Sequence[Mapping],
+    published: Mapping[str, Sequence[float]] | None = None,
+    published_epochs: Sequence[int] = (),
+    ax: Axes | None = None,
+    title: str = "",
+    metric: str = "top-100 accuracy",
+) -> Axes:
     """Validation accuracy against epoch: ours solid (mean, with a +/- std band over seeds),
     the published curves dashed in the same colour.
 
@@ -121,14 +158,28 @@ def accuracy_vs_epoch(summaries: Sequence[Mapping], published: Mapping[str, Sequ
     """
     ax = _axes(ax)
     for row in summaries:
-        epochs, curve, std = np.asarray(row["epochs"]), np.asarray(row["curve"]), np.asarray(row["curve_std"])
+        epochs, curve, std = (
+            np.asarray(row["epochs"]),
+            np.asarray(row["curve"]),
+            np.asarray(row["curve_std"]),
+        )
         seeds = f"mean of {row['seeds']} seeds" if row["seeds"] > 1 else "1 seed"
-        line, = ax.plot(epochs, curve, marker="o", label=f"{row['label']}, ours ({seeds})")
+        (line,) = ax.plot(
+            epochs, curve, marker="o", label=f"{row['label']}, ours ({seeds})"
+        )
         if row["seeds"] > 1:
-            ax.fill_between(epochs, curve - std, curve + std, color=line.get_color(), alpha=0.2)
+            ax.fill_between(
+                epochs, curve - std, curve + std, color=line.get_color(), alpha=0.2
+            )
         if published is not None and row["label"] in published:
-            ax.plot(published_epochs, published[row["label"]], linestyle="--", marker="x",
-                    color=line.get_color(), label=f"{row['label']}, published")
+            ax.plot(
+                published_epochs,
+                published[row["label"]],
+                linestyle="--",
+                marker="x",
+                color=line.get_color(),
+                label=f"{row['label']}, published",
+            )
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"test {metric} (5-star ratings)")
     ax.set_title(title)
@@ -136,8 +187,13 @@ def accuracy_vs_epoch(summaries: Sequence[Mapping], published: Mapping[str, Sequ
     return ax
 
 
-def curves_and_difference(curves: Mapping[str, Sequence[float]], reference: str, ylabel: str,
-                          xlabel: str = "training step", title: str = "") -> tuple[Axes, Axes]:
+def curves_and_difference(
+    curves: Mapping[str, Sequence[float]],
+    reference: str,
+    ylabel: str,
+    xlabel: str = "training step",
+    title: str = "",
+) -> tuple[Axes, Axes]:
     """Several runs' curves on the left; on the right each run's absolute difference from ``reference``.
 
     Args:
@@ -148,9 +204,15 @@ def curves_and_difference(curves: Mapping[str, Sequence[float]], reference: str,
     for name, curve in curves.items():
         curve = np.asarray(curve, dtype="float64")
         steps = np.arange(1, len(curve) + 1)
-        left.plot(steps, curve, label=name, linestyle="-" if name == reference else "--")
+        left.plot(
+            steps, curve, label=name, linestyle="-" if name == reference else "--"
+        )
         if name != reference:
-            right.plot(steps, np.maximum(np.abs(curve - base), 1e-12), label=f"|{name} - {reference}|")
+            right.plot(
+                steps,
+                np.maximum(np.abs(curve - base), 1e-12),
+                label=f"|{name} - {reference}|",
+            )
     left.set_xlabel(xlabel)
     left.set_ylabel(ylabel)
     left.set_title(title)
@@ -163,8 +225,9 @@ def curves_and_difference(curves: Mapping[str, Sequence[float]], reference: str,
     return left, right
 
 
-def bytes_vs_devices(table: pd.DataFrame, column: str = "total", ax: Axes | None = None,
-                     title: str = "") -> Axes:
+def bytes_vs_devices(
+    table: pd.DataFrame, column: str = "total", ax: Axes | None = None, title: str = ""
+) -> Axes:
     """Megabytes of collectives per training step against the number of devices, one line per ``strategy``.
 
     Args:
@@ -174,7 +237,10 @@ def bytes_vs_devices(table: pd.DataFrame, column: str = "total", ax: Axes | None
     for strategy, rows in table.groupby("strategy", sort=False):
         ax.plot(rows["devices"], rows[column] / 1e6, marker="o", label=strategy)
     ax.set_xscale("log", base=2)
-    ax.set_xticks(sorted(table["devices"].unique()), [str(d) for d in sorted(table["devices"].unique())])
+    ax.set_xticks(
+        sorted(table["devices"].unique()),
+        [str(d) for d in sorted(table["devices"].unique())],
+    )
     ax.set_xlabel("devices in the mesh (log scale)")
     ax.set_ylabel("MB of collective results per device per step")
     ax.set_title(title)

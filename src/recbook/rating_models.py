@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import keras
 import numpy as np
@@ -69,13 +69,19 @@ class RatingData:
 
 def _popularity_ranks(every: pd.Series, train: np.ndarray) -> pd.Series:
     """Training-rating count of each id, most first (ties by id), indexed by id."""
-    counts = pd.Series(train).value_counts().reindex(np.sort(every.unique()), fill_value=0)
+    counts = (
+        pd.Series(train).value_counts().reindex(np.sort(every.unique()), fill_value=0)
+    )
     order = np.lexsort((counts.index.to_numpy(), -counts.to_numpy()))
     return counts.iloc[order]
 
 
-def split_ratings(frame: pd.DataFrame, val_fraction: float = 0.15, seed: int = 42,
-                  max_train: int | None = None) -> RatingData:
+def split_ratings(
+    frame: pd.DataFrame,
+    val_fraction: float = 0.15,
+    seed: int = 42,
+    max_train: int | None = None,
+) -> RatingData:
     """Seeded random split of ``user_id, movie_id, rating`` rows, ids encoded.
 
     The split depends on the rows' order, so :func:`recbook.data.load_ratings`
@@ -96,28 +102,46 @@ def split_ratings(frame: pd.DataFrame, val_fraction: float = 0.15, seed: int = 4
     if max_train is not None and max_train < len(train_rows):
         train_rows = np.sort(rng.choice(train_rows, size=max_train, replace=False))
     ranked = {
-        column: _popularity_ranks(frame[f"{column}_id"], frame[f"{column}_id"].to_numpy()[train_rows])
+        column: _popularity_ranks(
+            frame[f"{column}_id"], frame[f"{column}_id"].to_numpy()[train_rows]
+        )
         for column in ("user", "movie")
     }
-    rank_of = {c: pd.Series(np.arange(len(r)), index=r.index) for c, r in ranked.items()}
+    rank_of = {
+        c: pd.Series(np.arange(len(r)), index=r.index) for c, r in ranked.items()
+    }
 
     def encode(rows: np.ndarray) -> dict[str, np.ndarray]:
         part = frame.iloc[rows]
-        encoded = {c: rank_of[c].loc[part[f"{c}_id"].to_numpy()].to_numpy().astype("int32") for c in ranked}
+        encoded = {
+            c: rank_of[c].loc[part[f"{c}_id"].to_numpy()].to_numpy().astype("int32")
+            for c in ranked
+        }
         return {**encoded, "rating": part["rating"].to_numpy().astype("float32")}
 
-    return RatingData(train=encode(train_rows), val=encode(np.flatnonzero(is_val)),
-                      user_counts=ranked["user"].to_numpy(), movie_counts=ranked["movie"].to_numpy())
+    return RatingData(
+        train=encode(train_rows),
+        val=encode(np.flatnonzero(is_val)),
+        user_counts=ranked["user"].to_numpy(),
+        movie_counts=ranked["movie"].to_numpy(),
+    )
 
 
-def rating_model(user_embedding: keras.layers.Layer, movie_embedding: keras.layers.Layer,
-                 name: str = "rating_model") -> keras.Model:
+def rating_model(
+    user_embedding: keras.layers.Layer,
+    movie_embedding: keras.layers.Layer,
+    name: str = "rating_model",
+) -> keras.Model:
     """The recipe's model: ``sigmoid(user . movie) * 5`` from two embedding layers."""
     user = keras.Input(shape=(), dtype="int32", name="user")
     movie = keras.Input(shape=(), dtype="int32", name="movie")
-    dot = keras.layers.Dot(axes=1, name="dot_similarity")([user_embedding(user), movie_embedding(movie)])
+    dot = keras.layers.Dot(axes=1, name="dot_similarity")(
+        [user_embedding(user), movie_embedding(movie)]
+    )
     prediction = keras.layers.Activation("sigmoid")(dot) * 5.0
-    return keras.Model({"user": user, "movie": movie}, keras.ops.squeeze(prediction, -1), name=name)
+    return keras.Model(
+        {"user": user, "movie": movie}, keras.ops.squeeze(prediction, -1), name=name
+    )
 
 
 @dataclass(frozen=True)
@@ -131,8 +155,14 @@ class Run:
     model: keras.Model = field(repr=False, compare=False)
 
 
-def fit_rating_model(build: Callable[[], keras.Model], data: RatingData, seed: int,
-                     epochs: int = 3, batch_size: int = 128, learning_rate: float = 1e-3) -> Run:
+def fit_rating_model(
+    build: Callable[[], keras.Model],
+    data: RatingData,
+    seed: int,
+    epochs: int = 3,
+    batch_size: int = 128,
+    learning_rate: float = 1e-3,
+) -> Run:
     """Seed everything, build, train as the recipe does and score on the validation split.
 
     ``seconds`` is the training time alone (the validation split is scored once, after it).
@@ -148,20 +178,43 @@ def fit_rating_model(build: Callable[[], keras.Model], data: RatingData, seed: i
     checks.whole("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     model = build()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse",
-                  metrics=[keras.metrics.MeanAbsoluteError(name="mae"),
-                           keras.metrics.RootMeanSquaredError(name="rmse")],
-                  steps_per_execution=STEPS_PER_EXECUTION)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="mse",
+        metrics=[
+            keras.metrics.MeanAbsoluteError(name="mae"),
+            keras.metrics.RootMeanSquaredError(name="rmse"),
+        ],
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
     tic = time.perf_counter()
-    model.fit(data.inputs("train"), data.train["rating"], batch_size=batch_size, epochs=epochs, verbose=0)
+    model.fit(
+        data.inputs("train"),
+        data.train["rating"],
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+    )
     seconds = time.perf_counter() - tic
-    scores = model.evaluate(data.inputs("val"), data.val["rating"], batch_size=4096, verbose=0,
-                            return_dict=True)
-    return Run(params=model.count_params(), mae=scores["mae"], rmse=scores["rmse"],
-               seconds=seconds, model=model)
+    scores = model.evaluate(
+        data.inputs("val"),
+        data.val["rating"],
+        batch_size=4096,
+        verbose=0,
+        return_dict=True,
+    )
+    return Run(
+        params=model.count_params(),
+        mae=scores["mae"],
+        rmse=scores["rmse"],
+        seconds=seconds,
+        model=model,
+    )
 
 
-def popularity_blocks(num_ids: int, fractions: Sequence[float] = BLOCK_FRACTIONS) -> list[int]:
+def popularity_blocks(
+    num_ids: int, fractions: Sequence[float] = BLOCK_FRACTIONS
+) -> list[int]:
     """Block sizes cutting ``num_ids`` popularity-ordered ids at the given fractions."""
     bounds = [0, *(max(1, round(f * num_ids)) for f in fractions), num_ids]
     sizes = [b - a for a, b in zip(bounds, bounds[1:])]
@@ -181,13 +234,22 @@ def qr_buckets_for(num_ids: int, rows: float, chunk: int = 1 << 22) -> int:
         candidates = np.arange(start, min(start + chunk, num_ids + 1))
         gap = np.abs(np.ceil(num_ids / candidates) + candidates - rows)
         if gap.min() <= best_gap:
-            best_gap, best = gap.min(), int(candidates[np.flatnonzero(gap == gap.min())[-1]])
+            best_gap, best = (
+                gap.min(),
+                int(candidates[np.flatnonzero(gap == gap.min())[-1]]),
+            )
     return best
 
 
-def compressed_table(method: str, counts: np.ndarray, ratio: float, dim: int = 64,
-                     alpha: float = ALPHA, combiner: str = "multiply",
-                     min_dim: int = 1) -> keras.layers.Layer:
+def compressed_table(
+    method: str,
+    counts: np.ndarray,
+    ratio: float,
+    dim: int = 64,
+    alpha: float = ALPHA,
+    combiner: str = "multiply",
+    min_dim: int = 1,
+) -> keras.layers.Layer:
     """One embedding table for ``len(counts)`` popularity-ordered ids at about ``1/ratio`` the size.
 
     Args:
@@ -209,13 +271,19 @@ def compressed_table(method: str, counts: np.ndarray, ratio: float, dim: int = 6
         return HashEmbedding(n, dim, num_buckets=max(1, round(n / ratio)))
     if method == "qr":
         rows = n / ratio * (2 if combiner == "concat" else 1)
-        return QREmbedding(n, dim, num_buckets=qr_buckets_for(n, rows), combiner=combiner)
+        return QREmbedding(
+            n, dim, num_buckets=qr_buckets_for(n, rows), combiner=combiner
+        )
     if method == "md":
-        return md_table(counts, dim, alpha, budget=math.floor(n * dim / ratio), min_dim=min_dim)
+        return md_table(
+            counts, dim, alpha, budget=math.floor(n * dim / ratio), min_dim=min_dim
+        )
     raise ValueError(f"Unknown method {method!r}; choose one of {METHODS[:-1]}.")
 
 
-def md_table(counts: np.ndarray, dim: int, alpha: float, budget: int, min_dim: int = 1) -> MDEmbedding:
+def md_table(
+    counts: np.ndarray, dim: int, alpha: float, budget: int, min_dim: int = 1
+) -> MDEmbedding:
     """An alpha-rule MD table over :func:`popularity_blocks` within ``budget`` parameters."""
     sizes = popularity_blocks(len(counts))
     p = block_probabilities(counts, sizes)
@@ -223,14 +291,22 @@ def md_table(counts: np.ndarray, dim: int, alpha: float, budget: int, min_dim: i
     return MDEmbedding(sizes, alpha_power_dims(p, top, alpha, min_dim), dim)
 
 
-def method_layers(method: str, data: RatingData, ratio: float, dim: int = 64, alpha: float = ALPHA,
-                  combiner: str = "multiply") -> tuple[keras.layers.Layer, keras.layers.Layer]:
+def method_layers(
+    method: str,
+    data: RatingData,
+    ratio: float,
+    dim: int = 64,
+    alpha: float = ALPHA,
+    combiner: str = "multiply",
+) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """User and movie tables for one point of the sweep; ``qr+md`` is QR users, MD movies."""
     if method not in METHODS:
         raise ValueError(f"Unknown method {method!r}; choose one of {METHODS}.")
     user_method, movie_method = ("qr", "md") if method == "qr+md" else (method, method)
-    return (compressed_table(user_method, data.user_counts, ratio, dim, alpha, combiner),
-            compressed_table(movie_method, data.movie_counts, ratio, dim, alpha, combiner))
+    return (
+        compressed_table(user_method, data.user_counts, ratio, dim, alpha, combiner),
+        compressed_table(movie_method, data.movie_counts, ratio, dim, alpha, combiner),
+    )
 
 
 RECIPE_BLOCKS = (400, 1300)
@@ -238,27 +314,40 @@ RECIPE_BLOCKS = (400, 1300)
 RECIPE_DIMS = (64, 32, 16)
 
 
-def recipe_layers(data: RatingData, dim: int = 64,
-                  lookup: str = "gather") -> tuple[keras.layers.Layer, keras.layers.Layer]:
+def recipe_layers(
+    data: RatingData, dim: int = 64, lookup: str = "gather"
+) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """The recipe's memory-efficient tables: QR users (``m = users // 50``), MD movies.
 
     The movie blocks are the recipe's 400 / 1,300 / rest at 64 / 32 / 16 dims,
     scaled to the number of movies when it is not MovieLens-1M's 3,706.
     ``lookup`` is the MD table's (see :class:`recbook.embeddings.MDEmbedding`).
     """
-    head, torso = (max(1, round(size * data.num_movies / 3706)) for size in RECIPE_BLOCKS)
+    head, torso = (
+        max(1, round(size * data.num_movies / 3706)) for size in RECIPE_BLOCKS
+    )
     blocks = [head, torso, data.num_movies - head - torso]
-    return (QREmbedding(data.num_users, dim, num_buckets=data.num_users // 50),
-            MDEmbedding(blocks, RECIPE_DIMS, dim, lookup=lookup))
+    return (
+        QREmbedding(data.num_users, dim, num_buckets=data.num_users // 50),
+        MDEmbedding(blocks, RECIPE_DIMS, dim, lookup=lookup),
+    )
 
 
-def full_layers(data: RatingData, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+def full_layers(
+    data: RatingData, dim: int = 64
+) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """The baseline's full user and movie tables."""
-    return keras.layers.Embedding(data.num_users, dim), keras.layers.Embedding(data.num_movies, dim)
+    return keras.layers.Embedding(data.num_users, dim), keras.layers.Embedding(
+        data.num_movies, dim
+    )
 
 
-def fit_seeds(layers: Callable[[], tuple[keras.layers.Layer, keras.layers.Layer]], data: RatingData,
-              seeds: Sequence[int], **fit_options) -> list[Run]:
+def fit_seeds(
+    layers: Callable[[], tuple[keras.layers.Layer, keras.layers.Layer]],
+    data: RatingData,
+    seeds: Sequence[int],
+    **fit_options,
+) -> list[Run]:
     """Train a fresh model from ``layers()`` once per seed (``fit_options`` go to :func:`fit_rating_model`).
 
     Raises:
@@ -266,35 +355,62 @@ def fit_seeds(layers: Callable[[], tuple[keras.layers.Layer, keras.layers.Layer]
             or a training option is out of range (checked before the first training).
     """
     seeds = checks.seeds("seeds", seeds)
-    return [fit_rating_model(lambda: rating_model(*layers()), data, seed, **fit_options) for seed in seeds]
+    return [
+        fit_rating_model(lambda: rating_model(*layers()), data, seed, **fit_options)
+        for seed in seeds
+    ]
 
 
 def summarize(runs: Sequence[Run], **labels) -> dict:
     """Mean and standard deviation over seeds of a list of runs, with labels."""
     mae, rmse = np.array([r.mae for r in runs]), np.array([r.rmse for r in runs])
-    return {**labels, "params": runs[0].params, "seeds": len(runs),
-            "mae": mae.mean(), "mae_std": mae.std(), "rmse": rmse.mean(), "rmse_std": rmse.std(),
-            "seconds": float(np.mean([r.seconds for r in runs]))}
+    return {
+        **labels,
+        "params": runs[0].params,
+        "seeds": len(runs),
+        "mae": mae.mean(),
+        "mae_std": mae.std(),
+        "rmse": rmse.mean(),
+        "rmse_std": rmse.std(),
+        "seconds": float(np.mean([r.seconds for r in runs])),
+    }
 
 
-def errors_by_popularity(model: keras.Model, data: RatingData,
-                         edges: Sequence[int] = (20, 100, 500)) -> pd.DataFrame:
+def errors_by_popularity(
+    model: keras.Model, data: RatingData, edges: Sequence[int] = (20, 100, 500)
+) -> pd.DataFrame:
     """Validation MAE grouped by how many training ratings the movie has."""
-    error = np.abs(model.predict(data.inputs("val"), batch_size=4096, verbose=0) - data.val["rating"])
+    error = np.abs(
+        model.predict(data.inputs("val"), batch_size=4096, verbose=0)
+        - data.val["rating"]
+    )
     ratings = data.movie_counts[data.val["movie"]]
     bins = [-1, *edges, np.inf]
-    names = [f"< {edges[0]}", *(f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])), f">= {edges[-1]}"]
+    names = [
+        f"< {edges[0]}",
+        *(f"{a}-{b - 1}" for a, b in zip(edges, edges[1:])),
+        f">= {edges[-1]}",
+    ]
     group = pd.cut(ratings, bins=bins, labels=names, right=False)
     table = pd.DataFrame({"training ratings of the movie": group, "error": error})
-    return table.groupby("training ratings of the movie", observed=False)["error"].agg(
-        ratings="size", mae="mean").reset_index()
+    return (
+        table.groupby("training ratings of the movie", observed=False)["error"]
+        .agg(ratings="size", mae="mean")
+        .reset_index()
+    )
 
 
-def seconds_per_step(model: keras.Model, data: RatingData, steps: int = 300, batch_size: int = 128) -> float:
+def seconds_per_step(
+    model: keras.Model, data: RatingData, steps: int = 300, batch_size: int = 128
+) -> float:
     """Training time per step of a compiled model, after a warm-up that compiles it."""
     rows = slice(0, steps * batch_size)
     inputs = data.inputs("train", rows)
-    model.fit(inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0)
+    model.fit(
+        inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0
+    )
     tic = time.perf_counter()
-    model.fit(inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0)
+    model.fit(
+        inputs, data.train["rating"][rows], batch_size=batch_size, epochs=1, verbose=0
+    )
     return (time.perf_counter() - tic) / steps

@@ -43,7 +43,11 @@ def configured_url(root: Path = Path(".")) -> str:
     import yaml
 
     path = root / CONFIG
-    url = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("repository", {}).get("url")
+    url = (
+        (yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        .get("repository", {})
+        .get("url")
+    )
     if not url or not _GITHUB.match(url):
         raise ValueError(
             f"{path}: repository.url is {url!r}; set it to the book's GitHub repository, "
@@ -56,7 +60,9 @@ def site_url(url: str) -> str:
     """Where GitHub Pages publishes the site of the repository at ``url``."""
     match = _GITHUB.match(url)
     if not match:
-        raise ValueError(f"{url!r} is not a GitHub repository address (https://github.com/OWNER/NAME).")
+        raise ValueError(
+            f"{url!r} is not a GitHub repository address (https://github.com/OWNER/NAME)."
+        )
     owner, name = match.groups()
     return f"https://{owner.lower()}.github.io/{name}/"
 
@@ -106,12 +112,16 @@ def main(argv: list[str] | None = None) -> int:
         description="Show the book's repository address, or set it everywhere it is written.",
     )
     parser.add_argument("command", nargs="?", choices=["show", "set"], default="show")
-    parser.add_argument("url", nargs="?", help="with set: https://github.com/OWNER/NAME")
+    parser.add_argument(
+        "url", nargs="?", help="with set: https://github.com/OWNER/NAME"
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "set":
             if not args.url:
-                parser.error("set needs the new address: recbook-repository set https://github.com/OWNER/NAME")
+                parser.error(
+                    "set needs the new address: recbook-repository set https://github.com/OWNER/NAME"
+                )
             for path in set_url(args.url):
                 print(f"updated {path}")
         url = configured_url()

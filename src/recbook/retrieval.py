@@ -20,8 +20,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
 
 import keras
 import keras_rs
@@ -33,7 +33,13 @@ from . import checks
 from .features import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates
 
 OBJECTIVES = ("rating", "softmax")
-QUERY_INPUTS = ("user_id", "raw_user_age", "user_gender", "user_occupation_label", CROSS)
+QUERY_INPUTS = (
+    "user_id",
+    "raw_user_age",
+    "user_gender",
+    "user_occupation_label",
+    CROSS,
+)
 CANDIDATE_INPUTS = ("movie_id", "movie_title_vector", "movie_genres")
 FIVE_STARS = 0.9
 """Rescaled ratings above this are 5-star ratings, the only ones the top-k metric counts."""
@@ -57,11 +63,13 @@ class Vocabularies:
     genres: int
 
 
-def vocabularies(ratings: tf.data.Dataset, space: keras.utils.FeatureSpace,
-                 candidates: Candidates) -> Vocabularies:
+def vocabularies(
+    ratings: tf.data.Dataset, space: keras.utils.FeatureSpace, candidates: Candidates
+) -> Vocabularies:
     """Table sizes from the raw ratings, the adapted FeatureSpace and the candidate set."""
-    users = ratings.map(lambda x: tf.strings.to_number(x["user_id"], out_type=tf.int32)).reduce(
-        tf.constant(0, tf.int32), tf.maximum)
+    users = ratings.map(
+        lambda x: tf.strings.to_number(x["user_id"], out_type=tf.int32)
+    ).reduce(tf.constant(0, tf.int32), tf.maximum)
     return Vocabularies(
         users=int(users),
         genders=space.preprocessors["user_gender"].vocabulary_size(),
@@ -75,57 +83,97 @@ def vocabularies(ratings: tf.data.Dataset, space: keras.utils.FeatureSpace,
 def dense_stack(layer_sizes: Sequence[int]) -> keras.Sequential:
     """Dense layers of the given widths, ReLU on all but the last (which stays linear)."""
     if not layer_sizes or any(int(size) < 1 for size in layer_sizes):
-        raise ValueError(f"layer_sizes must be positive widths, like (64, 32); got {tuple(layer_sizes)!r}.")
+        raise ValueError(
+            f"layer_sizes must be positive widths, like (64, 32); got {tuple(layer_sizes)!r}."
+        )
     layers = [keras.layers.Dense(size, activation="relu") for size in layer_sizes[:-1]]
     return keras.Sequential([*layers, keras.layers.Dense(layer_sizes[-1])])
 
 
 def mean_pooled_embedding(rows: int, dimension: int) -> keras.Sequential:
     """Embed each token of a 0-padded sequence and average over the non-padding ones."""
-    return keras.Sequential([keras.layers.Embedding(rows, dimension, mask_zero=True),
-                             keras.layers.GlobalAveragePooling1D()])
+    return keras.Sequential(
+        [
+            keras.layers.Embedding(rows, dimension, mask_zero=True),
+            keras.layers.GlobalAveragePooling1D(),
+        ]
+    )
 
 
 class QueryTower(keras.Model):
     """User id, gender, age bin, gender x age cross and occupation embeddings, then dense layers."""
 
-    def __init__(self, layer_sizes: Sequence[int], vocab: Vocabularies, embedding_dimension: int = 32,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        vocab: Vocabularies,
+        embedding_dimension: int = 32,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
-        self.user_embedding = keras.layers.Embedding(vocab.users + 1, embedding_dimension)
-        self.gender_embedding = keras.layers.Embedding(vocab.genders, embedding_dimension)
+        self.user_embedding = keras.layers.Embedding(
+            vocab.users + 1, embedding_dimension
+        )
+        self.gender_embedding = keras.layers.Embedding(
+            vocab.genders, embedding_dimension
+        )
         self.age_embedding = keras.layers.Embedding(AGE_BINS, embedding_dimension)
-        self.cross_embedding = keras.layers.Embedding(GENDER_AGE_CROSS_BINS, embedding_dimension)
-        self.occupation_embedding = keras.layers.Embedding(vocab.occupations, embedding_dimension)
+        self.cross_embedding = keras.layers.Embedding(
+            GENDER_AGE_CROSS_BINS, embedding_dimension
+        )
+        self.occupation_embedding = keras.layers.Embedding(
+            vocab.occupations, embedding_dimension
+        )
         self.dense_layers = dense_stack(layer_sizes)
 
     def call(self, inputs: dict) -> object:
-        return self.dense_layers(keras.ops.concatenate([
-            self.user_embedding(inputs["user_id"]),
-            self.gender_embedding(inputs["user_gender"]),
-            self.age_embedding(inputs["raw_user_age"]),
-            self.cross_embedding(inputs[CROSS]),
-            self.occupation_embedding(inputs["user_occupation_label"]),
-        ], axis=1))
+        return self.dense_layers(
+            keras.ops.concatenate(
+                [
+                    self.user_embedding(inputs["user_id"]),
+                    self.gender_embedding(inputs["user_gender"]),
+                    self.age_embedding(inputs["raw_user_age"]),
+                    self.cross_embedding(inputs[CROSS]),
+                    self.occupation_embedding(inputs["user_occupation_label"]),
+                ],
+                axis=1,
+            )
+        )
 
 
 class CandidateTower(keras.Model):
     """Movie id embedding, mean-pooled title token and genre embeddings, then dense layers."""
 
-    def __init__(self, layer_sizes: Sequence[int], vocab: Vocabularies, embedding_dimension: int = 32,
-                 **kwargs) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        vocab: Vocabularies,
+        embedding_dimension: int = 32,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
-        self.movie_embedding = keras.layers.Embedding(vocab.movies + 1, embedding_dimension)
-        self.title_embedding = mean_pooled_embedding(vocab.title_tokens + 1, embedding_dimension)
-        self.genres_embedding = mean_pooled_embedding(vocab.genres + 1, embedding_dimension)
+        self.movie_embedding = keras.layers.Embedding(
+            vocab.movies + 1, embedding_dimension
+        )
+        self.title_embedding = mean_pooled_embedding(
+            vocab.title_tokens + 1, embedding_dimension
+        )
+        self.genres_embedding = mean_pooled_embedding(
+            vocab.genres + 1, embedding_dimension
+        )
         self.dense_layers = dense_stack(layer_sizes)
 
     def call(self, inputs: dict) -> object:
-        return self.dense_layers(keras.ops.concatenate([
-            self.movie_embedding(inputs["movie_id"]),
-            self.title_embedding(inputs["movie_title_vector"]),
-            self.genres_embedding(inputs["movie_genres"]),
-        ], axis=1))
+        return self.dense_layers(
+            keras.ops.concatenate(
+                [
+                    self.movie_embedding(inputs["movie_id"]),
+                    self.title_embedding(inputs["movie_title_vector"]),
+                    self.genres_embedding(inputs["movie_genres"]),
+                ],
+                axis=1,
+            )
+        )
 
 
 def remove_accidental_hits(logits: object, candidate_ids: object) -> object:
@@ -140,7 +188,9 @@ def remove_accidental_hits(logits: object, candidate_ids: object) -> object:
     positions = keras.ops.arange(keras.ops.shape(candidate_ids)[0])
     same_movie = keras.ops.equal(candidate_ids[:, None], candidate_ids[None, :])
     other_column = keras.ops.not_equal(positions[:, None], positions[None, :])
-    return keras.ops.where(keras.ops.logical_and(same_movie, other_column), MASKED_LOGIT, logits)
+    return keras.ops.where(
+        keras.ops.logical_and(same_movie, other_column), MASKED_LOGIT, logits
+    )
 
 
 class RetrievalModel(keras.Model):
@@ -159,28 +209,48 @@ class RetrievalModel(keras.Model):
         embedding_dimension: width of every embedding table.
     """
 
-    def __init__(self, layer_sizes: Sequence[int], vocab: Vocabularies, candidates: Candidates,
-                 objective: str = "rating", movie_probabilities: np.ndarray | None = None,
-                 k: int = 100, embedding_dimension: int = 32, **kwargs) -> None:
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        vocab: Vocabularies,
+        candidates: Candidates,
+        objective: str = "rating",
+        movie_probabilities: np.ndarray | None = None,
+        k: int = 100,
+        embedding_dimension: int = 32,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if objective not in OBJECTIVES:
-            raise ValueError(f"Unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}.")
+            raise ValueError(
+                f"Unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}."
+            )
         if movie_probabilities is not None and objective != "softmax":
-            raise ValueError("movie_probabilities corrects the in-batch softmax; use objective='softmax'.")
+            raise ValueError(
+                "movie_probabilities corrects the in-batch softmax; use objective='softmax'."
+            )
         if not 1 <= k <= candidates.movies_count + 1:
-            raise ValueError(f"k must be between 1 and {candidates.movies_count + 1}, the candidates; got {k}.")
+            raise ValueError(
+                f"k must be between 1 and {candidates.movies_count + 1}, the candidates; got {k}."
+            )
         self.objective = objective
         self.candidates = candidates
         self.query_tower = QueryTower(layer_sizes, vocab, embedding_dimension)
         self.candidate_tower = CandidateTower(layer_sizes, vocab, embedding_dimension)
         self.retrieval = keras_rs.layers.BruteForceRetrieval(k=k, return_scores=False)
-        self.top_k = keras.metrics.SparseTopKCategoricalAccuracy(k=k, from_sorted_ids=True, name=ACCURACY)
+        self.top_k = keras.metrics.SparseTopKCategoricalAccuracy(
+            k=k, from_sorted_ids=True, name=ACCURACY
+        )
         self.log_q = None
         if movie_probabilities is not None:
             self.log_q = keras_rs.layers.SamplingProbabilityCorrection()
-            self.movie_probabilities = keras.ops.convert_to_tensor(movie_probabilities, dtype="float32")
+            self.movie_probabilities = keras.ops.convert_to_tensor(
+                movie_probabilities, dtype="float32"
+            )
         self.update_candidates()  # builds the candidate tower and the index
-        self.query_tower({name: keras.ops.zeros((1,), dtype="int32") for name in QUERY_INPUTS})
+        self.query_tower(
+            {name: keras.ops.zeros((1,), dtype="int32") for name in QUERY_INPUTS}
+        )
         self.built = True
 
     @property
@@ -191,12 +261,17 @@ class RetrievalModel(keras.Model):
     def update_candidates(self) -> None:
         """Re-embed every movie with the candidate tower and index the embeddings for retrieval."""
         self.retrieval.update_candidates(
-            self.candidate_tower.predict(self.candidates.tensors, batch_size=4096, verbose=0))
+            self.candidate_tower.predict(
+                self.candidates.tensors, batch_size=4096, verbose=0
+            )
+        )
 
     def call(self, inputs: dict, training: bool = False) -> dict:
         result = {
             "query": self.query_tower({name: inputs[name] for name in QUERY_INPUTS}),
-            "candidate": self.candidate_tower({name: inputs[name] for name in CANDIDATE_INPUTS}),
+            "candidate": self.candidate_tower(
+                {name: inputs[name] for name in CANDIDATE_INPUTS}
+            ),
         }
         if not training:
             result["top_ids"] = self.retrieval(result["query"])
@@ -207,7 +282,9 @@ class RetrievalModel(keras.Model):
         self.update_candidates()
         return super().evaluate(*args, **kwargs)
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, training=True
+    ):
         query, candidate = y_pred["query"], y_pred["candidate"]
         if self.objective == "rating":
             scores = keras.ops.sum(query * candidate, axis=1)
@@ -215,15 +292,24 @@ class RetrievalModel(keras.Model):
         logits = keras.ops.matmul(query, keras.ops.transpose(candidate))
         if self.log_q is not None:
             probabilities = keras.ops.take(self.movie_probabilities, x["movie_id"])
-            logits = self.log_q(logits, keras.ops.broadcast_to(probabilities[None, :], keras.ops.shape(logits)))
+            logits = self.log_q(
+                logits,
+                keras.ops.broadcast_to(probabilities[None, :], keras.ops.shape(logits)),
+            )
         logits = remove_accidental_hits(logits, x["movie_id"])
         positives = keras.ops.arange(keras.ops.shape(logits)[0])
-        return keras.ops.sum(keras.losses.sparse_categorical_crossentropy(positives, logits, from_logits=True))
+        return keras.ops.sum(
+            keras.losses.sparse_categorical_crossentropy(
+                positives, logits, from_logits=True
+            )
+        )
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         if "top_ids" in y_pred:
             five_stars = keras.ops.cast(keras.ops.greater(y, FIVE_STARS), "float32")
-            self.top_k.update_state(x["movie_id"], y_pred["top_ids"], sample_weight=five_stars)
+            self.top_k.update_state(
+                x["movie_id"], y_pred["top_ids"], sample_weight=five_stars
+            )
         result = self.get_metrics_result()
         if "top_ids" not in y_pred:
             result.pop(ACCURACY)
@@ -232,16 +318,23 @@ class RetrievalModel(keras.Model):
     def _query_embeddings(self, queries: dict) -> object:
         """Refresh the index, then embed rows of query features."""
         self.update_candidates()
-        return self.query_tower.predict({name: queries[name] for name in QUERY_INPUTS}, verbose=0)
+        return self.query_tower.predict(
+            {name: queries[name] for name in QUERY_INPUTS}, verbose=0
+        )
 
     def recommend(self, queries: dict) -> np.ndarray:
         """The top-k movie ids for each query (rows of query features), best first."""
-        return keras.ops.convert_to_numpy(self.retrieval(self._query_embeddings(queries)))
+        return keras.ops.convert_to_numpy(
+            self.retrieval(self._query_embeddings(queries))
+        )
 
     def scores(self, queries: dict) -> np.ndarray:
         """Dot-product scores of each query against every movie id (column 0: no movie)."""
-        return keras.ops.convert_to_numpy(self.retrieval.compute_score(
-            self._query_embeddings(queries), self.retrieval.candidate_embeddings))
+        return keras.ops.convert_to_numpy(
+            self.retrieval.compute_score(
+                self._query_embeddings(queries), self.retrieval.candidate_embeddings
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -260,9 +353,16 @@ class RetrievalRun:
         return self.accuracy[-1]
 
 
-def train(build: Callable[[], RetrievalModel], train_data: tuple[dict, np.ndarray],
-          test_data: tuple[dict, np.ndarray], seed: int, epochs: int = 30, learning_rate: float = 0.05,
-          validation_freq: int = 5, batch_size: int = 1000) -> RetrievalRun:
+def train(
+    build: Callable[[], RetrievalModel],
+    train_data: tuple[dict, np.ndarray],
+    test_data: tuple[dict, np.ndarray],
+    seed: int,
+    epochs: int = 30,
+    learning_rate: float = 0.05,
+    validation_freq: int = 5,
+    batch_size: int = 1000,
+) -> RetrievalRun:
     """Seed everything, build, and fit with Adagrad, validating every ``validation_freq`` epochs.
 
     The batches are the tutorial's: the split's order, never reshuffled.
@@ -281,25 +381,46 @@ def train(build: Callable[[], RetrievalModel], train_data: tuple[dict, np.ndarra
     checks.whole("seed", seed, minimum=0)
     keras.utils.set_random_seed(seed)
     model = build()
-    model.compile(optimizer=keras.optimizers.Adagrad(learning_rate), steps_per_execution=STEPS_PER_EXECUTION)
+    model.compile(
+        optimizer=keras.optimizers.Adagrad(learning_rate),
+        steps_per_execution=STEPS_PER_EXECUTION,
+    )
     tic = time.perf_counter()
-    history = model.fit(*train_data, validation_data=test_data, validation_freq=validation_freq,
-                        epochs=epochs, batch_size=batch_size, shuffle=False, verbose=0)
+    history = model.fit(
+        *train_data,
+        validation_data=test_data,
+        validation_freq=validation_freq,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=False,
+        verbose=0,
+    )
     seconds = time.perf_counter() - tic
     accuracy = [float(a) for a in history.history[f"val_{ACCURACY}"]]
     validated = list(range(validation_freq, epochs + 1, validation_freq))
-    return RetrievalRun(epochs=validated, accuracy=accuracy, params=model.trainable_params, seconds=seconds,
-                        model=model)
+    return RetrievalRun(
+        epochs=validated,
+        accuracy=accuracy,
+        params=model.trainable_params,
+        seconds=seconds,
+        model=model,
+    )
 
 
 def summarize(runs: Sequence[RetrievalRun], **labels) -> dict:
     """Mean and standard deviation over seeds of the final accuracy, and mean curves, with labels."""
     final = np.array([run.final for run in runs])
-    return {**labels, "params": runs[0].params, "seeds": len(runs), "accuracy": float(final.mean()),
-            "accuracy_std": float(final.std()), "epochs": runs[0].epochs,
-            "curve": np.mean([run.accuracy for run in runs], axis=0).tolist(),
-            "curve_std": np.std([run.accuracy for run in runs], axis=0).tolist(),
-            "seconds": float(np.mean([run.seconds for run in runs]))}
+    return {
+        **labels,
+        "params": runs[0].params,
+        "seeds": len(runs),
+        "accuracy": float(final.mean()),
+        "accuracy_std": float(final.std()),
+        "epochs": runs[0].epochs,
+        "curve": np.mean([run.accuracy for run in runs], axis=0).tolist(),
+        "curve_std": np.std([run.accuracy for run in runs], axis=0).tolist(),
+        "seconds": float(np.mean([run.seconds for run in runs])),
+    }
 
 
 def movie_counts(train_movie_ids: np.ndarray, movies_count: int) -> np.ndarray:
@@ -320,8 +441,13 @@ def popularity_ranking(train_movie_ids: np.ndarray, movies_count: int) -> np.nda
     return np.lexsort((np.arange(len(counts)), -counts))
 
 
-def popularity_accuracy(train_movie_ids: np.ndarray, test_movie_ids: np.ndarray, test_labels: np.ndarray,
-                        movies_count: int, k: int = 100) -> float:
+def popularity_accuracy(
+    train_movie_ids: np.ndarray,
+    test_movie_ids: np.ndarray,
+    test_labels: np.ndarray,
+    movies_count: int,
+    k: int = 100,
+) -> float:
     """Top-k accuracy on 5-star test ratings of recommending the k most-rated movies to everyone."""
     top = popularity_ranking(train_movie_ids, movies_count)[:k]
     five_stars = test_labels > FIVE_STARS
@@ -334,7 +460,9 @@ def users_queries(inputs: dict) -> tuple[np.ndarray, dict]:
     return users, {name: inputs[name][first] for name in QUERY_INPUTS}
 
 
-def relevance(inputs: dict, labels: np.ndarray, users: np.ndarray, movies_count: int) -> np.ndarray:
+def relevance(
+    inputs: dict, labels: np.ndarray, users: np.ndarray, movies_count: int
+) -> np.ndarray:
     """Per user (rows, in ``users`` order) and movie id: 1 if rated 5 stars, 0 if not, -1 for id 0."""
     rows = np.searchsorted(users, inputs["user_id"])
     table = np.zeros((len(users), movies_count + 1), dtype="float32")
@@ -344,13 +472,18 @@ def relevance(inputs: dict, labels: np.ndarray, users: np.ndarray, movies_count:
     return table
 
 
-def ranking_metrics(scores: np.ndarray, relevant: np.ndarray, ks: Sequence[int] = (10, 100)) -> dict[str, float]:
+def ranking_metrics(
+    scores: np.ndarray, relevant: np.ndarray, ks: Sequence[int] = (10, 100)
+) -> dict[str, float]:
     """Recall@k and NDCG@k per user (``keras_rs.metrics``), averaged over users with a 5-star test rating."""
     rated = (relevant > 0).any(axis=1)
     scores, relevant = scores[rated], relevant[rated]
     result = {}
     for k in ks:
-        for name, metric in (("recall", keras_rs.metrics.RecallAtK), ("ndcg", keras_rs.metrics.NDCG)):
+        for name, metric in (
+            ("recall", keras_rs.metrics.RecallAtK),
+            ("ndcg", keras_rs.metrics.NDCG),
+        ):
             m = metric(k=k, shuffle_ties=False)
             m.update_state(relevant, scores)
             result[f"{name}@{k}"] = float(m.result())
@@ -359,11 +492,18 @@ def ranking_metrics(scores: np.ndarray, relevant: np.ndarray, ks: Sequence[int] 
 
 def rows(data: tuple[dict, np.ndarray], selection: slice) -> tuple[dict, np.ndarray]:
     """The given rows of a ``(features, labels)`` pair of arrays."""
-    return {name: values[selection] for name, values in data[0].items()}, data[1][selection]
+    return {name: values[selection] for name, values in data[0].items()}, data[1][
+        selection
+    ]
 
 
-def recommendations(models: Mapping[str, RetrievalModel], user: int, train_data: tuple[dict, np.ndarray],
-                    test_data: tuple[dict, np.ndarray], k: int = 10) -> pd.DataFrame:
+def recommendations(
+    models: Mapping[str, RetrievalModel],
+    user: int,
+    train_data: tuple[dict, np.ndarray],
+    test_data: tuple[dict, np.ndarray],
+    k: int = 10,
+) -> pd.DataFrame:
     """A user's top-k movies from each model, beside the movies they rated 5 stars in training.
 
     A recommended title is marked ``*`` if the user rated it 5 stars in the test
@@ -379,18 +519,30 @@ def recommendations(models: Mapping[str, RetrievalModel], user: int, train_data:
     seen = set(train_inputs["movie_id"][own].tolist())
     loved = train_inputs["movie_id"][own & (train_labels > FIVE_STARS)][:k].tolist()
     test_inputs, test_labels = test_data
-    hits = set(test_inputs["movie_id"][(test_inputs["user_id"] == user) & (test_labels > FIVE_STARS)].tolist())
+    hits = set(
+        test_inputs["movie_id"][
+            (test_inputs["user_id"] == user) & (test_labels > FIVE_STARS)
+        ].tolist()
+    )
     query = {name: train_inputs[name][own][:1] for name in QUERY_INPUTS}
     titles = next(iter(models.values())).candidates.titles
-    columns = {"rated 5 stars in training": [titles[m] for m in loved] + [""] * (k - len(loved))}
+    columns = {
+        "rated 5 stars in training": [titles[m] for m in loved]
+        + [""] * (k - len(loved))
+    }
     for name, model in models.items():
         top = model.recommend(query)[0][:k].tolist()
-        columns[name] = [titles[m] + (" *" if m in hits else "") + (" (seen)" if m in seen else "") for m in top]
+        columns[name] = [
+            titles[m] + (" *" if m in hits else "") + (" (seen)" if m in seen else "")
+            for m in top
+        ]
     return pd.DataFrame(columns, index=pd.RangeIndex(1, k + 1, name="rank"))
 
 
 def arrays(dataset: tf.data.Dataset) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """A batched ``(features, label)`` dataset as numpy arrays, rows in the dataset's order."""
     parts = list(dataset.as_numpy_iterator())
-    features = {name: np.concatenate([p[0][name] for p in parts]) for name in parts[0][0]}
+    features = {
+        name: np.concatenate([p[0][name] for p in parts]) for name in parts[0][0]
+    }
     return features, np.concatenate([p[1] for p in parts])

@@ -52,7 +52,10 @@ RESULTS_PAGE = "05_results"
 
 def chapters(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
     """The chapter sources (``NN_name.py``) by number, the results page last (it reads the others)."""
-    found = sorted(notebooks_dir.glob("[0-9][0-9]_*.py"), key=lambda p: (p.stem == RESULTS_PAGE, p.stem))
+    found = sorted(
+        notebooks_dir.glob("[0-9][0-9]_*.py"),
+        key=lambda p: (p.stem == RESULTS_PAGE, p.stem),
+    )
     if not found:
         raise ChapterError(f"No chapters (NN_name.py) in {notebooks_dir.resolve()}.")
     return found
@@ -69,11 +72,19 @@ def find_chapters(names: list[str], notebooks_dir: Path = NOTEBOOKS_DIR) -> list
     selected = []
     for name in names:
         stem = Path(name).stem
-        matches = [p for p in every if stem in (p.stem, p.stem[:2], p.stem[3:])
-                   or (stem.isdigit() and p.stem[:2].isdigit() and int(stem) == int(p.stem[:2]))]
+        matches = [
+            p
+            for p in every
+            if stem in (p.stem, p.stem[:2], p.stem[3:])
+            or (
+                stem.isdigit() and p.stem[:2].isdigit() and int(stem) == int(p.stem[:2])
+            )
+        ]
         if len(matches) != 1:
             known = ", ".join(p.stem for p in every)
-            raise ChapterError(f"No single chapter is called {name!r}; the chapters are: {known}.")
+            raise ChapterError(
+                f"No single chapter is called {name!r}; the chapters are: {known}."
+            )
         selected.append(matches[0])
     return selected
 
@@ -88,8 +99,12 @@ def read_source(source: Path) -> Any:
 
     try:
         return jupytext.read(source)
-    except Exception as error:  # yaml, JSON and OS errors alike, none of which names the file
-        raise ChapterError(f"Cannot read {source}: {error.__class__.__name__}: {error}") from error
+    except (
+        Exception
+    ) as error:  # yaml, JSON and OS errors alike, none of which names the file
+        raise ChapterError(
+            f"Cannot read {source}: {error.__class__.__name__}: {error}"
+        ) from error
 
 
 def read_stored(stored: Path) -> Any:
@@ -102,10 +117,14 @@ def read_stored(stored: Path) -> Any:
 
     try:
         return load_notebook_node(str(stored))
-    except Exception as error:  # nbformat's NotJSONError and validation errors name no file
+    except (
+        Exception
+    ) as error:  # nbformat's NotJSONError and validation errors name no file
         first = str(error).splitlines()[0] if str(error) else ""
-        raise ChapterError(f"Cannot read {stored}: {error.__class__.__name__}: {first} Restore it "
-                           f"(git checkout {stored}) or re-run the chapter.") from error
+        raise ChapterError(
+            f"Cannot read {stored}: {error.__class__.__name__}: {first} Restore it "
+            f"(git checkout {stored}) or re-run the chapter."
+        ) from error
 
 
 def absolute_data_dir() -> None:
@@ -131,13 +150,17 @@ def failure_path(source: Path, quick: bool) -> Path:
     FAILED_DIR.mkdir(parents=True, exist_ok=True)
     stem = f"{source.stem}.{'quick' if quick else 'full'}.{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
     for number in range(1, 1000):
-        path = FAILED_DIR / (f"{stem}.ipynb" if number == 1 else f"{stem}-{number}.ipynb")
+        path = FAILED_DIR / (
+            f"{stem}.ipynb" if number == 1 else f"{stem}-{number}.ipynb"
+        )
         try:
             path.open("x").close()
             return path
         except FileExistsError:
             continue
-    raise ChapterError(f"Too many runs of {source.stem} started in the same second in {FAILED_DIR}.")
+    raise ChapterError(
+        f"Too many runs of {source.stem} started in the same second in {FAILED_DIR}."
+    )
 
 
 def prepare_output_dir(output_dir: Path) -> None:
@@ -149,8 +172,10 @@ def prepare_output_dir(output_dir: Path) -> None:
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ChapterError(f"Cannot write to the output folder {output_dir} ({error.__class__.__name__}: "
-                           f"{error.strerror or error}); choose another --output-dir.") from error
+        raise ChapterError(
+            f"Cannot write to the output folder {output_dir} ({error.__class__.__name__}: "
+            f"{error.strerror or error}); choose another --output-dir."
+        ) from error
 
 
 def kernel_cpu_seconds() -> float:
@@ -172,7 +197,11 @@ def parameter_defaults(notebook: Any) -> dict[str, Any]:
     for cell in notebook.cells:
         if "parameters" in cell.metadata.get("tags", []):
             for node in ast.parse(cell.source).body:
-                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                if (
+                    isinstance(node, ast.Assign)
+                    and len(node.targets) == 1
+                    and isinstance(node.targets[0], ast.Name)
+                ):
                     try:
                         defaults[node.targets[0].id] = ast.literal_eval(node.value)
                     except ValueError:
@@ -183,14 +212,21 @@ def parameter_defaults(notebook: Any) -> dict[str, Any]:
 def quick_is_full(notebook: Any) -> bool:
     """Whether the quick parameters are the chapter's own: its quick run is its full run."""
     defaults = parameter_defaults(notebook)
-    return all(name in defaults and defaults[name] == value for name, value in quick_parameters(notebook).items())
+    return all(
+        name in defaults and defaults[name] == value
+        for name, value in quick_parameters(notebook).items()
+    )
 
 
 def check_only_tagged_outputs(notebook: Any) -> Any:
     """Tag every code cell not tagged ``nbval-check-output`` with ``nbval-ignore-output``."""
     for cell in notebook.cells:
         tags = cell.metadata.setdefault("tags", [])
-        if cell.cell_type == "code" and "nbval-check-output" not in tags and "nbval-ignore-output" not in tags:
+        if (
+            cell.cell_type == "code"
+            and "nbval-check-output" not in tags
+            and "nbval-ignore-output" not in tags
+        ):
             tags.append("nbval-ignore-output")
     return notebook
 
@@ -212,7 +248,9 @@ def write_atomically(notebook: Any, target: Path) -> None:
     import nbformat
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".ipynb", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{target.stem}.", suffix=".ipynb", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             nbformat.write(notebook, handle)
@@ -222,8 +260,12 @@ def write_atomically(notebook: Any, target: Path) -> None:
         raise
 
 
-def execute(source: Path, quick: bool = False, output_dir: Path | None = None,
-            parameters: dict[str, Any] | None = None) -> Path:
+def execute(
+    source: Path,
+    quick: bool = False,
+    output_dir: Path | None = None,
+    parameters: dict[str, Any] | None = None,
+) -> Path:
     """Execute one chapter and store its executed notebook; return where it went.
 
     The output folder is checked and a relative ``$MOVIELENS_DIR`` made
@@ -273,8 +315,10 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None,
         )
     except papermill.PapermillExecutionError as error:
         if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
-            raise ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C) in cell {error.exec_count}. "
-                                     f"{kept}") from None
+            raise ChapterInterrupted(
+                f"{source.name} was interrupted (Ctrl-C) in cell {error.exec_count}. "
+                f"{kept}"
+            ) from None
         raise ChapterError(
             f"{source.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}). {kept}"
         ) from error
@@ -283,15 +327,22 @@ def execute(source: Path, quick: bool = False, output_dir: Path | None = None,
             f"{source.name}: the kernel died (killed, perhaps for lack of memory: {error}). {kept}"
         ) from error
     except KeyboardInterrupt:
-        raise ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C). {kept}") from None
+        raise ChapterInterrupted(
+            f"{source.name} was interrupted (Ctrl-C). {kept}"
+        ) from None
     except Exception:
-        if failed.stat().st_size == 0:  # papermill stopped before writing anything: keep no empty file
+        if (
+            failed.stat().st_size == 0
+        ):  # papermill stopped before writing anything: keep no empty file
             failed.unlink()
         raise
     executed = strip_volatile(executed)
-    executed.metadata[RUN_METADATA] = {"seconds": round(time.perf_counter() - tic, 1),
-                                       "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
-                                       "quick": quick, "cpus": os.cpu_count()}
+    executed.metadata[RUN_METADATA] = {
+        "seconds": round(time.perf_counter() - tic, 1),
+        "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
+        "quick": quick,
+        "cpus": os.cpu_count(),
+    }
     write_atomically(executed, target)
     failed.unlink(missing_ok=True)
     return target
@@ -301,10 +352,14 @@ def run_details(notebook: Path) -> dict[str, Any] | None:
     """How the stored run of an executed notebook went (seconds, kernel_cpu_seconds, quick, cpus), if recorded."""
     import json
 
-    return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get(RUN_METADATA)
+    return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get(
+        RUN_METADATA
+    )
 
 
-def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_DIR) -> list[Path]:
+def prepare_nbval(
+    notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_DIR
+) -> list[Path]:
     """Copy every stored notebook, outputs kept, with its quick parameters injected.
 
     ``pytest --nbval`` on the copies re-executes each chapter cheaply and
@@ -330,12 +385,16 @@ def prepare_nbval(notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_
         for source in chapters(notebooks_dir):
             stored = source.with_suffix(".ipynb")
             if not stored.exists():
-                raise ChapterError(f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}.")
+                raise ChapterError(
+                    f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}."
+                )
             notebook = read_stored(stored)
             parameters = quick_parameters(notebook)
             strict = quick_is_full(notebook)
             if parameters:
-                notebook = parameterize_notebook(notebook, parameters, report_mode=False)
+                notebook = parameterize_notebook(
+                    notebook, parameters, report_mode=False
+                )
             if not strict:
                 notebook = check_only_tagged_outputs(notebook)
             write_atomically(strip_volatile(notebook), fresh / stored.name)
@@ -357,19 +416,37 @@ def replace_folder(fresh: Path, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``recbook-run``)."""
-    from . import results
+    from . import glue
 
     parser = argparse.ArgumentParser(
         prog="recbook-run",
         description="Execute the book's chapters and store their outputs "
         "(a failed run leaves the stored notebook untouched).",
     )
-    parser.add_argument("names", nargs="*", help="chapters to run (default: all), e.g. 01 or movielens_data")
-    parser.add_argument("--quick", action="store_true", help=f"quick parameters, written to {QUICK_DIR}/")
-    parser.add_argument("--output-dir", type=Path, help="where to write the executed notebooks")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        help="chapters to run (default: all), e.g. 01 or movielens_data",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"quick parameters, written to {QUICK_DIR}/",
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, help="where to write the executed notebooks"
+    )
     parser.add_argument("--notebooks-dir", type=Path, default=NOTEBOOKS_DIR)
-    parser.add_argument("--list", action="store_true", help="list the chapters and their quick parameters")
-    parser.add_argument("--prepare-nbval", action="store_true", help=f"write nbval copies to {NBVAL_DIR}/")
+    parser.add_argument(
+        "--list",
+        action="store_true",
+        help="list the chapters and their quick parameters",
+    )
+    parser.add_argument(
+        "--prepare-nbval",
+        action="store_true",
+        help=f"write nbval copies to {NBVAL_DIR}/",
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -388,10 +465,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{index}/{len(selected)}] {source.stem} ({mode}) ...", flush=True)
             tic = time.perf_counter()
             target = execute(source, quick=args.quick, output_dir=args.output_dir)
-            print(f"    wrote {target} in {time.perf_counter() - tic:.1f} s", flush=True)
-            for name, value in results.read(target).items():
+            print(
+                f"    wrote {target} in {time.perf_counter() - tic:.1f} s", flush=True
+            )
+            for name, value in glue.read(target).items():
                 print(f"    {name} = {value}")
-        print(f"done: {len(selected)} chapter(s) in {time.perf_counter() - started:.1f} s")
+        print(
+            f"done: {len(selected)} chapter(s) in {time.perf_counter() - started:.1f} s"
+        )
     except ChapterError as error:
         print(f"recbook-run: {error}", file=sys.stderr)
         return INTERRUPTED if isinstance(error, ChapterInterrupted) else 1

@@ -35,31 +35,51 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 import keras
 import numpy as np
 import pandas as pd
 
-from . import rating_models as rm
+from . import rating_models
 from .devices import with_host_device_count
 from .embeddings import HashEmbedding, MDEmbedding, QREmbedding
 
 DATA_AXIS, MODEL_AXIS = "data", "model"
-DTYPE_BYTES = {"f64": 8, "s64": 8, "u64": 8, "f32": 4, "s32": 4, "u32": 4, "bf16": 2, "f16": 2,
-               "s16": 2, "u16": 2, "s8": 1, "u8": 1, "pred": 1}
+DTYPE_BYTES = {
+    "f64": 8,
+    "s64": 8,
+    "u64": 8,
+    "f32": 4,
+    "s32": 4,
+    "u32": 4,
+    "bf16": 2,
+    "f16": 2,
+    "s16": 2,
+    "u16": 2,
+    "s8": 1,
+    "u8": 1,
+    "pred": 1,
+}
 """Bytes per element of the HLO element types a training step uses."""
 FLOAT32_BYTES = 4
 ADAM_SLOTS = 2
 """Adam keeps two values per parameter (first and second moment)."""
 TABLE_WEIGHTS = ("embeddings", "rows")
 """Weight names indexed by id (or by a row of a flat table): the ones sharded by rows."""
-COLLECTIVES = ("all-reduce", "all-gather", "reduce-scatter", "all-to-all", "collective-permute")
+COLLECTIVES = (
+    "all-reduce",
+    "all-gather",
+    "reduce-scatter",
+    "all-to-all",
+    "collective-permute",
+)
 USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
 
 
 # --- devices and meshes --------------------------------------------------------------------------------
+
 
 def choose_devices(count: int) -> list[str]:
     """The first ``count`` devices of JAX's default platform, or all of them when fewer exist.
@@ -73,12 +93,16 @@ def choose_devices(count: int) -> list[str]:
     return keras.distribution.list_devices()[:count]
 
 
-def device_mesh(devices: Sequence[str], model: int | None = None) -> keras.distribution.DeviceMesh:
+def device_mesh(
+    devices: Sequence[str], model: int | None = None
+) -> keras.distribution.DeviceMesh:
     """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all of them)."""
     model = len(devices) if model is None else model
     if model < 1 or len(devices) % model:
         raise ValueError(f"{len(devices)} devices do not split into groups of {model}.")
-    return keras.distribution.DeviceMesh((len(devices) // model, model), (DATA_AXIS, MODEL_AXIS), list(devices))
+    return keras.distribution.DeviceMesh(
+        (len(devices) // model, model), (DATA_AXIS, MODEL_AXIS), list(devices)
+    )
 
 
 def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
@@ -87,18 +111,22 @@ def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
     return keras.distribution.DataParallel(device_mesh=mesh)
 
 
-def model_parallel(mesh: keras.distribution.DeviceMesh,
-                   layers: Iterable[keras.layers.Layer]) -> tuple[keras.distribution.ModelParallel, list[str]]:
+def model_parallel(
+    mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
+) -> tuple[keras.distribution.ModelParallel, list[str]]:
     """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch over ``data``.
 
     Returns the distribution and the table weights left replicated because
     their rows do not divide (pad them first with :func:`pad_table`).
     """
     layout_map, replicated = row_layout_map(mesh, layers)
-    return keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name=DATA_AXIS), replicated
+    return keras.distribution.ModelParallel(
+        layout_map=layout_map, batch_dim_name=DATA_AXIS
+    ), replicated
 
 
 # --- padding and layouts -------------------------------------------------------------------------------
+
 
 def padded_rows(rows: int, shards: int) -> int:
     """The smallest multiple of ``shards`` that is at least ``rows``."""
@@ -126,13 +154,17 @@ def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
     if type(layer) is keras.layers.Embedding:
         config["input_dim"] = padded_rows(layer.input_dim, shards)
     elif isinstance(layer, QREmbedding):
-        config["input_dim"] = padded_rows(layer.quotient_rows, shards) * layer.num_buckets
+        config["input_dim"] = (
+            padded_rows(layer.quotient_rows, shards) * layer.num_buckets
+        )
     elif not isinstance(layer, (MDEmbedding, HashEmbedding)):
         raise TypeError(f"Cannot pad a {type(layer).__name__}.")
     return type(layer).from_config(config)
 
 
-def weight_shapes(layer: keras.layers.Layer, input_shape: tuple = (None,)) -> dict[str, tuple[int, ...]]:
+def weight_shapes(
+    layer: keras.layers.Layer, input_shape: tuple = (None,)
+) -> dict[str, tuple[int, ...]]:
     """The shapes of a layer's weights by path, built without allocating them.
 
     A copy of the layer (from its config; ``layer`` itself stays unbuilt) is
@@ -150,7 +182,9 @@ def weight_shapes(layer: keras.layers.Layer, input_shape: tuple = (None,)) -> di
         copy.build(input_shape)
     pending = global_state.get_global_attribute("uninitialized_variables") or []
     mine = {id(w) for w in copy.weights}
-    global_state.set_global_attribute("uninitialized_variables", [v for v in pending if id(v) not in mine])
+    global_state.set_global_attribute(
+        "uninitialized_variables", [v for v in pending if id(v) not in mine]
+    )
     return {w.path: tuple(int(d) for d in w.shape) for w in copy.weights}
 
 
@@ -159,8 +193,9 @@ def is_table_weight(path: str) -> bool:
     return path.rsplit("/", 1)[-1] in TABLE_WEIGHTS
 
 
-def row_layout_map(mesh: keras.distribution.DeviceMesh,
-                   layers: Iterable[keras.layers.Layer]) -> tuple[keras.distribution.LayoutMap, list[str]]:
+def row_layout_map(
+    mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
+) -> tuple[keras.distribution.LayoutMap, list[str]]:
     """A ``LayoutMap`` sharding each table weight of ``layers`` by rows over ``model``.
 
     Keys are the weights' exact paths (so the layers need fixed names). Weights
@@ -184,6 +219,7 @@ def row_layout_map(mesh: keras.distribution.DeviceMesh,
 
 # --- the rating model's tables, named so that layouts can find them ------------------------------------
 
+
 @dataclass(frozen=True)
 class Catalogue:
     """A catalogue's size: enough for :func:`recbook.rating_models.recipe_layers` (no ratings needed)."""
@@ -193,10 +229,14 @@ class Catalogue:
     num_movies: int
 
 
-def full_tables(num_users: int, num_movies: int, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+def full_tables(
+    num_users: int, num_movies: int, dim: int = 64
+) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """Chapter 4's baseline tables, named ``user_emb`` and ``movie_emb``."""
-    return (keras.layers.Embedding(num_users, dim, name=USER_TABLE),
-            keras.layers.Embedding(num_movies, dim, name=MOVIE_TABLE))
+    return (
+        keras.layers.Embedding(num_users, dim, name=USER_TABLE),
+        keras.layers.Embedding(num_movies, dim, name=MOVIE_TABLE),
+    )
 
 
 def renamed(layer: keras.layers.Layer, name: str) -> keras.layers.Layer:
@@ -204,24 +244,39 @@ def renamed(layer: keras.layers.Layer, name: str) -> keras.layers.Layer:
     return type(layer).from_config({**layer.get_config(), "name": name})
 
 
-def recipe_tables(catalogue: Catalogue, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+def recipe_tables(
+    catalogue: Catalogue, dim: int = 64
+) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """Chapter 4's QR users + MD movies (:func:`recbook.rating_models.recipe_layers`), named."""
-    user, movie = rm.recipe_layers(catalogue, dim)
+    user, movie = rating_models.recipe_layers(catalogue, dim)
     return renamed(user, USER_TABLE), renamed(movie, MOVIE_TABLE)
 
 
-def qr_tables(catalogue: Catalogue, ratio: float, dim: int = 64) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+def qr_tables(
+    catalogue: Catalogue, ratio: float, dim: int = 64
+) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """QR user and movie tables at about ``1 / ratio`` the size (chapter 4's ``qr`` sweep), named."""
-    return tuple(QREmbedding(n, dim, num_buckets=rm.qr_buckets_for(n, n / ratio), name=name)
-                 for n, name in ((catalogue.num_users, USER_TABLE), (catalogue.num_movies, MOVIE_TABLE)))
+    return tuple(
+        QREmbedding(
+            n, dim, num_buckets=rating_models.qr_buckets_for(n, n / ratio), name=name
+        )
+        for n, name in (
+            (catalogue.num_users, USER_TABLE),
+            (catalogue.num_movies, MOVIE_TABLE),
+        )
+    )
 
 
-def padded(layers: Iterable[keras.layers.Layer], shards: int) -> tuple[keras.layers.Layer, ...]:
+def padded(
+    layers: Iterable[keras.layers.Layer], shards: int
+) -> tuple[keras.layers.Layer, ...]:
     """:func:`pad_table` applied to each layer."""
     return tuple(pad_table(layer, shards) for layer in layers)
 
 
-def padded_weights(weights: Sequence[np.ndarray], model: keras.Model) -> list[np.ndarray]:
+def padded_weights(
+    weights: Sequence[np.ndarray], model: keras.Model
+) -> list[np.ndarray]:
     """``weights`` of a model with unpadded tables, zero rows appended to fit ``model``'s padded tables.
 
     The padding rows are read by no id, so ``model`` then computes what the
@@ -231,8 +286,12 @@ def padded_weights(weights: Sequence[np.ndarray], model: keras.Model) -> list[np
     for weight, variable in zip(weights, model.weights, strict=True):
         target = tuple(variable.shape)
         if weight.shape[1:] != target[1:] or weight.shape[0] > target[0]:
-            raise ValueError(f"A {weight.shape} weight does not pad to {variable.path}'s {target}.")
-        padding = np.zeros((target[0] - weight.shape[0], *weight.shape[1:]), weight.dtype)
+            raise ValueError(
+                f"A {weight.shape} weight does not pad to {variable.path}'s {target}."
+            )
+        padding = np.zeros(
+            (target[0] - weight.shape[0], *weight.shape[1:]), weight.dtype
+        )
         out.append(np.concatenate([weight, padding]))
     return out
 
@@ -257,8 +316,14 @@ def batch_shards() -> int:
     return mesh.shape[mesh.axis_names.index(distribution.batch_dim_name)]
 
 
-def train_and_score(model: keras.Model, data: rm.RatingData, epochs: int = 1, batch_size: int = 128,
-                    seed: int = 0, eval_batch_size: int = 4096) -> tuple[list[float], float]:
+def train_and_score(
+    model: keras.Model,
+    data: rating_models.RatingData,
+    epochs: int = 1,
+    batch_size: int = 128,
+    seed: int = 0,
+    eval_batch_size: int = 4096,
+) -> tuple[list[float], float]:
     """Train a compiled model as chapter 4 does (one step per call) and score the validation split.
 
     The seed is set right before ``fit``, so two models with the same weights
@@ -277,27 +342,50 @@ def train_and_score(model: keras.Model, data: rm.RatingData, epochs: int = 1, ba
     shards = batch_shards()
     train_size = len(data.train["rating"])
     if batch_size % shards or (shards > 1 and train_size % batch_size):
-        raise ValueError(f"Batches of {batch_size} over {shards} devices need a batch size divisible by {shards} "
-                         f"and whole batches ({train_size:,} training ratings).")
+        raise ValueError(
+            f"Batches of {batch_size} over {shards} devices need a batch size divisible by {shards} "
+            f"and whole batches ({train_size:,} training ratings)."
+        )
     callback = BatchLosses()
     keras.utils.set_random_seed(seed)
-    model.fit(data.inputs("train"), data.train["rating"], batch_size=batch_size, epochs=epochs, verbose=0,
-              callbacks=[callback])
+    model.fit(
+        data.inputs("train"),
+        data.train["rating"],
+        batch_size=batch_size,
+        epochs=epochs,
+        verbose=0,
+        callbacks=[callback],
+    )
     eval_batch = max(shards, eval_batch_size // shards * shards)
     inputs, targets = data.inputs("val"), data.val["rating"]
     padding = -len(targets) % eval_batch
-    weights = np.concatenate([np.ones(len(targets), "float32"), np.zeros(padding, "float32")])
-    inputs = {k: np.concatenate([v, np.zeros(padding, v.dtype)]) for k, v in inputs.items()}
+    weights = np.concatenate(
+        [np.ones(len(targets), "float32"), np.zeros(padding, "float32")]
+    )
+    inputs = {
+        k: np.concatenate([v, np.zeros(padding, v.dtype)]) for k, v in inputs.items()
+    }
     targets = np.concatenate([targets, np.zeros(padding, targets.dtype)])
-    scores = model.evaluate(inputs, targets, sample_weight=weights, batch_size=eval_batch, verbose=0,
-                            return_dict=True)
+    scores = model.evaluate(
+        inputs,
+        targets,
+        sample_weight=weights,
+        batch_size=eval_batch,
+        verbose=0,
+        return_dict=True,
+    )
     return callback.losses, float(scores["mae"])
 
 
 # --- memory ---------------------------------------------------------------------------------------------
 
-def per_device_bytes(shapes: Mapping[str, tuple[int, ...]], devices: int, slots: int = ADAM_SLOTS,
-                     dtype_bytes: int = FLOAT32_BYTES) -> int:
+
+def per_device_bytes(
+    shapes: Mapping[str, tuple[int, ...]],
+    devices: int,
+    slots: int = ADAM_SLOTS,
+    dtype_bytes: int = FLOAT32_BYTES,
+) -> int:
     """Bytes one device holds when the table weights are split by rows over ``devices`` (padded).
 
     Each table weight keeps ``ceil(rows / devices)`` of its rows on every device
@@ -311,8 +399,12 @@ def per_device_bytes(shapes: Mapping[str, tuple[int, ...]], devices: int, slots:
     return values * dtype_bytes * (1 + slots)
 
 
-def memory_table(catalogues: Sequence[Catalogue], designs: Mapping[str, object],
-                 device_counts: Sequence[int] = (1, 4, 8, 64), dim: int = 64) -> pd.DataFrame:
+def memory_table(
+    catalogues: Sequence[Catalogue],
+    designs: Mapping[str, object],
+    device_counts: Sequence[int] = (1, 4, 8, 64),
+    dim: int = 64,
+) -> pd.DataFrame:
     """Parameters and float32 bytes of each design's two tables for each catalogue, on paper.
 
     Args:
@@ -330,10 +422,19 @@ def memory_table(catalogues: Sequence[Catalogue], designs: Mapping[str, object],
             for layer in build(catalogue, dim):
                 shapes |= weight_shapes(layer)
             params = sum(math.prod(s) for s in shapes.values())
-            row = {"catalogue": catalogue.name, "users": catalogue.num_users, "movies": catalogue.num_movies,
-                   "design": design, "parameters": params, "weights (bytes)": params * FLOAT32_BYTES,
-                   "with Adam (bytes)": per_device_bytes(shapes, 1)}
-            row |= {f"per device on {d} (bytes)": per_device_bytes(shapes, d) for d in device_counts}
+            row = {
+                "catalogue": catalogue.name,
+                "users": catalogue.num_users,
+                "movies": catalogue.num_movies,
+                "design": design,
+                "parameters": params,
+                "weights (bytes)": params * FLOAT32_BYTES,
+                "with Adam (bytes)": per_device_bytes(shapes, 1),
+            }
+            row |= {
+                f"per device on {d} (bytes)": per_device_bytes(shapes, d)
+                for d in device_counts
+            }
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -359,9 +460,15 @@ def shard_report(variables: Iterable) -> pd.DataFrame:
         array = variable.value
         spec = getattr(array.sharding, "spec", None)
         shapes = shard_shapes(array)
-        rows.append({"variable": variable.path, "global shape": tuple(array.shape),
-                     "partition": str(tuple(spec)) if spec is not None else "single device",
-                     "devices": len(shapes), "shard shape": shapes[0] if len(set(shapes)) == 1 else shapes})
+        rows.append(
+            {
+                "variable": variable.path,
+                "global shape": tuple(array.shape),
+                "partition": str(tuple(spec)) if spec is not None else "single device",
+                "devices": len(shapes),
+                "shard shape": shapes[0] if len(set(shapes)) == 1 else shapes,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -382,7 +489,10 @@ def model_and_slot_variables(model: keras.Model) -> list:
 
 # --- communication --------------------------------------------------------------------------------------
 
-def train_step_hlo(model: keras.Model, inputs: Mapping[str, np.ndarray], targets: np.ndarray) -> str:
+
+def train_step_hlo(
+    model: keras.Model, inputs: Mapping[str, np.ndarray], targets: np.ndarray
+) -> str:
     """The optimized HLO of the training step ``model.fit`` runs, for one batch, as compiled here.
 
     ``model`` must be compiled and fitted on at least one batch (so that its
@@ -393,15 +503,23 @@ def train_step_hlo(model: keras.Model, inputs: Mapping[str, np.ndarray], targets
     """
     import jax
 
-    state = tuple([v.value for v in variables] for variables in (
-        model.trainable_variables, model.non_trainable_variables, model.optimizer.variables,
-        model.metrics_variables))
+    state = tuple(
+        [v.value for v in variables]
+        for variables in (
+            model.trainable_variables,
+            model.non_trainable_variables,
+            model.optimizer.variables,
+            model.metrics_variables,
+        )
+    )
     distribution = keras.distribution.distribution()
 
     def place(array: np.ndarray):
         if distribution is None:
             return jax.numpy.asarray(array)
-        return jax.device_put(array, distribution.get_data_layout(array.shape).backend_layout)
+        return jax.device_put(
+            array, distribution.get_data_layout(array.shape).backend_layout
+        )
 
     data = ({k: place(v) for k, v in inputs.items()}, place(targets))
     state_shardings = jax.tree.map(lambda a: a.sharding, state)
@@ -411,13 +529,17 @@ def train_step_hlo(model: keras.Model, inputs: Mapping[str, np.ndarray], targets
 
 _INSTRUCTION = re.compile(
     r"^\s*(?:ROOT\s+)?%?(?P<name>[\w.\-]+)\s*=\s*(?P<shape>.*?)\s+"
-    r"(?P<op>" + "|".join(COLLECTIVES) + r")(?P<start>-start)?\(")
+    r"(?P<op>" + "|".join(COLLECTIVES) + r")(?P<start>-start)?\("
+)
 _ARRAY = re.compile(r"\b(?P<dtype>[a-z]+\d*)\[(?P<dims>[\d,]*)\]")
 
 
 def _array_bytes(shape: str) -> list[int]:
-    return [math.prod(int(d) for d in m["dims"].split(",") if d) * DTYPE_BYTES.get(m["dtype"], 4)
-            for m in _ARRAY.finditer(shape)]
+    return [
+        math.prod(int(d) for d in m["dims"].split(",") if d)
+        * DTYPE_BYTES.get(m["dtype"], 4)
+        for m in _ARRAY.finditer(shape)
+    ]
 
 
 def collectives(hlo: str) -> pd.DataFrame:
@@ -437,24 +559,42 @@ def collectives(hlo: str) -> pd.DataFrame:
             continue
         sizes = _array_bytes(match["shape"])
         size = sizes[-1] if match["start"] else sum(sizes)
-        group = re.search(r"replica_groups=(.*?), (?:use_global_device_ids|to_apply|channel_id|dimensions|metadata)",
-                          line)
-        rows.append({"operation": match["op"], "instruction": match["name"], "result": match["shape"],
-                     "bytes": size, "groups": group[1] if group else ""})
-    return pd.DataFrame(rows, columns=["operation", "instruction", "result", "bytes", "groups"])
+        group = re.search(
+            r"replica_groups=(.*?), (?:use_global_device_ids|to_apply|channel_id|dimensions|metadata)",
+            line,
+        )
+        rows.append(
+            {
+                "operation": match["op"],
+                "instruction": match["name"],
+                "result": match["shape"],
+                "bytes": size,
+                "groups": group[1] if group else "",
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["operation", "instruction", "result", "bytes", "groups"]
+    )
 
 
 def collective_bytes(hlo: str) -> dict[str, int]:
     """Bytes per step by collective kind (every kind of :data:`COLLECTIVES`, zero when absent)."""
     table = collectives(hlo)
-    return {op: int(table.loc[table["operation"] == op, "bytes"].sum()) for op in COLLECTIVES}
+    return {
+        op: int(table.loc[table["operation"] == op, "bytes"].sum())
+        for op in COLLECTIVES
+    }
 
 
-def sample_batch(num_users: int, num_movies: int, batch_size: int, seed: int = 0) -> tuple[dict, np.ndarray]:
+def sample_batch(
+    num_users: int, num_movies: int, batch_size: int, seed: int = 0
+) -> tuple[dict, np.ndarray]:
     """A batch of random ids and ratings (the step's communication does not depend on the values)."""
     rng = np.random.default_rng(seed)
-    inputs = {"user": rng.integers(0, num_users, batch_size).astype("int32"),
-              "movie": rng.integers(0, num_movies, batch_size).astype("int32")}
+    inputs = {
+        "user": rng.integers(0, num_users, batch_size).astype("int32"),
+        "movie": rng.integers(0, num_movies, batch_size).astype("int32"),
+    }
     return inputs, rng.integers(1, 6, batch_size).astype("float32")
 
 
@@ -464,13 +604,22 @@ def compile_rating_model(model: keras.Model) -> keras.Model:
     The optimizer is named, so that its slots' paths (``adam/...``) do not depend
     on how many optimizers the process made before.
     """
-    model.compile(optimizer=keras.optimizers.Adam(1e-3, name="adam"), loss="mse",
-                  metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3, name="adam"),
+        loss="mse",
+        metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
+    )
     return model
 
 
-def step_collectives(strategy: str, devices: Sequence[str], num_users: int, num_movies: int,
-                     batch_size: int = 128, dim: int = 64) -> dict[str, int]:
+def step_collectives(
+    strategy: str,
+    devices: Sequence[str],
+    num_users: int,
+    num_movies: int,
+    batch_size: int = 128,
+    dim: int = 64,
+) -> dict[str, int]:
     """Collective bytes per training step of chapter 4's full-table model under one strategy.
 
     ``strategy`` is ``"data"`` (:func:`data_parallel`) or ``"model"``
@@ -486,13 +635,20 @@ def step_collectives(strategy: str, devices: Sequence[str], num_users: int, num_
         raise ValueError(f"Unknown strategy {strategy!r}; choose 'data' or 'model'.")
     inputs, targets = sample_batch(num_users, num_movies, batch_size)
     with distribution.scope():
-        model = compile_rating_model(rm.rating_model(*layers))
-        model.fit(inputs, targets, batch_size=len(targets), verbose=0)  # Keras 3.13: train_on_batch fails distributed
+        model = compile_rating_model(rating_models.rating_model(*layers))
+        model.fit(
+            inputs, targets, batch_size=len(targets), verbose=0
+        )  # Keras 3.13: train_on_batch fails distributed
         return collective_bytes(train_step_hlo(model, inputs, targets))
 
 
-def scaling_table(counts: Sequence[int], num_users: int, num_movies: int, batch_size: int = 128,
-                  dim: int = 64) -> pd.DataFrame:
+def scaling_table(
+    counts: Sequence[int],
+    num_users: int,
+    num_movies: int,
+    batch_size: int = 128,
+    dim: int = 64,
+) -> pd.DataFrame:
     """:func:`step_collectives` for data and model parallelism on the first ``n`` devices, for each ``n``."""
     devices = keras.distribution.list_devices("cpu")
     rows = []
@@ -500,13 +656,28 @@ def scaling_table(counts: Sequence[int], num_users: int, num_movies: int, batch_
         if n > len(devices):
             raise ValueError(f"{n} devices asked for, {len(devices)} exist.")
         for strategy in ("data", "model"):
-            moved = step_collectives(strategy, devices[:n], num_users, num_movies, batch_size, dim)
-            rows.append({"devices": n, "strategy": f"{strategy} parallel", **moved, "total": sum(moved.values())})
+            moved = step_collectives(
+                strategy, devices[:n], num_users, num_movies, batch_size, dim
+            )
+            rows.append(
+                {
+                    "devices": n,
+                    "strategy": f"{strategy} parallel",
+                    **moved,
+                    "total": sum(moved.values()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def collectives_by_device_count(counts: Sequence[int], num_users: int, num_movies: int, batch_size: int = 128,
-                                dim: int = 64, timeout: float = 600) -> pd.DataFrame:
+def collectives_by_device_count(
+    counts: Sequence[int],
+    num_users: int,
+    num_movies: int,
+    batch_size: int = 128,
+    dim: int = 64,
+    timeout: float = 600,
+) -> pd.DataFrame:
     """:func:`scaling_table` measured in a child process with ``max(counts)`` simulated CPU devices.
 
     One process has one device count, fixed when JAX starts; the child starts
@@ -515,12 +686,32 @@ def collectives_by_device_count(counts: Sequence[int], num_users: int, num_movie
     other devices the process has). The child runs on the CPU platform even
     where accelerators exist, so its HLO is the CPU compiler's.
     """
-    env = {**os.environ, "XLA_FLAGS": with_host_device_count(os.environ.get("XLA_FLAGS", ""), max(counts)),
-           "JAX_PLATFORMS": "cpu", "KERAS_BACKEND": "jax"}
-    command = [sys.executable, "-m", "recbook.sharding", "--counts", ",".join(map(str, counts)),
-               "--users", str(num_users), "--movies", str(num_movies), "--batch-size", str(batch_size),
-               "--dim", str(dim)]
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    env = {
+        **os.environ,
+        "XLA_FLAGS": with_host_device_count(
+            os.environ.get("XLA_FLAGS", ""), max(counts)
+        ),
+        "JAX_PLATFORMS": "cpu",
+        "KERAS_BACKEND": "jax",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "recbook.sharding",
+        "--counts",
+        ",".join(map(str, counts)),
+        "--users",
+        str(num_users),
+        "--movies",
+        str(num_movies),
+        "--batch-size",
+        str(batch_size),
+        "--dim",
+        str(dim),
+    ]
+    done = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=timeout
+    )
     if done.returncode:
         raise RuntimeError(f"The scaling child process failed:\n{done.stderr[-3000:]}")
     return pd.DataFrame(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -529,14 +720,21 @@ def collectives_by_device_count(counts: Sequence[int], num_users: int, num_movie
 def main(argv: list[str] | None = None) -> int:
     """Child-process entry: print :func:`scaling_table` as JSON records on the last line."""
     parser = argparse.ArgumentParser(prog="python -m recbook.sharding")
-    parser.add_argument("--counts", required=True, help="device counts, comma separated, e.g. 1,2,4,8")
+    parser.add_argument(
+        "--counts", required=True, help="device counts, comma separated, e.g. 1,2,4,8"
+    )
     parser.add_argument("--users", type=int, required=True)
     parser.add_argument("--movies", type=int, required=True)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--dim", type=int, default=64)
     args = parser.parse_args(argv)
-    table = scaling_table([int(c) for c in args.counts.split(",")], args.users, args.movies,
-                          args.batch_size, args.dim)
+    table = scaling_table(
+        [int(c) for c in args.counts.split(",")],
+        args.users,
+        args.movies,
+        args.batch_size,
+        args.dim,
+    )
     print(json.dumps(table.to_dict(orient="records")))
     return 0
 

@@ -30,8 +30,20 @@ PYTHON = "3.13"
 """Colab's Python minor version (os-info.txt of backend-info: 3.13.15)."""
 
 COLAB_PACKAGES = (
-    "tensorflow", "keras", "jax", "jaxlib", "numpy", "pandas", "matplotlib", "ipython",
-    "ipykernel", "tensorflow-datasets", "tensorflow-metadata", "protobuf", "jinja2", "jupytext",
+    "tensorflow",
+    "keras",
+    "jax",
+    "jaxlib",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "ipython",
+    "ipykernel",
+    "tensorflow-datasets",
+    "tensorflow-metadata",
+    "protobuf",
+    "jinja2",
+    "jupytext",
     "pytest",
 )
 """Installed at Colab's versions: what the chapters import (jinja2 for pandas' Styler), and pytest."""
@@ -39,7 +51,17 @@ COLAB_PACKAGES = (
 HARNESS = ("papermill",)
 """Not on Colab: executes the chapters in the environment (at its newest version)."""
 
-PROTECTED = ("tensorflow", "keras", "jax", "jaxlib", "numpy", "pandas", "matplotlib", "ipython", "ipykernel")
+PROTECTED = (
+    "tensorflow",
+    "keras",
+    "jax",
+    "jaxlib",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "ipython",
+    "ipykernel",
+)
 """Packages a chapter's install cell must never replace: Colab's stack and its frontend's kernel."""
 
 STUBS = {
@@ -72,11 +94,19 @@ def find_python(version: str = PYTHON) -> str:
     """
     candidates = [shutil.which(f"python{version}")]
     pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    candidates += sorted(map(str, pyenv_root.glob(f"versions/{version}*/bin/python{version}")), reverse=True)
+    candidates += sorted(
+        map(str, pyenv_root.glob(f"versions/{version}*/bin/python{version}")),
+        reverse=True,
+    )
     for candidate in filter(None, candidates):
-        done = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"],
-                              capture_output=True, text=True)
-        if done.returncode == 0 and done.stdout.strip() == str(tuple(map(int, version.split(".")))):
+        done = subprocess.run(
+            [candidate, "-c", "import sys; print(sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode == 0 and done.stdout.strip() == str(
+            tuple(map(int, version.split(".")))
+        ):
             return candidate
     raise FileNotFoundError(
         f"No Python {version} (Colab's) found on PATH or under {pyenv_root}/versions: "
@@ -106,9 +136,21 @@ def build(venv: Path = VENV, freeze: Path = FREEZE) -> Path:
     subprocess.run([find_python(), "-m", "venv", str(venv)], check=True)
     constraints = venv / "colab-constraints.txt"
     pins = colab_versions(freeze)
-    constraints.write_text("".join(f"{name}=={version}\n" for name, version in pins.items()))
-    pip = [str(python_of(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, "-c", str(constraints), f"pip=={pins['pip']}", *COLAB_PACKAGES], check=True)
+    constraints.write_text(
+        "".join(f"{name}=={version}\n" for name, version in pins.items())
+    )
+    pip = [
+        str(python_of(venv)),
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
+    subprocess.run(
+        [*pip, "-c", str(constraints), f"pip=={pins['pip']}", *COLAB_PACKAGES],
+        check=True,
+    )
     subprocess.run([*pip, *HARNESS], check=True)
     install_stub(python_of(venv))
     stamp.write_text(key)
@@ -117,9 +159,18 @@ def build(venv: Path = VENV, freeze: Path = FREEZE) -> Path:
 
 def install_stub(python: Path) -> None:
     """Write the stand-in ``google.colab``, imported at every start of ``python`` as in Colab."""
-    site = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [
+                str(python),
+                "-c",
+                "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     package = site / "google" / "colab"
     package.mkdir(parents=True, exist_ok=True)
     for name, text in STUBS.items():
@@ -130,16 +181,30 @@ def install_stub(python: Path) -> None:
 def installed(python: Path) -> dict[str, str]:
     """``name -> version`` of every distribution in the environment of ``python``."""
     done = subprocess.run(
-        [str(python), "-c", "import importlib.metadata as m, json; "
-         "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"],
-        capture_output=True, text=True, check=True,
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m, json; "
+            "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    return {normalize(name): version for name, version in json.loads(done.stdout).items()}
+    return {
+        normalize(name): version for name, version in json.loads(done.stdout).items()
+    }
 
 
-def changed(before: dict[str, str], after: dict[str, str], names=PROTECTED) -> dict[str, tuple]:
+def changed(
+    before: dict[str, str], after: dict[str, str], names=PROTECTED
+) -> dict[str, tuple]:
     """``name -> (before, after)`` for each of ``names`` whose version differs."""
-    return {n: (before.get(n), after.get(n)) for n in map(normalize, names) if before.get(n) != after.get(n)}
+    return {
+        n: (before.get(n), after.get(n))
+        for n in map(normalize, names)
+        if before.get(n) != after.get(n)
+    }
 
 
 def restore(python: Path, base: dict[str, str]) -> None:
@@ -147,17 +212,37 @@ def restore(python: Path, base: dict[str, str]) -> None:
     now = installed(python)
     added = sorted(set(now) - set(base))
     if added:
-        subprocess.run([str(python), "-m", "pip", "uninstall", "--quiet", "-y", *added], check=True)
-    moved = [f"{name}=={version}" for name, version in base.items() if now.get(name) != version]
+        subprocess.run(
+            [str(python), "-m", "pip", "uninstall", "--quiet", "-y", *added], check=True
+        )
+    moved = [
+        f"{name}=={version}"
+        for name, version in base.items()
+        if now.get(name) != version
+    ]
     if moved:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                        "--no-deps", *moved], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                *moved,
+            ],
+            check=True,
+        )
 
 
 def clean_environment(venv: Path = VENV, **extra: str) -> dict[str, str]:
     """Process environment for the Colab-like Python: this process's, less its venv and backend."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("KERAS_BACKEND", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("KERAS_BACKEND", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
+    }
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env.update(extra)
     return env

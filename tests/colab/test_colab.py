@@ -17,13 +17,13 @@ import json
 import subprocess
 from pathlib import Path
 
+from recbook import glue, repository, runner
+
+import colab_env
 import jupytext
 import nbformat
 import pytest
-
-import colab_env
 from chapter_checks import CHECKS, NOTEBOOKS, stored
-from recbook import repository, results, runner
 
 SOURCES = runner.chapters(NOTEBOOKS)
 RESULTS_PAGE = "05_results"
@@ -94,19 +94,40 @@ def checked_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, list[str
 def execute_in_colab(python: Path, source: Path, workdir: Path) -> Path:
     """Run a chapter from its first cell in the Colab-like environment; the executed notebook."""
     notebook = jupytext.read(source)
-    parameters = {} if source.stem == RESULTS_PAGE else runner.quick_parameters(notebook)
+    parameters = (
+        {} if source.stem == RESULTS_PAGE else runner.quick_parameters(notebook)
+    )
     given = workdir / f"{source.stem}.input.ipynb"
     nbformat.write(notebook, given)
     OUTPUTS.mkdir(parents=True, exist_ok=True)
     executed = OUTPUTS / f"{source.stem}.ipynb"
-    env = colab_env.clean_environment(**{repository.OVERRIDE_ENV: colab_env.REPO.as_uri()})
-    done = subprocess.run(
-        [str(python), "-m", "papermill", str(given), str(executed), "--cwd", str(workdir),
-         "-y", json.dumps(parameters), "--no-progress-bar", "--kernel", "python3"],
-        env=env, capture_output=True, text=True, timeout=1800,
+    env = colab_env.clean_environment(
+        **{repository.OVERRIDE_ENV: colab_env.REPO.as_uri()}
     )
-    assert done.returncode == 0, f"{source.stem} failed in the Colab-like environment " \
+    done = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "papermill",
+            str(given),
+            str(executed),
+            "--cwd",
+            str(workdir),
+            "-y",
+            json.dumps(parameters),
+            "--no-progress-bar",
+            "--kernel",
+            "python3",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert done.returncode == 0, (
+        f"{source.stem} failed in the Colab-like environment "
         f"(executed notebook: {executed}):\n{done.stderr[-3000:]}"
+    )
     return executed
 
 
@@ -120,11 +141,15 @@ def test_chapter_installs_and_runs_on_colab(colab, source, tmp_path):
         colab_env.restore(python, shipped)
 
     assert "recbook" in after, "the setup cell installed recbook"
-    assert colab_env.changed(shipped, after) == {}, "the install replaced Colab's own packages"
+    assert colab_env.changed(shipped, after) == {}, (
+        "the install replaced Colab's own packages"
+    )
     run = nbformat.read(executed, as_version=4)
-    assert checked_outputs(run) == checked_outputs(nbformat.read(source.with_suffix(".ipynb"), as_version=4))
+    assert checked_outputs(run) == checked_outputs(
+        nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    )
     if source.stem in CHECKS:
-        CHECKS[source.stem](results.read(executed), stored(source.stem))
+        CHECKS[source.stem](glue.read(executed), stored(source.stem))
 
 
 def test_unit_tests_pass_on_colabs_keras(colab):
@@ -133,11 +158,27 @@ def test_unit_tests_pass_on_colabs_keras(colab):
     checkout = f"recbook @ git+{colab_env.REPO.as_uri()}"
     env = colab_env.clean_environment()
     try:
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", checkout], env=env, check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "--quiet", checkout],
+            env=env,
+            check=True,
+        )
         done = subprocess.run(
-            [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-             "tests/unit/test_features.py", "tests/unit/test_embeddings.py"],
-            cwd=colab_env.REPO, env=env, capture_output=True, text=True, timeout=900,
+            [
+                str(python),
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/unit/test_features.py",
+                "tests/unit/test_embeddings.py",
+            ],
+            cwd=colab_env.REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
     finally:
         colab_env.restore(python, shipped)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from recbook import glue, runner
 
+import pytest
 from chapter_checks import CHECKS, NOTEBOOKS, scaling_run, stored
-from recbook import results, runner
 
 
 class QuickRuns(dict):
@@ -27,7 +27,9 @@ class QuickRuns(dict):
         self.output = output
 
     def __missing__(self, stem: str) -> dict:
-        self[stem] = results.read(runner.execute(NOTEBOOKS / f"{stem}.py", quick=True, output_dir=self.output))
+        self[stem] = glue.read(
+            runner.execute(NOTEBOOKS / f"{stem}.py", quick=True, output_dir=self.output)
+        )
         return self[stem]
 
 
@@ -48,7 +50,17 @@ def test_quick_run_shows_the_chapters_figures(quick_runs, stem):
 @pytest.mark.notebook
 def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
     # Colab without a TPU has one device: the chapter runs on a 1-device mesh.
-    figures = results.read(runner.execute(NOTEBOOKS / "06_scaling_out.py", quick=True, output_dir=tmp_path,
-                                          parameters={"device_count": 1, "scaling_counts": [1, 2]}))
+    figures = glue.read(
+        runner.execute(
+            NOTEBOOKS / "06_scaling_out.py",
+            quick=True,
+            output_dir=tmp_path,
+            parameters={"device_count": 1, "scaling_counts": [1, 2]},
+        )
+    )
     scaling_run(figures, devices=1)
-    assert figures["dp_collective_bytes_per_step"] == figures["mp_collective_bytes_per_step"] == 0
+    assert (
+        figures["dp_collective_bytes_per_step"]
+        == figures["mp_collective_bytes_per_step"]
+        == 0
+    )

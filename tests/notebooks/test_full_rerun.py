@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from recbook import glue, runner
 
-from recbook import results, runner
+import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 SOURCES = runner.chapters(NOTEBOOKS)
@@ -39,7 +39,7 @@ def comparable(figures: dict, prefix: str = "") -> dict:
 @pytest.mark.data
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
 def test_full_run_reproduces_the_stored_figures(source, tmp_path, movielens_dir):
-    rerun = results.read(runner.execute(source, output_dir=tmp_path))
-    stored = results.read(source.with_suffix(".ipynb"))
+    rerun = glue.read(runner.execute(source, output_dir=tmp_path))
+    stored = glue.read(source.with_suffix(".ipynb"))
     # Same seeds, same machine kind: equal up to floating-point reduction order.
     assert comparable(rerun) == pytest.approx(comparable(stored), rel=1e-3, abs=1e-3)

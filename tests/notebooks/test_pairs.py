@@ -4,23 +4,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from recbook import runner
+
 import jupytext
 import pytest
-
-from recbook import runner
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = runner.chapters(REPO / "notebooks")
 
 
 def cells(notebook):
-    return [(c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", []))) for c in notebook.cells]
+    return [
+        (c.cell_type, c.source.strip(), sorted(c.metadata.get("tags", [])))
+        for c in notebook.cells
+    ]
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
 def test_pair_is_in_sync(source):
     executed = source.with_suffix(".ipynb")
-    assert executed.exists(), f"{source.name} has no executed pair: run recbook-run {source.stem}"
+    assert executed.exists(), (
+        f"{source.name} has no executed pair: run recbook-run {source.stem}"
+    )
     assert cells(jupytext.read(executed)) == cells(jupytext.read(source)), (
         f"{executed.name} is out of sync with {source.name}: re-run recbook-run {source.stem}"
     )

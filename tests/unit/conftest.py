@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from recbook import features
+
 import numpy as np
 import pytest
 import tensorflow as tf
-
-from recbook import features
 
 MOVIES = [  # (movie_id, title, genres)
     ("1", "Toy Story (1995)", [3, 4]),
@@ -18,11 +18,20 @@ MOVIES = [  # (movie_id, title, genres)
 def movie_records() -> tf.data.Dataset:
     def generate():
         for movie_id, title, genres in MOVIES:
-            yield {"movie_id": movie_id, "movie_title": title, "movie_genres": np.array(genres, "int64")}
+            yield {
+                "movie_id": movie_id,
+                "movie_title": title,
+                "movie_genres": np.array(genres, "int64"),
+            }
 
-    return tf.data.Dataset.from_generator(generate, output_signature={
-        "movie_id": tf.TensorSpec((), tf.string), "movie_title": tf.TensorSpec((), tf.string),
-        "movie_genres": tf.TensorSpec((None,), tf.int64)})
+    return tf.data.Dataset.from_generator(
+        generate,
+        output_signature={
+            "movie_id": tf.TensorSpec((), tf.string),
+            "movie_title": tf.TensorSpec((), tf.string),
+            "movie_genres": tf.TensorSpec((None,), tf.int64),
+        },
+    )
 
 
 def rating_records(n: int = 60) -> tf.data.Dataset:
@@ -33,17 +42,26 @@ def rating_records(n: int = 60) -> tf.data.Dataset:
         for i in range(n):
             movie_id, title, genres = MOVIES[i % len(MOVIES)]
             yield {
-                "user_id": str(1 + i % 7), "movie_id": movie_id, "movie_title": title,
+                "user_id": str(1 + i % 7),
+                "movie_id": movie_id,
+                "movie_title": title,
                 "movie_genres": np.array(genres, "int64"),
                 "raw_user_age": np.float32(rng.integers(7, 74)),
-                "user_gender": bool(i % 2), "user_occupation_label": np.int64(i % 4),
+                "user_gender": bool(i % 2),
+                "user_occupation_label": np.int64(i % 4),
                 "user_rating": np.float32(1 + i % 5),
             }
 
-    spec = {"user_id": tf.TensorSpec((), tf.string), "movie_id": tf.TensorSpec((), tf.string),
-            "movie_title": tf.TensorSpec((), tf.string), "movie_genres": tf.TensorSpec((None,), tf.int64),
-            "raw_user_age": tf.TensorSpec((), tf.float32), "user_gender": tf.TensorSpec((), tf.bool),
-            "user_occupation_label": tf.TensorSpec((), tf.int64), "user_rating": tf.TensorSpec((), tf.float32)}
+    spec = {
+        "user_id": tf.TensorSpec((), tf.string),
+        "movie_id": tf.TensorSpec((), tf.string),
+        "movie_title": tf.TensorSpec((), tf.string),
+        "movie_genres": tf.TensorSpec((None,), tf.int64),
+        "raw_user_age": tf.TensorSpec((), tf.float32),
+        "user_gender": tf.TensorSpec((), tf.bool),
+        "user_occupation_label": tf.TensorSpec((), tf.int64),
+        "user_rating": tf.TensorSpec((), tf.float32),
+    }
     return tf.data.Dataset.from_generator(generate, output_signature=spec)
 
 

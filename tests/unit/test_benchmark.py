@@ -6,7 +6,7 @@ from pathlib import Path
 
 from recbook import benchmark, runner
 
-CHAPTER = '''# ---
+CHAPTER = """# ---
 # jupyter:
 #   kernelspec:
 #     display_name: Python 3
@@ -16,7 +16,7 @@ CHAPTER = '''# ---
 
 # %% tags=["parameters"]
 epochs = 1
-'''
+"""
 
 
 def test_verdicts_compare_with_the_targets():
@@ -35,7 +35,9 @@ def test_stored_chapter_times_come_from_the_last_full_run(tmp_path, monkeypatch)
     for name in ("01_a", "02_b"):
         (notebooks / f"{name}.py").write_text(CHAPTER)
     runner.execute(notebooks / "01_a.py")
-    runner.execute(notebooks / "02_b.py", quick=True, output_dir=notebooks)  # a quick run is no full run
+    runner.execute(
+        notebooks / "02_b.py", quick=True, output_dir=notebooks
+    )  # a quick run is no full run
     times = benchmark.chapter_times(notebooks, stored=True)
     assert list(times) == ["01_a", "02_b"]
     assert times["01_a"] == runner.run_details(notebooks / "01_a.ipynb")["seconds"] > 0

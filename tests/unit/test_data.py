@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import time
 
+from recbook import data
+
 import pytest
 import tensorflow_datasets as tfds
-
-from recbook import data
 
 ROWS = [  # (user, movie, rating, timestamp), deliberately out of order
     (3, 7, 5, 978300760),
@@ -25,11 +25,15 @@ def no_data_dir(monkeypatch):
 
 
 def test_unknown_variant_names_the_known_ones():
-    with pytest.raises(ValueError, match=r"Unknown MovieLens variant '10m'.*'100k', '1m'"):
+    with pytest.raises(
+        ValueError, match=r"Unknown MovieLens variant '10m'.*'100k', '1m'"
+    ):
         data.archive_for("10m")
     with pytest.raises(ValueError, match="Unknown MovieLens variant"):
         data.load_ratings("20m")
-    with pytest.raises(TypeError, match=r"variant must be a string, one of '100k', '1m'; got \['1m'\]"):
+    with pytest.raises(
+        TypeError, match=r"variant must be a string, one of '100k', '1m'; got \['1m'\]"
+    ):
         data.load_ratings(["1m"])
 
 
@@ -39,9 +43,14 @@ def test_tfds_variants_recbook_does_not_verify_are_refused(variant):
         data.load_tfds("ratings", variant)
 
 
-@pytest.mark.parametrize("split, error", [(5, TypeError), ("test", ValueError), (["train"], TypeError)])
+@pytest.mark.parametrize(
+    "split, error", [(5, TypeError), ("test", ValueError), (["train"], TypeError)]
+)
 def test_load_tfds_says_which_splits_exist(split, error):
-    with pytest.raises(error, match=r"split must be 'train' .* or a slice of it such as 'train\[:80%\]'"):
+    with pytest.raises(
+        error,
+        match=r"split must be 'train' .* or a slice of it such as 'train\[:80%\]'",
+    ):
         data.load_tfds("ratings", split=split)
 
 
@@ -62,7 +71,10 @@ def test_download_address_is_overridable(monkeypatch):
     monkeypatch.setenv(data.GROUPLENS_URL_ENV, "http://mirror.example/ml")
     assert data.archive_for("100k").url == "http://mirror.example/ml/ml-100k.zip"
     monkeypatch.setenv(data.GROUPLENS_URL_ENV, " ")
-    assert data.archive_for("100k").url == "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+    assert (
+        data.archive_for("100k").url
+        == "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+    )
 
 
 def test_data_dir_that_does_not_exist(monkeypatch, tmp_path):
@@ -75,10 +87,14 @@ def test_relative_data_dir_errors_show_the_resolved_path(monkeypatch, tmp_path):
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")
     monkeypatch.setenv(data.DATA_DIR_ENV, "../shared/data")
-    with pytest.raises(data.MissingArchiveError, match=f"'../shared/data' \\({tmp_path}/shared/data\\)"):
+    with pytest.raises(
+        data.MissingArchiveError, match=f"'../shared/data' \\({tmp_path}/shared/data\\)"
+    ):
         data.load_ratings("1m")
     (tmp_path / "shared" / "data").mkdir(parents=True)
-    with pytest.raises(data.MissingArchiveError, match=f"\\({tmp_path}/shared/data\\): put ml-1m.zip"):
+    with pytest.raises(
+        data.MissingArchiveError, match=f"\\({tmp_path}/shared/data\\): put ml-1m.zip"
+    ):
         data.load_ratings("1m")
 
 
@@ -100,7 +116,9 @@ def test_missing_archive_says_what_to_put_where(monkeypatch, tmp_path):
 def test_archive_with_wrong_size_is_corrupt(monkeypatch, tmp_path):
     (tmp_path / "ml-100k.zip").write_bytes(b"PK\x03\x04 truncated")
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    with pytest.raises(data.CorruptArchiveError, match=r"not the genuine ml-100k.zip \(14 bytes"):
+    with pytest.raises(
+        data.CorruptArchiveError, match=r"not the genuine ml-100k.zip \(14 bytes"
+    ):
         data.load_tfds("movies")
 
 
@@ -112,7 +130,9 @@ def test_archive_with_right_size_but_wrong_bytes_is_corrupt(monkeypatch, tmp_pat
         data.local_archive("100k")
 
 
-def test_load_tfds_on_mock_data_gives_the_tutorial_features(monkeypatch, synthetic, accept_as_genuine):
+def test_load_tfds_on_mock_data_gives_the_tutorial_features(
+    monkeypatch, synthetic, accept_as_genuine
+):
     accept_as_genuine("100k", zip_path=synthetic.archive("100k", ROWS))
     monkeypatch.setenv(data.DATA_DIR_ENV, str(synthetic.root))
     with tfds.testing.mock_data(num_examples=7):
@@ -121,7 +141,9 @@ def test_load_tfds_on_mock_data_gives_the_tutorial_features(monkeypatch, synthet
     assert len(frame) == 7
     assert list(frame.columns) == ["user_id", "movie_title", "user_rating"]
     assert all(isinstance(v, str) for v in frame["movie_title"])
-    assert {"movie_genres", "raw_user_age", "user_occupation_label"} <= set(ratings.element_spec)
+    assert {"movie_genres", "raw_user_age", "user_occupation_label"} <= set(
+        ratings.element_spec
+    )
 
 
 @pytest.mark.parametrize("variant", ["100k", "1m"])
@@ -134,7 +156,11 @@ def test_ratings_from_extracted_folder_are_sorted_without_timestamps(
     frame = data.load_ratings(variant)
     assert list(frame.columns) == ["user_id", "movie_id", "rating"]
     assert frame.to_records(index=False).tolist() == [
-        (1, 4, 4), (1, 9, 3), (2, 7, 2), (3, 2, 1), (3, 7, 5)
+        (1, 4, 4),
+        (1, 9, 3),
+        (2, 7, 2),
+        (3, 2, 1),
+        (3, 7, 5),
     ]
 
 
@@ -155,12 +181,16 @@ def test_zip_is_preferred_and_verified(monkeypatch, synthetic):
 
 def test_missing_ratings_names_both_layouts(monkeypatch, tmp_path):
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    with pytest.raises(data.MissingArchiveError, match=r"put ml-1m.zip or its extracted ml-1m/ folder"):
+    with pytest.raises(
+        data.MissingArchiveError, match=r"put ml-1m.zip or its extracted ml-1m/ folder"
+    ):
         data.load_ratings("1m")
 
 
 @pytest.mark.parametrize(
-    "content", ["1::2::five::0\n", "1::2\n", "", "1::2::9::0\n"], ids=["text", "short", "empty", "range"]
+    "content",
+    ["1::2::five::0\n", "1::2\n", "", "1::2::9::0\n"],
+    ids=["text", "short", "empty", "range"],
 )
 def test_corrupt_ratings_file(monkeypatch, tmp_path, content):
     (tmp_path / "ml-1m").mkdir()
@@ -170,7 +200,11 @@ def test_corrupt_ratings_file(monkeypatch, tmp_path, content):
         data.load_ratings("1m")
 
 
-GRID = [(user, movie, 1 + (user * movie) % 5, 978300000 + user) for user in range(1, 6) for movie in range(1, 7)]
+GRID = [
+    (user, movie, 1 + (user * movie) % 5, 978300000 + user)
+    for user in range(1, 6)
+    for movie in range(1, 7)
+]
 """30 ratings: every one of users 1-5 rates every one of movies 1-6 once."""
 
 
@@ -178,46 +212,82 @@ def lines(rows, separator="::"):
     return "".join(separator.join(map(str, row)) + "\n" for row in rows)
 
 
-@pytest.mark.parametrize("content, problem", [
-    (lines(GRID[:20]), "20 ratings; the release has 30"),
-    (lines(GRID) + "5::7::4::\n", "line 31 does not have the 4 fields user::movie::rating::timestamp"),
-    (lines(GRID[:-1]) + "5::6::2\n", "line 30 does not have the 4 fields"),
-    (lines(GRID) + lines(GRID), "60 ratings; the release has 30"),
-    (lines(GRID) + "1::2::3::4::5\n", "line 31 does not have the 4 fields"),
-    (lines(GRID[:-1] + [(5, 5, 3, 0)]), "user 5 rates movie 5 more than once"),
-    (lines(GRID[:-1] + [(5, 6, 1 + GRID[-1][2] % 5, 0)]), "ratings digest [0-9a-f]{64}; expected"),
-    (lines(GRID[1:] + [(9, 1, 3, 0)]), "6 users; the release has 5"),
-], ids=["cut", "cut-before-timestamp", "no-timestamp", "doubled", "fifth-field", "duplicate-pair", "changed-rating",
-        "other-file"])
-def test_extracted_ratings_are_verified_by_content(monkeypatch, tmp_path, accept_as_genuine, content, problem):
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (lines(GRID[:20]), "20 ratings; the release has 30"),
+        (
+            lines(GRID) + "5::7::4::\n",
+            "line 31 does not have the 4 fields user::movie::rating::timestamp",
+        ),
+        (lines(GRID[:-1]) + "5::6::2\n", "line 30 does not have the 4 fields"),
+        (lines(GRID) + lines(GRID), "60 ratings; the release has 30"),
+        (lines(GRID) + "1::2::3::4::5\n", "line 31 does not have the 4 fields"),
+        (lines(GRID[:-1] + [(5, 5, 3, 0)]), "user 5 rates movie 5 more than once"),
+        (
+            lines(GRID[:-1] + [(5, 6, 1 + GRID[-1][2] % 5, 0)]),
+            "ratings digest [0-9a-f]{64}; expected",
+        ),
+        (lines(GRID[1:] + [(9, 1, 3, 0)]), "6 users; the release has 5"),
+    ],
+    ids=[
+        "cut",
+        "cut-before-timestamp",
+        "no-timestamp",
+        "doubled",
+        "fifth-field",
+        "duplicate-pair",
+        "changed-rating",
+        "other-file",
+    ],
+)
+def test_extracted_ratings_are_verified_by_content(
+    monkeypatch, tmp_path, accept_as_genuine, content, problem
+):
     accept_as_genuine("1m", rows=GRID)
     path = tmp_path / "ml-1m" / "ratings.dat"
     path.parent.mkdir()
     path.write_text(content)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    with pytest.raises(data.CorruptArchiveError, match=f"{path} is not the genuine GroupLens ratings.dat \\(.*{problem}"):
+    with pytest.raises(
+        data.CorruptArchiveError,
+        match=f"{path} is not the genuine GroupLens ratings.dat \\(.*{problem}",
+    ):
         data.load_ratings("1m")
 
 
-def test_order_and_timestamps_do_not_change_the_digest(monkeypatch, tmp_path, accept_as_genuine):
+def test_order_and_timestamps_do_not_change_the_digest(
+    monkeypatch, tmp_path, accept_as_genuine
+):
     accept_as_genuine("1m", rows=GRID)
     reordered = [(u, m, r, 0) for u, m, r, _ in reversed(GRID)]
     (tmp_path / "ml-1m").mkdir()
     (tmp_path / "ml-1m" / "ratings.dat").write_text(lines(reordered))
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
-    assert data.load_ratings("1m").to_records(index=False).tolist() == [row[:3] for row in GRID]
+    assert data.load_ratings("1m").to_records(index=False).tolist() == [
+        row[:3] for row in GRID
+    ]
 
 
 def test_ratings_digest_is_the_documented_one():
-    frame = data.pd.DataFrame([(2, 10, 5), (1, 3, 4), (1, 20, 1)], columns=data.RATING_COLUMNS)
-    assert data.ratings_digest(frame) == hashlib.sha256(b"1\t3\t4\n1\t20\t1\n2\t10\t5\n").hexdigest()
+    frame = data.pd.DataFrame(
+        [(2, 10, 5), (1, 3, 4), (1, 20, 1)], columns=data.RATING_COLUMNS
+    )
+    assert (
+        data.ratings_digest(frame)
+        == hashlib.sha256(b"1\t3\t4\n1\t20\t1\n2\t10\t5\n").hexdigest()
+    )
 
 
 @pytest.mark.data
 def test_genuine_extracted_ml_1m_passes_the_checks(monkeypatch, movielens_dir):
     monkeypatch.setenv(data.DATA_DIR_ENV, str(movielens_dir))
     frame = data.load_ratings("1m")
-    assert (len(frame), frame["user_id"].nunique(), frame["movie_id"].nunique()) == (1_000_209, 6_040, 3_706)
+    assert (len(frame), frame["user_id"].nunique(), frame["movie_id"].nunique()) == (
+        1_000_209,
+        6_040,
+        3_706,
+    )
 
 
 # --- the online path, against a local server -----------------------------------------
@@ -231,7 +301,11 @@ def served_archive(synthetic, accept_as_genuine, variant="1m"):
 
 
 def cache_listing():
-    return sorted(p.name for p in data.cache_dir().iterdir()) if data.cache_dir().exists() else []
+    return (
+        sorted(p.name for p in data.cache_dir().iterdir())
+        if data.cache_dir().exists()
+        else []
+    )
 
 
 def test_download_is_verified_and_cached(archive_server, synthetic, accept_as_genuine):
@@ -242,7 +316,9 @@ def test_download_is_verified_and_cached(archive_server, synthetic, accept_as_ge
     assert archive_server.requests == ["ml-1m.zip"]  # the second load used the cache
 
 
-def test_corrupt_cached_archive_is_downloaded_again(archive_server, synthetic, accept_as_genuine):
+def test_corrupt_cached_archive_is_downloaded_again(
+    archive_server, synthetic, accept_as_genuine
+):
     archive_server.serve("ml-1m.zip", served_archive(synthetic, accept_as_genuine))
     data.cache_dir().mkdir(parents=True)
     (data.cache_dir() / "ml-1m.zip").write_bytes(b"half an archive")
@@ -250,7 +326,9 @@ def test_corrupt_cached_archive_is_downloaded_again(archive_server, synthetic, a
     assert archive_server.requests == ["ml-1m.zip"]
 
 
-def test_corrupt_cached_archive_is_deleted_even_if_the_download_fails(archive_server, synthetic, accept_as_genuine):
+def test_corrupt_cached_archive_is_deleted_even_if_the_download_fails(
+    archive_server, synthetic, accept_as_genuine
+):
     served_archive(synthetic, accept_as_genuine)  # registered, but not served: 404
     data.cache_dir().mkdir(parents=True)
     (data.cache_dir() / "ml-1m.zip").write_bytes(b"half an archive")
@@ -259,14 +337,21 @@ def test_corrupt_cached_archive_is_deleted_even_if_the_download_fails(archive_se
     assert cache_listing() == []
 
 
-@pytest.mark.parametrize("mode, problem", [
-    ("short", r"is not the expected file \([0-9,]+ bytes; expected"),
-    ("corrupt", r"is not the expected file \(sha256 [0-9a-f]{64}; expected"),
-    ("drop", r"Could not download .* \(the connection closed with [0-9,]+ bytes missing"),
-    ("missing", r"Could not download .* \(HTTP 404"),
-])
-def test_failed_download_leaves_nothing_under_the_final_name(archive_server, synthetic, accept_as_genuine, mode,
-                                                             problem):
+@pytest.mark.parametrize(
+    "mode, problem",
+    [
+        ("short", r"is not the expected file \([0-9,]+ bytes; expected"),
+        ("corrupt", r"is not the expected file \(sha256 [0-9a-f]{64}; expected"),
+        (
+            "drop",
+            r"Could not download .* \(the connection closed with [0-9,]+ bytes missing",
+        ),
+        ("missing", r"Could not download .* \(HTTP 404"),
+    ],
+)
+def test_failed_download_leaves_nothing_under_the_final_name(
+    archive_server, synthetic, accept_as_genuine, mode, problem
+):
     body = served_archive(synthetic, accept_as_genuine)
     if mode == "corrupt":
         body = bytes(len(body))
@@ -275,39 +360,60 @@ def test_failed_download_leaves_nothing_under_the_final_name(archive_server, syn
     with pytest.raises(data.MovieLensError, match=problem) as raised:
         data.load_ratings("1m")
     assert f"{archive_server.url}ml-1m.zip" in str(raised.value)
-    assert "Offline, set $MOVIELENS_DIR to a folder holding ml-1m.zip" in str(raised.value)
+    assert "Offline, set $MOVIELENS_DIR to a folder holding ml-1m.zip" in str(
+        raised.value
+    )
     assert cache_listing() == []  # neither the archive nor a temporary file
 
 
 def test_unresolvable_host_fails_within_seconds(archive_server, monkeypatch):
     monkeypatch.setenv(data.GROUPLENS_URL_ENV, "http://nonexistent.invalid/")
     tic = time.perf_counter()
-    with pytest.raises(data.MovieLensError, match=r"Could not download http://nonexistent.invalid/ml-100k.zip.*"
-                                                  r"Offline, set \$MOVIELENS_DIR"):
+    with pytest.raises(
+        data.MovieLensError,
+        match=r"Could not download http://nonexistent.invalid/ml-100k.zip.*"
+        r"Offline, set \$MOVIELENS_DIR",
+    ):
         data.load_tfds("ratings")
     assert time.perf_counter() - tic < 5
     assert cache_listing() == []
 
 
-def test_load_tfds_online_builds_from_the_downloaded_archive(archive_server, synthetic, accept_as_genuine):
-    archive_server.serve("ml-100k.zip", served_archive(synthetic, accept_as_genuine, "100k"))
+def test_load_tfds_online_builds_from_the_downloaded_archive(
+    archive_server, synthetic, accept_as_genuine
+):
+    archive_server.serve(
+        "ml-100k.zip", served_archive(synthetic, accept_as_genuine, "100k")
+    )
     with tfds.testing.mock_data(num_examples=3):
         assert len(data.as_frame(data.load_tfds("ratings"), ["user_id"])) == 3
-    assert archive_server.requests == ["ml-100k.zip"] and cache_listing() == ["ml-100k.zip"]
+    assert archive_server.requests == ["ml-100k.zip"] and cache_listing() == [
+        "ml-100k.zip"
+    ]
 
 
 @pytest.mark.data
-def test_tfds_online_end_to_end_and_a_damaged_cache(archive_server, movielens_dir, tmp_path):
+def test_tfds_online_end_to_end_and_a_damaged_cache(
+    archive_server, movielens_dir, tmp_path
+):
     """The genuine ml-100k.zip served locally: TFDS builds from the download; a cut cache file is explained."""
     archive_server.serve("ml-100k.zip", (movielens_dir / "ml-100k.zip").read_bytes())
     movies = data.load_tfds("movies")
     assert len(data.as_frame(movies, ["movie_id"])) == 1682
     assert cache_listing() == ["ml-100k.zip"]
-    (shard,) = (tmp_path / "tensorflow_datasets").glob("movielens/100k-movies/*/*.tfrecord*")
+    (shard,) = (tmp_path / "tensorflow_datasets").glob(
+        "movielens/100k-movies/*/*.tfrecord*"
+    )
     whole = shard.read_bytes()
-    for cut in (whole[:-100], whole[: len(whole) // 2]):  # a lost last record; a record cut mid-way
+    for cut in (
+        whole[:-100],
+        whole[: len(whole) // 2],
+    ):  # a lost last record; a record cut mid-way
         shard.write_bytes(cut)
-        with pytest.raises(data.MovieLensError, match=f"damaged .* Delete the folder {shard.parent} and run again"):
+        with pytest.raises(
+            data.MovieLensError,
+            match=f"damaged .* Delete the folder {shard.parent} and run again",
+        ):
             data.load_tfds("movies")
 
 
@@ -318,7 +424,9 @@ def test_fetch_archives_fills_a_data_folder_that_load_ratings_then_reads(
     folder = tmp_path / "fetched"
     assert data.fetch_archives(folder, ["1m"]) == [folder / "ml-1m.zip"]
     assert data.fetch_archives(str(folder), ["1m"]) == [folder / "ml-1m.zip"]
-    assert archive_server.requests == ["ml-1m.zip"]  # the second call kept the verified file
+    assert archive_server.requests == [
+        "ml-1m.zip"
+    ]  # the second call kept the verified file
     monkeypatch.setenv(data.DATA_DIR_ENV, str(folder))
     assert len(data.load_ratings("1m")) == len(GRID)
     assert cache_listing() == []  # read from the folder, not the Keras cache

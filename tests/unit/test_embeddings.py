@@ -7,10 +7,6 @@ import os
 import subprocess
 import sys
 
-import keras
-import numpy as np
-import pytest
-
 from recbook.embeddings import (
     COMBINERS,
     HashEmbedding,
@@ -20,6 +16,10 @@ from recbook.embeddings import (
     block_probabilities,
     top_dim_for_budget,
 )
+
+import keras
+import numpy as np
+import pytest
 
 
 def numpy(x):
@@ -31,7 +31,9 @@ def test_qr_gives_every_id_its_own_pair_of_rows():
     layer = QREmbedding(n, 2, num_buckets=m, combiner="concat")
     layer.build((None,))
     # Quotient row q holds the value q, remainder row r holds r: the output is the pair.
-    layer.quotient.set_weights([np.arange(layer.quotient_rows, dtype="float32")[:, None]])
+    layer.quotient.set_weights(
+        [np.arange(layer.quotient_rows, dtype="float32")[:, None]]
+    )
     layer.remainder.set_weights([np.arange(m, dtype="float32")[:, None]])
     pairs = numpy(layer(np.arange(n))).astype(int)
     assert pairs.tolist() == [[i // m, i % m] for i in range(n)]
@@ -84,8 +86,14 @@ def test_md_reads_each_id_from_its_own_block():
     out = numpy(layer(ids))
     table = {b: numpy(layer.block_table(b)) for b in range(3)}
     projection = {b: numpy(layer.projections[b]) for b in (1, 2)}
-    expected = [table[0][0], table[0][2], table[1][0] @ projection[1], table[1][3] @ projection[1],
-                table[2][0] @ projection[2], table[2][4] @ projection[2]]
+    expected = [
+        table[0][0],
+        table[0][2],
+        table[1][0] @ projection[1],
+        table[1][3] @ projection[1],
+        table[2][0] @ projection[2],
+        table[2][4] @ projection[2],
+    ]
     np.testing.assert_allclose(out, np.stack(expected), rtol=1e-6, atol=1e-7)
     assert layer.projections[0] is None  # the full-dimension block is not projected
 
@@ -95,7 +103,9 @@ def test_md_gather_and_mask_lookups_agree():
     ids = np.arange(12).reshape(3, 4)
     gather(ids), mask(ids)
     mask.set_weights(gather.get_weights())
-    np.testing.assert_allclose(numpy(gather(ids)), numpy(mask(ids)), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(
+        numpy(gather(ids)), numpy(mask(ids)), rtol=1e-6, atol=1e-7
+    )
     assert gather(ids).shape == (3, 4, 8)
 
 
@@ -141,7 +151,9 @@ def test_alpha_power_rule_by_hand():
 def test_top_dim_for_budget_is_the_largest_that_fits():
     p, sizes = [0.5, 0.2, 0.05], [1, 2, 2]
     top = top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=100)
-    size = lambda d: MDEmbedding.count_params_for(sizes, alpha_power_dims(p, d, 1.0), 16)
+    size = lambda d: MDEmbedding.count_params_for(
+        sizes, alpha_power_dims(p, d, 1.0), 16
+    )
     assert size(top) <= 100 < size(top + 1)
     with pytest.raises(ValueError, match="No MD table at alpha 1.0 fits 10 parameters"):
         top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=10)
@@ -149,8 +161,11 @@ def test_top_dim_for_budget_is_the_largest_that_fits():
 
 def model_with_every_layer():
     ids = keras.Input(shape=(), dtype="int32")
-    parts = [QREmbedding(50, 6, 7, combiner="add")(ids), HashEmbedding(50, 6, 9)(ids),
-             MDEmbedding([10, 15, 25], [6, 3, 2], 6)(ids)]
+    parts = [
+        QREmbedding(50, 6, 7, combiner="add")(ids),
+        HashEmbedding(50, 6, 9)(ids),
+        MDEmbedding([10, 15, 25], [6, 3, 2], 6)(ids),
+    ]
     return keras.Model(ids, keras.layers.Concatenate()(parts))
 
 
@@ -182,9 +197,17 @@ def test_same_output_on_jax_and_tensorflow(tmp_path):
     outputs = {}
     for backend in ("jax", "tensorflow"):
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-        done = subprocess.run([sys.executable, "-c", BACKEND_SCRIPT, str(path)], env=env,
-                              capture_output=True, text=True, timeout=300, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", BACKEND_SCRIPT, str(path)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
         answer = json.loads(done.stdout.strip().splitlines()[-1])
         assert answer["backend"] == backend
         outputs[backend] = np.array(answer["out"])
-    np.testing.assert_allclose(outputs["jax"], outputs["tensorflow"], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        outputs["jax"], outputs["tensorflow"], rtol=1e-5, atol=1e-6
+    )

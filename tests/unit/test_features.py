@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from recbook import features
+
 import numpy as np
 import tensorflow as tf
 
-from recbook import features
 
 def test_title_vectorizer(vectorizer):
     vocabulary = vectorizer.get_vocabulary()
@@ -24,16 +25,31 @@ def test_candidate_set_pads_genres_and_keeps_id_zero_empty(tfds_movies, vectoriz
     genres = np.asarray(candidates.tensors["movie_genres"])
     assert genres.tolist() == [[0, 0, 0], [4, 5, 0], [1, 0, 0], [0, 0, 0], [4, 5, 6]]
     assert candidates.tensors["movie_title_vector"].shape == (5, features.TITLE_LENGTH)
-    assert np.asarray(candidates.tensors["movie_title_vector"])[3].sum() == 0  # no movie 3
+    assert (
+        np.asarray(candidates.tensors["movie_title_vector"])[3].sum() == 0
+    )  # no movie 3
     assert np.asarray(candidates.tensors["movie_id"]).tolist() == [0, 1, 2, 3, 4]
-    assert candidates.titles == ("", "Toy Story (1995)", "GoldenEye (1995)", "", "Toy Story 2 (1999)")
+    assert candidates.titles == (
+        "",
+        "Toy Story (1995)",
+        "GoldenEye (1995)",
+        "",
+        "Toy Story 2 (1999)",
+    )
 
 
 def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
     preprocess = features.preprocessor(space, max_genres=3)
     inputs, label = next(iter(tfds_ratings.map(preprocess)))
     assert label.numpy() == 0.0  # rating 1 rescaled by (r - 1) / 4
-    for name in ("user_id", "raw_user_age", "user_gender", "user_occupation_label", features.CROSS, "movie_id"):
+    for name in (
+        "user_id",
+        "raw_user_age",
+        "user_gender",
+        "user_occupation_label",
+        features.CROSS,
+        "movie_id",
+    ):
         assert inputs[name].shape == (), name
     assert inputs["user_id"].numpy() == 1 and inputs["movie_id"].numpy() == 1
     assert inputs["movie_genres"].numpy().tolist() == [4, 5, 0]
@@ -50,12 +66,20 @@ def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
 
 def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
     preprocess = features.preprocessor(space, max_genres=3)
-    train, test = features.split(tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10)
+    train, test = features.split(
+        tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10
+    )
     train_ids = np.concatenate([x["user_id"].numpy() for x, _ in train])
     test_ids = np.concatenate([x["user_id"].numpy() for x, _ in test])
     assert len(train_ids) == 40 and len(test_ids) == 20
-    again = np.concatenate([x["user_id"].numpy() for x, _ in features.split(
-        tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10)[0]])
+    again = np.concatenate(
+        [
+            x["user_id"].numpy()
+            for x, _ in features.split(
+                tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10
+            )[0]
+        ]
+    )
     np.testing.assert_array_equal(train_ids, again)
 
 
@@ -66,4 +90,6 @@ def test_default_split_is_the_tutorials_80000_and_20000():
     test_ids = np.concatenate(list(test.as_numpy_iterator()))
     assert (len(train_ids), len(test_ids)) == (80_000, 20_000)
     assert len(next(iter(train))) == 1_000  # batches of the tutorial's 1,000
-    assert len(np.union1d(train_ids, test_ids)) == 100_000  # disjoint, every rating used once
+    assert (
+        len(np.union1d(train_ids, test_ids)) == 100_000
+    )  # disjoint, every rating used once

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from recbook import data, rating_models
+
 import numpy as np
 import pandas as pd
 import pytest
-
-from recbook import data
-from recbook import rating_models as rm
 
 
 def synthetic_ratings(users=60, movies=40, n=3000, seed=0) -> pd.DataFrame:
     """Ratings with a popularity skew: low movie ids are rated more often."""
     rng = np.random.default_rng(seed)
     movie = np.minimum(rng.zipf(1.3, n), movies) + 100
-    frame = pd.DataFrame({"user_id": rng.integers(1, users + 1, n), "movie_id": movie,
-                          "rating": rng.integers(1, 6, n)})
-    return frame.drop_duplicates(["user_id", "movie_id"]).sort_values(["user_id", "movie_id"], ignore_index=True)
+    frame = pd.DataFrame(
+        {
+            "user_id": rng.integers(1, users + 1, n),
+            "movie_id": movie,
+            "rating": rng.integers(1, 6, n),
+        }
+    )
+    return frame.drop_duplicates(["user_id", "movie_id"]).sort_values(
+        ["user_id", "movie_id"], ignore_index=True
+    )
 
 
 def log_linear(n: int, top: int, decay: float) -> np.ndarray:
@@ -24,63 +30,93 @@ def log_linear(n: int, top: int, decay: float) -> np.ndarray:
     return np.rint(top * np.exp(-decay * np.arange(n) / n)).astype(int) + 1
 
 
-def sizes_only(num_users: int, num_movies: int) -> rm.RatingData:
+def sizes_only(num_users: int, num_movies: int) -> rating_models.RatingData:
     """A RatingData carrying only MovieLens-like popularity counts (enough to build tables)."""
-    return rm.RatingData(train={}, val={}, user_counts=log_linear(num_users, 2000, 4.6),
-                         movie_counts=log_linear(num_movies, 3000, 8.0))
+    return rating_models.RatingData(
+        train={},
+        val={},
+        user_counts=log_linear(num_users, 2000, 4.6),
+        movie_counts=log_linear(num_movies, 3000, 8.0),
+    )
 
 
 def test_encoding_ranks_by_training_popularity():
-    frame = pd.DataFrame({"user_id": [5, 5, 5, 9, 9, 7], "movie_id": [1, 2, 3, 2, 3, 3],
-                          "rating": [1, 2, 3, 4, 5, 5]})
-    split = rm.split_ratings(frame, val_fraction=0.01, seed=0)  # everything lands in training
+    frame = pd.DataFrame(
+        {
+            "user_id": [5, 5, 5, 9, 9, 7],
+            "movie_id": [1, 2, 3, 2, 3, 3],
+            "rating": [1, 2, 3, 4, 5, 5],
+        }
+    )
+    split = rating_models.split_ratings(
+        frame, val_fraction=0.01, seed=0
+    )  # everything lands in training
     assert len(split.train["rating"]) == 6
     # users by activity: 5 (3 ratings), 9 (2), 7 (1); movies: 3 (3), 2 (2), 1 (1)
     assert split.train["user"].tolist() == [0, 0, 0, 1, 1, 2]
     assert split.train["movie"].tolist() == [2, 1, 0, 1, 0, 0]
-    assert split.user_counts.tolist() == [3, 2, 1] and split.movie_counts.tolist() == [3, 2, 1]
+    assert split.user_counts.tolist() == [3, 2, 1] and split.movie_counts.tolist() == [
+        3,
+        2,
+        1,
+    ]
 
 
 def test_split_is_seeded_and_sized():
     frame = synthetic_ratings()
-    a, b = rm.split_ratings(frame, seed=3), rm.split_ratings(frame, seed=3)
+    a, b = (
+        rating_models.split_ratings(frame, seed=3),
+        rating_models.split_ratings(frame, seed=3),
+    )
     np.testing.assert_array_equal(a.val["movie"], b.val["movie"])
     assert len(a.val["rating"]) + len(a.train["rating"]) == len(frame)
     assert 0.12 < len(a.val["rating"]) / len(frame) < 0.18
-    assert not np.array_equal(a.val["rating"], rm.split_ratings(frame, seed=4).val["rating"])
-    small = rm.split_ratings(frame, seed=3, max_train=100)
+    assert not np.array_equal(
+        a.val["rating"], rating_models.split_ratings(frame, seed=4).val["rating"]
+    )
+    small = rating_models.split_ratings(frame, seed=3, max_train=100)
     assert len(small.train["rating"]) == 100
     np.testing.assert_array_equal(small.val["rating"], a.val["rating"])
     with pytest.raises(ValueError, match="val_fraction"):
-        rm.split_ratings(frame, val_fraction=1.5)
+        rating_models.split_ratings(frame, val_fraction=1.5)
 
 
-def test_split_does_not_depend_on_the_file_order(monkeypatch, synthetic, accept_as_genuine):
+def test_split_does_not_depend_on_the_file_order(
+    monkeypatch, synthetic, accept_as_genuine
+):
     frame = synthetic_ratings()
     rows = list(frame.assign(ts=0).itertuples(index=False, name=None))
     accept_as_genuine("1m", rows=rows)
     shuffled = [rows[i] for i in np.random.default_rng(1).permutation(len(rows))]
     synthetic.ratings_file("1m", rows)
     monkeypatch.setenv(data.DATA_DIR_ENV, str(synthetic.root))
-    first = rm.split_ratings(data.load_ratings("1m"), seed=42)
+    first = rating_models.split_ratings(data.load_ratings("1m"), seed=42)
     synthetic.ratings_file("1m", shuffled)
-    second = rm.split_ratings(data.load_ratings("1m"), seed=42)
+    second = rating_models.split_ratings(data.load_ratings("1m"), seed=42)
     for part in ("user", "movie", "rating"):
         np.testing.assert_array_equal(first.val[part], second.val[part])
 
 
 def test_recipe_and_baseline_parameter_counts():
     sizes = sizes_only(6040, 3706)
-    assert rm.rating_model(*rm.full_layers(sizes)).count_params() == 623_744
+    assert (
+        rating_models.rating_model(*rating_models.full_layers(sizes)).count_params()
+        == 623_744
+    )
     # QR users (51 + 120) x 64 = 10,944 and MD movies 102,368.
-    assert rm.rating_model(*rm.recipe_layers(sizes)).count_params() == 113_312
+    assert (
+        rating_models.rating_model(*rating_models.recipe_layers(sizes)).count_params()
+        == 113_312
+    )
 
 
-@pytest.mark.parametrize("method", rm.METHODS)
+@pytest.mark.parametrize("method", rating_models.METHODS)
 @pytest.mark.parametrize("ratio", [4, 10, 20])
 def test_methods_compress_by_about_the_ratio(method, ratio):
     sizes = sizes_only(6040, 3706)
-    params = rm.rating_model(*rm.method_layers(method, sizes, ratio)).count_params()
+    params = rating_models.rating_model(
+        *rating_models.method_layers(method, sizes, ratio)
+    ).count_params()
     # Dimensions and row counts are whole numbers, so at 20x (3 or 4 dims) the sizes are coarse.
     assert 0.95 * ratio <= 623_744 / params <= 1.15 * ratio
 
@@ -88,7 +124,7 @@ def test_methods_compress_by_about_the_ratio(method, ratio):
 def test_md_cannot_use_a_budget_beyond_its_top_dimension():
     # Extreme skew: even d_0 = 64 leaves most of a 4x budget unused, so MD compresses more.
     counts = np.sort(np.random.default_rng(0).zipf(1.5, 3706))[::-1]
-    table = rm.compressed_table("md", counts, ratio=4)
+    table = rating_models.compressed_table("md", counts, ratio=4)
     assert table.block_dims[0] == 64
     params = table.count_params_for(table.block_sizes, table.block_dims, 64)
     assert params < 3706 * 64 / 4 / 2
@@ -96,32 +132,46 @@ def test_md_cannot_use_a_budget_beyond_its_top_dimension():
 
 def test_qr_combiners_have_equal_size():
     sizes = sizes_only(6040, 3706)
-    counts = {c: rm.rating_model(*rm.method_layers("qr", sizes, 10, combiner=c)).count_params()
-              for c in ("multiply", "add", "concat")}
+    counts = {
+        c: rating_models.rating_model(
+            *rating_models.method_layers("qr", sizes, 10, combiner=c)
+        ).count_params()
+        for c in ("multiply", "add", "concat")
+    }
     assert counts["multiply"] == counts["add"]
     assert counts["concat"] == pytest.approx(counts["multiply"], rel=0.03)
 
 
 def test_helpers_by_hand():
-    assert rm.qr_buckets_for(100, 20) == 10  # 10 + 100/10 = 20 rows
-    assert rm.popularity_blocks(100) == [1, 2, 7, 20, 70]
+    assert rating_models.qr_buckets_for(100, 20) == 10  # 10 + 100/10 = 20 rows
+    assert rating_models.popularity_blocks(100) == [1, 2, 7, 20, 70]
     with pytest.raises(ValueError, match="Unknown method 'pca'"):
-        rm.method_layers("pca", sizes_only(10, 10), 2)
+        rating_models.method_layers("pca", sizes_only(10, 10), 2)
     with pytest.raises(ValueError, match="ratio must be at least 1"):
-        rm.compressed_table("qr", np.ones(10), 0.5)
+        rating_models.compressed_table("qr", np.ones(10), 0.5)
 
 
 def test_training_is_deterministic_and_learns():
-    split = rm.split_ratings(synthetic_ratings(n=4000), seed=0)
-    runs = [rm.fit_rating_model(lambda: rm.rating_model(*rm.full_layers(split, dim=8)), split, seed=7,
-                                epochs=2, batch_size=64) for _ in range(2)]
+    split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
+    runs = [
+        rating_models.fit_rating_model(
+            lambda: rating_models.rating_model(
+                *rating_models.full_layers(split, dim=8)
+            ),
+            split,
+            seed=7,
+            epochs=2,
+            batch_size=64,
+        )
+        for _ in range(2)
+    ]
     assert runs[0].mae == runs[1].mae and runs[0].rmse == runs[1].rmse
     assert runs[0].params == 8 * (split.num_users + split.num_movies)
     # Synthetic ratings are uniform on 1..5: a mean predictor's MAE is 1.2; the model is near it.
     assert 0.9 < runs[0].mae < 1.6
-    summary = rm.summarize(runs, model="x")
+    summary = rating_models.summarize(runs, model="x")
     assert summary["mae_std"] == 0 and summary["seeds"] == 2 and summary["model"] == "x"
-    table = rm.errors_by_popularity(runs[0].model, split, edges=(5, 50))
+    table = rating_models.errors_by_popularity(runs[0].model, split, edges=(5, 50))
     assert table["ratings"].sum() == len(split.val["rating"])
     assert list(table["training ratings of the movie"]) == ["< 5", "5-49", ">= 50"]
 
@@ -129,23 +179,35 @@ def test_training_is_deterministic_and_learns():
 @pytest.fixture(scope="module")
 def trained():
     """One quick training run on synthetic ratings, and its split."""
-    split = rm.split_ratings(synthetic_ratings(n=4000), seed=0)
-    run = rm.fit_rating_model(lambda: rm.rating_model(*rm.full_layers(split, dim=8)), split, seed=7, epochs=1,
-                              batch_size=64)
+    split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
+    run = rating_models.fit_rating_model(
+        lambda: rating_models.rating_model(*rating_models.full_layers(split, dim=8)),
+        split,
+        seed=7,
+        epochs=1,
+        batch_size=64,
+    )
     return run, split
 
 
 def test_mae_and_rmse_match_a_hand_computation(trained):
     run, split = trained
-    error = run.model.predict(split.inputs("val"), batch_size=4096, verbose=0).astype("float64") - split.val["rating"]
+    error = (
+        run.model.predict(split.inputs("val"), batch_size=4096, verbose=0).astype(
+            "float64"
+        )
+        - split.val["rating"]
+    )
     assert run.mae == pytest.approx(np.abs(error).mean(), rel=1e-5)
-    assert run.rmse == pytest.approx(np.sqrt(np.mean(error ** 2)), rel=1e-5)
+    assert run.rmse == pytest.approx(np.sqrt(np.mean(error**2)), rel=1e-5)
     assert run.rmse > run.mae > 0.5  # on the 1-5 scale, and RMSE is a root of squares
 
 
 def test_head_tail_table_weights_back_to_the_run_mae(trained):
     run, split = trained
-    table = rm.errors_by_popularity(run.model, split, edges=(5, 50))
+    table = rating_models.errors_by_popularity(run.model, split, edges=(5, 50))
     assert table["ratings"].sum() == len(split.val["rating"])
     weighted = (table["ratings"] * table["mae"]).sum() / table["ratings"].sum()
-    assert weighted == pytest.approx(run.mae, rel=1e-5)  # and so on the 1-5 scale, not 0-1
+    assert weighted == pytest.approx(
+        run.mae, rel=1e-5
+    )  # and so on the 1-5 scale, not 0-1

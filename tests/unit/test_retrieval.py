@@ -4,28 +4,39 @@ from __future__ import annotations
 
 import dataclasses
 
+from recbook import features, retrieval
+
 import keras
 import keras_rs
 import numpy as np
 import pandas as pd
 import pytest
 import tensorflow as tf
-
-from recbook import features, retrieval
-
 from tiny_retrieval import VOCAB, candidates, ratings
 
 
 def model(layer_sizes=(8,), dim=4, **options) -> retrieval.RetrievalModel:
     keras.utils.set_random_seed(0)
-    return retrieval.RetrievalModel(layer_sizes, VOCAB, candidates(), k=2, embedding_dimension=dim, **options)
+    return retrieval.RetrievalModel(
+        layer_sizes, VOCAB, candidates(), k=2, embedding_dimension=dim, **options
+    )
 
 
-def test_vocabularies_from_the_feature_space(tfds_ratings, tfds_movies, space, vectorizer):
-    vocab = retrieval.vocabularies(tfds_ratings, space, features.candidate_set(tfds_movies, vectorizer))
+def test_vocabularies_from_the_feature_space(
+    tfds_ratings, tfds_movies, space, vectorizer
+):
+    vocab = retrieval.vocabularies(
+        tfds_ratings, space, features.candidate_set(tfds_movies, vectorizer)
+    )
     # Users "1".."7", two genders, occupations 0..3, movie ids up to 4, genres 0..5.
-    assert vocab == retrieval.Vocabularies(users=7, genders=2, occupations=4, movies=4,
-                                           title_tokens=vectorizer.vocabulary_size(), genres=6)
+    assert vocab == retrieval.Vocabularies(
+        users=7,
+        genders=2,
+        occupations=4,
+        movies=4,
+        title_tokens=vectorizer.vocabulary_size(),
+        genres=6,
+    )
 
 
 def test_parameter_counts_by_hand():
@@ -40,15 +51,22 @@ def test_parameter_counts_by_hand():
 def test_deep_towers_are_relu_but_for_the_last_layer():
     stack = retrieval.dense_stack((16, 8, 4))
     assert [layer.units for layer in stack.layers] == [16, 8, 4]
-    assert [layer.activation.__name__ for layer in stack.layers] == ["relu", "relu", "linear"]
+    assert [layer.activation.__name__ for layer in stack.layers] == [
+        "relu",
+        "relu",
+        "linear",
+    ]
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"objective": "ranking"}, "Unknown objective 'ranking'"),
-    ({"movie_probabilities": np.full(5, 0.2)}, "use objective='softmax'"),
-    ({"layer_sizes": ()}, "layer_sizes must be positive widths"),
-    ({"layer_sizes": (8, 0)}, "layer_sizes must be positive widths"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"objective": "ranking"}, "Unknown objective 'ranking'"),
+        ({"movie_probabilities": np.full(5, 0.2)}, "use objective='softmax'"),
+        ({"layer_sizes": ()}, "layer_sizes must be positive widths"),
+        ({"layer_sizes": (8, 0)}, "layer_sizes must be positive widths"),
+    ],
+)
 def test_bad_arguments_are_explained(options, message):
     with pytest.raises(ValueError, match=message):
         model(**options)
@@ -57,19 +75,33 @@ def test_bad_arguments_are_explained(options, message):
 def test_default_k_is_100_and_retrieval_returns_that_many_distinct_movies():
     movies = 150
     rows = np.arange(movies + 1)
-    wide = features.Candidates(tensors={
-        "movie_id": keras.ops.arange(movies + 1, dtype="int32"),
-        "movie_title_vector": keras.ops.convert_to_tensor(np.stack([rows % 7, rows % 5], axis=1).astype("int32")),
-        "movie_genres": keras.ops.convert_to_tensor(np.stack([rows % 4, rows % 3], axis=1).astype("int32")),
-    }, genres_count=3, max_genres=2)
+    wide = features.Candidates(
+        tensors={
+            "movie_id": keras.ops.arange(movies + 1, dtype="int32"),
+            "movie_title_vector": keras.ops.convert_to_tensor(
+                np.stack([rows % 7, rows % 5], axis=1).astype("int32")
+            ),
+            "movie_genres": keras.ops.convert_to_tensor(
+                np.stack([rows % 4, rows % 3], axis=1).astype("int32")
+            ),
+        },
+        genres_count=3,
+        max_genres=2,
+    )
     keras.utils.set_random_seed(0)
     m = retrieval.RetrievalModel((8,), dataclasses.replace(VOCAB, movies=movies), wide)
     assert m.retrieval.k == 100 and m.top_k.k == 100
     queries, _ = ratings(6)
     top = m.recommend(queries)
     assert top.shape == (6, 100)
-    assert all(len(set(row.tolist())) == 100 and 0 <= row.min() and row.max() <= movies for row in top)
-    assert m.scores(queries).shape == (6, movies + 1)  # every movie id is scored, id 0 included
+    assert all(
+        len(set(row.tolist())) == 100 and 0 <= row.min() and row.max() <= movies
+        for row in top
+    )
+    assert m.scores(queries).shape == (
+        6,
+        movies + 1,
+    )  # every movie id is scored, id 0 included
 
 
 def test_k_cannot_exceed_the_candidates():
@@ -82,11 +114,15 @@ def test_accidental_hits_are_masked_and_keras_rs_does_not():
     ids = np.array([7, 7, 8], "int32")
     masked = keras.ops.convert_to_numpy(retrieval.remove_accidental_hits(logits, ids))
     expected = np.zeros((3, 3))
-    expected[0, 1] = expected[1, 0] = retrieval.MASKED_LOGIT  # the same movie, not the row's own column
+    expected[0, 1] = expected[1, 0] = (
+        retrieval.MASKED_LOGIT
+    )  # the same movie, not the row's own column
     np.testing.assert_array_equal(masked, expected)
     # keras-rs 0.4's layer adds ~1e-40: a no-op (keras-team/keras-rs#206). When this fails,
     # keras-rs is fixed and recbook can use its layer again.
-    unchanged = keras_rs.layers.RemoveAccidentalHits()(logits, np.eye(3, dtype="float32"), ids)
+    unchanged = keras_rs.layers.RemoveAccidentalHits()(
+        logits, np.eye(3, dtype="float32"), ids
+    )
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(unchanged), logits)
 
 
@@ -103,33 +139,55 @@ def loss_by_hand(objective, query, candidate, labels, ids, probabilities=None):
     return np.sum(log_sum - np.diag(logits))
 
 
-@pytest.mark.parametrize("objective, corrected", [("rating", False), ("softmax", False), ("softmax", True)])
+@pytest.mark.parametrize(
+    "objective, corrected", [("rating", False), ("softmax", False), ("softmax", True)]
+)
 def test_losses_match_a_hand_computation(objective, corrected):
     inputs, labels = ratings(n=12)
-    probabilities = retrieval.movie_probabilities(inputs["movie_id"], VOCAB.movies) if corrected else None
+    probabilities = (
+        retrieval.movie_probabilities(inputs["movie_id"], VOCAB.movies)
+        if corrected
+        else None
+    )
     m = model(objective=objective, movie_probabilities=probabilities)
     outputs = m(inputs, training=True)
     loss = float(m.compute_loss(inputs, labels, outputs))
-    query, candidate = (keras.ops.convert_to_numpy(outputs[k]).astype("float64") for k in ("query", "candidate"))
+    query, candidate = (
+        keras.ops.convert_to_numpy(outputs[k]).astype("float64")
+        for k in ("query", "candidate")
+    )
     assert len(set(inputs["movie_id"].tolist())) < 12  # the batch has accidental hits
-    expected = loss_by_hand(objective, query, candidate, labels, inputs["movie_id"], probabilities)
+    expected = loss_by_hand(
+        objective, query, candidate, labels, inputs["movie_id"], probabilities
+    )
     assert loss == pytest.approx(expected, rel=1e-4)
 
 
 def test_training_learns_and_the_metric_counts_five_star_ratings_only():
     train_data, test_data = ratings(400, seed=0), ratings(100, seed=1)
     # 4-star test ratings (rescaled 0.75) of movies the user does not love: never hits, and never counted.
-    test_labels = np.where(np.arange(100) % 3 == 0, np.where(test_data[1] < 1.0, 0.75, 1.0), test_data[1])
+    test_labels = np.where(
+        np.arange(100) % 3 == 0, np.where(test_data[1] < 1.0, 0.75, 1.0), test_data[1]
+    )
     test_data = (test_data[0], test_labels.astype("float32"))
     assert (test_data[1] == 0.75).sum() > 5
-    run = retrieval.train(lambda: model(), train_data, test_data, seed=0, epochs=10, learning_rate=0.1,
-                          batch_size=50)
+    run = retrieval.train(
+        lambda: model(),
+        train_data,
+        test_data,
+        seed=0,
+        epochs=10,
+        learning_rate=0.1,
+        batch_size=50,
+    )
     assert run.epochs == [5, 10] and len(run.accuracy) == 2
     assert run.params == 500 and run.seconds > 0
     # By hand: retrieve each test rating's user's top 2 and count its movie if rated 5 stars.
     top = run.model.recommend(test_data[0])
     five = test_data[1] == 1.0
-    hits = [movie in row for movie, row in zip(test_data[0]["movie_id"][five], top[five])]
+    hits = [
+        movie in row for movie, row in zip(test_data[0]["movie_id"][five], top[five])
+    ]
     assert run.final == pytest.approx(np.mean(hits), abs=1e-6)
     # The pattern is learnable: every user's two loved movies come first.
     assert run.final == 1.0
@@ -137,24 +195,47 @@ def test_training_learns_and_the_metric_counts_five_star_ratings_only():
 
 def test_training_is_deterministic():
     train_data, test_data = ratings(200, seed=0), ratings(50, seed=1)
-    runs = [retrieval.train(lambda: model(objective="softmax"), train_data, test_data, seed=3, epochs=5,
-                            batch_size=50) for _ in range(2)]
+    runs = [
+        retrieval.train(
+            lambda: model(objective="softmax"),
+            train_data,
+            test_data,
+            seed=3,
+            epochs=5,
+            batch_size=50,
+        )
+        for _ in range(2)
+    ]
     assert runs[0].accuracy == runs[1].accuracy
-    np.testing.assert_array_equal(runs[0].model.scores(test_data[0]), runs[1].model.scores(test_data[0]))
+    np.testing.assert_array_equal(
+        runs[0].model.scores(test_data[0]), runs[1].model.scores(test_data[0])
+    )
 
 
 def test_train_rejects_fewer_epochs_than_the_validation_period():
-    with pytest.raises(ValueError, match=r"epochs must be at least 5 \(validation_freq\); got 3"):
+    with pytest.raises(
+        ValueError, match=r"epochs must be at least 5 \(validation_freq\); got 3"
+    ):
         retrieval.train(lambda: model(), ratings(), ratings(), seed=0, epochs=3)
 
 
 def test_summarize_over_seeds():
-    runs = [retrieval.RetrievalRun(epochs=[5, 10], accuracy=a, params=10, seconds=s, model=None)
-            for a, s in (([0.1, 0.3], 1.0), ([0.2, 0.5], 3.0))]
+    runs = [
+        retrieval.RetrievalRun(
+            epochs=[5, 10], accuracy=a, params=10, seconds=s, model=None
+        )
+        for a, s in (([0.1, 0.3], 1.0), ([0.2, 0.5], 3.0))
+    ]
     summary = retrieval.summarize(runs, label="x")
-    assert summary["accuracy"] == pytest.approx(0.4) and summary["accuracy_std"] == pytest.approx(0.1)
-    assert summary["curve"] == pytest.approx([0.15, 0.4]) and summary["curve_std"] == pytest.approx([0.05, 0.1])
-    assert summary["seconds"] == 2.0 and summary["seeds"] == 2 and summary["label"] == "x"
+    assert summary["accuracy"] == pytest.approx(0.4) and summary[
+        "accuracy_std"
+    ] == pytest.approx(0.1)
+    assert summary["curve"] == pytest.approx([0.15, 0.4]) and summary[
+        "curve_std"
+    ] == pytest.approx([0.05, 0.1])
+    assert (
+        summary["seconds"] == 2.0 and summary["seeds"] == 2 and summary["label"] == "x"
+    )
 
 
 def test_popularity_baseline_by_hand():
@@ -162,15 +243,25 @@ def test_popularity_baseline_by_hand():
     np.testing.assert_array_equal(retrieval.movie_counts(train_ids, 4), [0, 2, 1, 3, 0])
     assert retrieval.popularity_ranking(train_ids, 4).tolist() == [3, 1, 2, 4, 0]
     probabilities = retrieval.movie_probabilities(train_ids, 4)
-    assert probabilities.sum() == pytest.approx(1.0) and probabilities[3] == pytest.approx(0.5)
+    assert probabilities.sum() == pytest.approx(1.0) and probabilities[
+        3
+    ] == pytest.approx(0.5)
     # Five-star test ratings: movies 3 and 1 (movie 3's 3-star and 4-star ratings do not count).
     test_ids, test_labels = np.array([3, 1, 3, 3]), np.array([1.0, 1.0, 0.5, 0.75])
-    assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=1) == 0.5
-    assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=2) == 1.0
+    assert (
+        retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=1) == 0.5
+    )
+    assert (
+        retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=2) == 1.0
+    )
     # Popularity comes from training only: in the test split movie 2 is the most rated, not 3.
     test_ids, test_labels = np.array([2, 2, 2, 1, 3]), np.ones(5)
-    assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=1) == pytest.approx(1 / 5)
-    assert retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=2) == pytest.approx(2 / 5)
+    assert retrieval.popularity_accuracy(
+        train_ids, test_ids, test_labels, 4, k=1
+    ) == pytest.approx(1 / 5)
+    assert retrieval.popularity_accuracy(
+        train_ids, test_ids, test_labels, 4, k=2
+    ) == pytest.approx(2 / 5)
 
 
 def test_ranking_metrics_by_hand():
@@ -178,7 +269,9 @@ def test_ranking_metrics_by_hand():
     labels = np.array([1.0, 1.0, 0.75, 1.0])  # user 2's 4-star rating is not relevant
     users = np.array([1, 2, 3])
     relevant = retrieval.relevance(inputs, labels, users, movies_count=4)
-    np.testing.assert_array_equal(relevant, [[-1, 1, 1, 0, 0], [-1, 0, 0, 0, 0], [-1, 0, 0, 0, 1]])
+    np.testing.assert_array_equal(
+        relevant, [[-1, 1, 1, 0, 0], [-1, 0, 0, 0, 0], [-1, 0, 0, 0, 1]]
+    )
     # User 1 ranks movie 1 first and movie 2 last; user 3 ranks movie 4 first; user 2 has
     # no 5-star test rating and is left out.
     scores = np.array([[9, 4, 0, 3, 2], [9, 1, 2, 3, 4], [9, 0, 1, 2, 3]], "float32")
@@ -200,8 +293,15 @@ def test_users_queries_take_one_row_per_user():
 
 def test_recommendations_mark_hits_and_seen_movies():
     train_data, test_data = ratings(400, seed=0), ratings(100, seed=1)
-    trained = retrieval.train(lambda: model(), train_data, test_data, seed=0, epochs=5, learning_rate=0.1,
-                              batch_size=50).model
+    trained = retrieval.train(
+        lambda: model(),
+        train_data,
+        test_data,
+        seed=0,
+        epochs=5,
+        learning_rate=0.1,
+        batch_size=50,
+    ).model
     table = retrieval.recommendations({"model": trained}, 2, train_data, test_data, k=2)
     assert isinstance(table, pd.DataFrame) and table.index.tolist() == [1, 2]
     # User 2 loves the even movies, rated them in training and 5 stars in the test split too.
@@ -218,4 +318,7 @@ def test_arrays_and_rows_keep_the_order():
     np.testing.assert_array_equal(as_arrays[1], labels)
     np.testing.assert_array_equal(as_arrays[0]["movie_genres"], inputs["movie_genres"])
     part = retrieval.rows(as_arrays, slice(20, None))
-    assert len(part[1]) == 5 and part[0]["user_id"].tolist() == inputs["user_id"][20:].tolist()
+    assert (
+        len(part[1]) == 5
+        and part[0]["user_id"].tolist() == inputs["user_id"][20:].tolist()
+    )

@@ -6,13 +6,13 @@ import json
 import time
 from pathlib import Path
 
+from recbook import data, glue, runner
+
 import nbformat
 import papermill
 import pytest
 
-from recbook import data, results, runner
-
-CHAPTER = '''# ---
+CHAPTER = """# ---
 # jupyter:
 #   jupytext:
 #     formats: ipynb,py:percent
@@ -30,12 +30,12 @@ epochs = 30
 fail = False
 
 # %%
-from recbook import results
+from recbook import glue
 
 assert not fail, "asked to fail"
-results.record("epochs_run", epochs)
-results.record("half", epochs / 2)
-'''
+glue.record("epochs_run", epochs)
+glue.record("half", epochs / 2)
+"""
 
 
 @pytest.fixture
@@ -50,32 +50,52 @@ def book(tmp_path, monkeypatch) -> Path:
 def test_full_run_stores_outputs_beside_the_source(book):
     target = runner.execute(Path("notebooks/01_tiny.py"))
     assert target == Path("notebooks/01_tiny.ipynb")
-    assert results.read(target) == {"epochs_run": 30, "half": 15.0}
+    assert glue.read(target) == {"epochs_run": 30, "half": 15.0}
     stored = nbformat.read(target, as_version=4)
     assert "papermill" not in stored.metadata
     assert all("papermill" not in cell.metadata for cell in stored.cells)
     assert stored.metadata["jupytext"]["formats"] == "ipynb,py:percent"
-    assert not list(Path("build/failed").iterdir())  # this run's failure file was removed
+    assert not list(
+        Path("build/failed").iterdir()
+    )  # this run's failure file was removed
     details = runner.run_details(target)
-    assert details["quick"] is False and details["cpus"] >= 1 and 0 < details["seconds"] < 300
-    assert 0 < details["kernel_cpu_seconds"] < 300  # the kernel's own CPU time, beside the wall time
+    assert (
+        details["quick"] is False
+        and details["cpus"] >= 1
+        and 0 < details["seconds"] < 300
+    )
+    assert (
+        0 < details["kernel_cpu_seconds"] < 300
+    )  # the kernel's own CPU time, beside the wall time
 
 
 def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     target = runner.execute(Path("notebooks/01_tiny.py"), quick=True)
     assert target == Path("build/quick/01_tiny.ipynb")
-    assert results.read(target) == {"epochs_run": 1, "half": 0.5}
+    assert glue.read(target) == {"epochs_run": 1, "half": 0.5}
     assert not Path("notebooks/01_tiny.ipynb").exists()
     assert runner.run_details(target)["quick"] is True
 
 
 def test_extra_parameters_go_over_the_quick_ones(book):
-    target = runner.execute(Path("notebooks/01_tiny.py"), quick=True, output_dir=Path("build/other"),
-                            parameters={"epochs": 4})
+    target = runner.execute(
+        Path("notebooks/01_tiny.py"),
+        quick=True,
+        output_dir=Path("build/other"),
+        parameters={"epochs": 4},
+    )
     assert target == Path("build/other/01_tiny.ipynb")
-    assert results.read(target) == {"epochs_run": 4, "half": 2.0}
-    assert results.read(runner.execute(Path("notebooks/01_tiny.py"), parameters={"epochs": 6},
-                                       output_dir=Path("build/full")))["epochs_run"] == 6
+    assert glue.read(target) == {"epochs_run": 4, "half": 2.0}
+    assert (
+        glue.read(
+            runner.execute(
+                Path("notebooks/01_tiny.py"),
+                parameters={"epochs": 6},
+                output_dir=Path("build/full"),
+            )
+        )["epochs_run"]
+        == 6
+    )
 
 
 def failure_files() -> list[Path]:
@@ -87,14 +107,22 @@ def test_failed_run_keeps_the_stored_notebook_and_its_own_output(book, capsys):
     good = runner.execute(source)
     before = good.read_bytes()
     source.write_text(CHAPTER.replace("fail = False", "fail = True"))
-    with pytest.raises(runner.ChapterError, match="AssertionError: asked to fail") as raised:
+    with pytest.raises(
+        runner.ChapterError, match="AssertionError: asked to fail"
+    ) as raised:
         runner.execute(source)
     assert "01_tiny.ipynb was left as it was" in str(raised.value)
     assert good.read_bytes() == before
     (failed,) = failure_files()
-    assert failed.name.startswith("01_tiny.full.2") and f"partial output is in {failed}" in str(raised.value)
+    assert failed.name.startswith(
+        "01_tiny.full.2"
+    ) and f"partial output is in {failed}" in str(raised.value)
     partial = json.loads(failed.read_text())
-    assert any(o.get("ename") == "AssertionError" for c in partial["cells"] for o in c.get("outputs", []))
+    assert any(
+        o.get("ename") == "AssertionError"
+        for c in partial["cells"]
+        for o in c.get("outputs", [])
+    )
     assert not list(Path("notebooks").glob(".01_tiny.*"))  # no temporary file left
     # A second failure gets its own file; a later successful run deletes neither.
     assert runner.main(["--quick", "01"]) == 1
@@ -113,19 +141,37 @@ def test_failure_files_of_runs_in_the_same_second_differ(book):
 
 def test_dead_kernel_is_reported_with_the_chapter(book, capsys):
     chapter = Path("notebooks/01_tiny.py")
-    chapter.write_text(CHAPTER.replace('assert not fail, "asked to fail"',
-                                       "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"))
+    chapter.write_text(
+        CHAPTER.replace(
+            'assert not fail, "asked to fail"',
+            "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        )
+    )
     assert runner.main(["--quick", "01"]) == 1
     error = capsys.readouterr().err
-    assert "recbook-run: 01_tiny.py: the kernel died (killed, perhaps for lack of memory" in error
-    assert "Traceback" not in error and f"partial output is in {failure_files()[0]}" in error
+    assert (
+        "recbook-run: 01_tiny.py: the kernel died (killed, perhaps for lack of memory"
+        in error
+    )
+    assert (
+        "Traceback" not in error
+        and f"partial output is in {failure_files()[0]}" in error
+    )
 
 
-@pytest.mark.parametrize("where", [
-    KeyboardInterrupt(),  # in the runner
-    papermill.PapermillExecutionError(2, 3, "", "KeyboardInterrupt", "", []),  # in the kernel's cell
-], ids=["runner", "kernel"])
-def test_ctrl_c_ends_with_the_runner_message_and_code_130(book, capsys, monkeypatch, where):
+@pytest.mark.parametrize(
+    "where",
+    [
+        KeyboardInterrupt(),  # in the runner
+        papermill.PapermillExecutionError(
+            2, 3, "", "KeyboardInterrupt", "", []
+        ),  # in the kernel's cell
+    ],
+    ids=["runner", "kernel"],
+)
+def test_ctrl_c_ends_with_the_runner_message_and_code_130(
+    book, capsys, monkeypatch, where
+):
     def interrupted(*args, **kwargs):
         raise where
 
@@ -133,7 +179,10 @@ def test_ctrl_c_ends_with_the_runner_message_and_code_130(book, capsys, monkeypa
     assert runner.main(["01"]) == runner.INTERRUPTED == 130
     error = capsys.readouterr().err
     assert error.startswith("recbook-run: 01_tiny.py was interrupted (Ctrl-C)")
-    assert "Its partial output is in build/failed/01_tiny.full." in error and "Traceback" not in error
+    assert (
+        "Its partial output is in build/failed/01_tiny.full." in error
+        and "Traceback" not in error
+    )
 
 
 def test_a_run_that_never_started_leaves_no_empty_failure_file(book, monkeypatch):
@@ -149,10 +198,14 @@ def test_a_run_that_never_started_leaves_no_empty_failure_file(book, monkeypatch
 def test_relative_data_dir_is_made_absolute_for_the_kernel(book, monkeypatch):
     (book / "shared").mkdir()
     monkeypatch.setenv(data.DATA_DIR_ENV, "shared")
-    Path("notebooks/01_tiny.py").write_text(CHAPTER.replace(
-        'results.record("half", epochs / 2)', 'import os\nresults.record("half", os.environ["MOVIELENS_DIR"])'))
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace(
+            'glue.record("half", epochs / 2)',
+            'import os\nglue.record("half", os.environ["MOVIELENS_DIR"])',
+        )
+    )
     target = runner.execute(Path("notebooks/01_tiny.py"), quick=True)
-    assert results.read(target)["half"] == str(book / "shared")
+    assert glue.read(target)["half"] == str(book / "shared")
 
 
 def test_output_dir_that_is_a_file_stops_before_executing(book, capsys):
@@ -160,13 +213,20 @@ def test_output_dir_that_is_a_file_stops_before_executing(book, capsys):
     tic = time.perf_counter()
     assert runner.main(["--output-dir", "out", "1"]) == 1
     assert time.perf_counter() - tic < 5
-    assert "Cannot write to the output folder out (FileExistsError" in capsys.readouterr().err
+    assert (
+        "Cannot write to the output folder out (FileExistsError"
+        in capsys.readouterr().err
+    )
     assert not Path("build/failed").exists() or not failure_files()
 
 
 def test_broken_yaml_header_names_the_file(book, capsys):
-    Path("notebooks/01_tiny.py").write_text(CHAPTER.replace("#   recbook:", "#   recbook: [unclosed"))
-    with pytest.raises(runner.ChapterError, match=r"Cannot read notebooks/01_tiny.py: \w*Error"):
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace("#   recbook:", "#   recbook: [unclosed")
+    )
+    with pytest.raises(
+        runner.ChapterError, match=r"Cannot read notebooks/01_tiny.py: \w*Error"
+    ):
         runner.execute(Path("notebooks/01_tiny.py"))
     assert runner.main(["--list"]) == 1
     assert "Cannot read notebooks/01_tiny.py" in capsys.readouterr().err
@@ -175,16 +235,28 @@ def test_broken_yaml_header_names_the_file(book, capsys):
 def test_find_chapters_by_number_or_name(book):
     (book / "notebooks" / "02_other.py").write_text(CHAPTER)
     found = runner.find_chapters(["02", "tiny", "01_tiny.py", "1", "2"])
-    assert [p.name for p in found] == ["02_other.py", "01_tiny.py", "01_tiny.py", "01_tiny.py", "02_other.py"]
+    assert [p.name for p in found] == [
+        "02_other.py",
+        "01_tiny.py",
+        "01_tiny.py",
+        "01_tiny.py",
+        "02_other.py",
+    ]
     assert [p.name for p in runner.find_chapters([])] == ["01_tiny.py", "02_other.py"]
-    with pytest.raises(runner.ChapterError, match="the chapters are: 01_tiny, 02_other"):
+    with pytest.raises(
+        runner.ChapterError, match="the chapters are: 01_tiny, 02_other"
+    ):
         runner.find_chapters(["03"])
 
 
 def test_the_results_page_runs_after_the_chapters_it_reads(tmp_path):
     for stem in ("06_later", runner.RESULTS_PAGE, "01_first"):
         (tmp_path / f"{stem}.py").write_text(CHAPTER)
-    assert [p.stem for p in runner.chapters(tmp_path)] == ["01_first", "06_later", runner.RESULTS_PAGE]
+    assert [p.stem for p in runner.chapters(tmp_path)] == [
+        "01_first",
+        "06_later",
+        runner.RESULTS_PAGE,
+    ]
 
 
 def test_no_chapters_is_an_error(tmp_path):
@@ -196,11 +268,17 @@ def test_prepare_nbval_keeps_outputs_and_injects_quick_parameters(book):
     runner.execute(Path("notebooks/01_tiny.py"))
     (copy,) = runner.prepare_nbval()
     notebook = nbformat.read(copy, as_version=4)
-    injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    injected = [
+        c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])
+    ]
     assert len(injected) == 1 and "epochs = 1" in injected[0].source
-    assert results.read(copy) == {"epochs_run": 30, "half": 15.0}  # the stored outputs
+    assert glue.read(copy) == {"epochs_run": 30, "half": 15.0}  # the stored outputs
     # Quick is not full (1 epoch, not 30): nbval compares only cells tagged nbval-check-output.
-    assert all("nbval-ignore-output" in c.metadata["tags"] for c in notebook.cells if c.cell_type == "code")
+    assert all(
+        "nbval-ignore-output" in c.metadata["tags"]
+        for c in notebook.cells
+        if c.cell_type == "code"
+    )
 
 
 def test_prepare_nbval_needs_executed_notebooks(book):
@@ -216,13 +294,19 @@ def test_prepare_nbval_is_all_or_nothing_and_names_a_broken_notebook(book):
     first = runner.prepare_nbval()
     assert [p.name for p in first] == ["01_tiny.ipynb", "02_other.ipynb"]
     before = {p.name: p.read_bytes() for p in Path("build/nbval").iterdir()}
-    Path("notebooks/01_tiny.ipynb").write_text('{"cells": []}')  # fresh, would change its copy
+    Path("notebooks/01_tiny.ipynb").write_text(
+        '{"cells": []}'
+    )  # fresh, would change its copy
     stored = Path("notebooks/02_other.ipynb")
     stored.write_text("<<<<<<< HEAD\n" + stored.read_text())
-    with pytest.raises(runner.ChapterError, match="Cannot read notebooks/02_other.ipynb: NotJSONError"):
+    with pytest.raises(
+        runner.ChapterError, match="Cannot read notebooks/02_other.ipynb: NotJSONError"
+    ):
         runner.prepare_nbval()
     assert {p.name: p.read_bytes() for p in Path("build/nbval").iterdir()} == before
-    assert sorted(p.name for p in Path("build").iterdir()) == ["nbval"]  # no temporary folder left
+    assert sorted(p.name for p in Path("build").iterdir()) == [
+        "nbval"
+    ]  # no temporary folder left
 
 
 def test_command_line_reports_errors(book, capsys):

@@ -10,20 +10,28 @@ import subprocess
 import sys
 import textwrap
 
+from recbook import devices, published, sharding
+from recbook.embeddings import HashEmbedding, MDEmbedding, QREmbedding
+
 import keras
 import numpy as np
 import pytest
 
-from recbook import devices, published, sharding
-from recbook.embeddings import HashEmbedding, MDEmbedding, QREmbedding
-
-
 # --- devices ---------------------------------------------------------------------------------------------
 
+
 def test_host_device_flag_is_set_once_and_other_flags_kept():
-    flags = devices.with_host_device_count("--xla_cpu_foo=1 --xla_force_host_platform_device_count=2", 8)
-    assert flags.split() == ["--xla_cpu_foo=1", "--xla_force_host_platform_device_count=8"]
-    assert devices.with_host_device_count("", 1) == "--xla_force_host_platform_device_count=1"
+    flags = devices.with_host_device_count(
+        "--xla_cpu_foo=1 --xla_force_host_platform_device_count=2", 8
+    )
+    assert flags.split() == [
+        "--xla_cpu_foo=1",
+        "--xla_force_host_platform_device_count=8",
+    ]
+    assert (
+        devices.with_host_device_count("", 1)
+        == "--xla_force_host_platform_device_count=1"
+    )
     with pytest.raises(ValueError, match="positive"):
         devices.with_host_device_count("", 0)
 
@@ -33,13 +41,26 @@ def test_simulate_cpu_devices_reports_that_jax_already_started(monkeypatch):
     import jax  # noqa: F401  (this test process has JAX: the flag comes too late here)
 
     assert devices.simulate_cpu_devices(3) is False
-    assert os.environ["XLA_FLAGS"] == "--xla_cpu_foo=1 --xla_force_host_platform_device_count=3"
+    assert (
+        os.environ["XLA_FLAGS"]
+        == "--xla_cpu_foo=1 --xla_force_host_platform_device_count=3"
+    )
 
 
 # --- padding -------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("rows, shards, padded", [(3706, 4, 3708), (6040, 4, 6040), (3706, 8, 3712),
-                                                   (1, 1, 1), (51, 4, 52), (5, 8, 8)])
+
+@pytest.mark.parametrize(
+    "rows, shards, padded",
+    [
+        (3706, 4, 3708),
+        (6040, 4, 6040),
+        (3706, 8, 3712),
+        (1, 1, 1),
+        (51, 4, 52),
+        (5, 8, 8),
+    ],
+)
 def test_padded_rows(rows, shards, padded):
     assert sharding.padded_rows(rows, shards) == padded
 
@@ -62,16 +83,26 @@ def test_padding_an_embedding_keeps_every_id_on_its_row():
 
 
 def test_padding_a_qr_table_pads_its_quotient_only():
-    table = QREmbedding(6040, 8, num_buckets=120, name="user_emb")  # quotient 51 rows, remainder 120
+    table = QREmbedding(
+        6040, 8, num_buckets=120, name="user_emb"
+    )  # quotient 51 rows, remainder 120
     wider = sharding.pad_table(table, 4)
-    assert wider.quotient_rows == 52 and wider.num_buckets == 120 and wider.input_dim == 52 * 120
+    assert (
+        wider.quotient_rows == 52
+        and wider.num_buckets == 120
+        and wider.input_dim == 52 * 120
+    )
     # The same weights give every real id the same vector: the padded quotient row is read by no id < 6040.
     table.build((None,))
     wider.build((None,))
     quotient, remainder = table.get_weights()
-    wider.set_weights([np.concatenate([quotient, np.full((1, 8), 99.0, "float32")]), remainder])
+    wider.set_weights(
+        [np.concatenate([quotient, np.full((1, 8), 99.0, "float32")]), remainder]
+    )
     ids = np.arange(6040)
-    np.testing.assert_allclose(keras.ops.convert_to_numpy(wider(ids)), keras.ops.convert_to_numpy(table(ids)))
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(wider(ids)), keras.ops.convert_to_numpy(table(ids))
+    )
 
 
 def test_md_and_hash_tables_are_not_padded_and_others_refused():
@@ -85,8 +116,12 @@ def test_md_and_hash_tables_are_not_padded_and_others_refused():
 
 def test_padded_weights_append_zero_rows():
     keras.utils.set_random_seed(0)
-    small = keras.Sequential([keras.Input((), dtype="int32"), keras.layers.Embedding(5, 3)])
-    large = keras.Sequential([keras.Input((), dtype="int32"), keras.layers.Embedding(8, 3)])
+    small = keras.Sequential(
+        [keras.Input((), dtype="int32"), keras.layers.Embedding(5, 3)]
+    )
+    large = keras.Sequential(
+        [keras.Input((), dtype="int32"), keras.layers.Embedding(8, 3)]
+    )
     weights = sharding.padded_weights(small.get_weights(), large)
     assert weights[0].shape == (8, 3)
     np.testing.assert_array_equal(weights[0][:5], small.get_weights()[0])
@@ -97,6 +132,7 @@ def test_padded_weights_append_zero_rows():
 
 # --- shapes and layouts --------------------------------------------------------------------------------
 
+
 def test_weight_shapes_allocate_nothing_and_leave_nothing_pending():
     from keras.src.backend.common import global_state
 
@@ -105,10 +141,16 @@ def test_weight_shapes_allocate_nothing_and_leave_nothing_pending():
     assert not table.built
     assert not global_state.get_global_attribute("uninitialized_variables")
     qr = QREmbedding(6040, 64, num_buckets=120, name="u")
-    assert sharding.weight_shapes(qr) == {"u/quotient/embeddings": (51, 64), "u/remainder/embeddings": (120, 64)}
+    assert sharding.weight_shapes(qr) == {
+        "u/quotient/embeddings": (51, 64),
+        "u/remainder/embeddings": (120, 64),
+    }
     md = MDEmbedding([400, 1300, 2006], [64, 32, 16], 64, name="m")
-    assert sharding.weight_shapes(md) == {"m/rows": (400 * 64 + 1300 * 32 + 2006 * 16,),
-                                          "m/projection_1": (32, 64), "m/projection_2": (16, 64)}
+    assert sharding.weight_shapes(md) == {
+        "m/rows": (400 * 64 + 1300 * 32 + 2006 * 16,),
+        "m/projection_1": (32, 64),
+        "m/projection_2": (16, 64),
+    }
 
 
 def test_table_weights_are_recognised_by_name():
@@ -120,7 +162,9 @@ def test_table_weights_are_recognised_by_name():
 
 
 def one_device_mesh(model: int = 1):
-    return keras.distribution.DeviceMesh((1, model), ("data", "model"), keras.distribution.list_devices()[:1])
+    return keras.distribution.DeviceMesh(
+        (1, model), ("data", "model"), keras.distribution.list_devices()[:1]
+    )
 
 
 def test_layout_map_shards_divisible_tables_and_lists_the_rest():
@@ -128,8 +172,10 @@ def test_layout_map_shards_divisible_tables_and_lists_the_rest():
     layers = sharding.recipe_tables(sharding.Catalogue("ML-1M", 6040, 3706))
     layout_map, replicated = sharding.row_layout_map(mesh, layers)
     assert {path: layout_map[path].axes for path in layout_map} == {
-        "user_emb/quotient/embeddings": ("model", None), "user_emb/remainder/embeddings": ("model", None),
-        "movie_emb/rows": ("model",)}
+        "user_emb/quotient/embeddings": ("model", None),
+        "user_emb/remainder/embeddings": ("model", None),
+        "movie_emb/rows": ("model",),
+    }
     assert replicated == []
     assert layout_map["movie_emb/projection_1"] is None  # replicated by ModelParallel
     # A mesh whose model axis is 4 (only the layout's arithmetic is used): 51 quotient rows do not divide.
@@ -155,7 +201,10 @@ ML_1M = sharding.Catalogue("ML-1M", 6040, 3706)
 
 
 def test_memory_of_full_tables_by_hand():
-    table = sharding.memory_table([ML_1M], {"full": lambda c, d: sharding.full_tables(c.num_users, c.num_movies, d)})
+    table = sharding.memory_table(
+        [ML_1M],
+        {"full": lambda c, d: sharding.full_tables(c.num_users, c.num_movies, d)},
+    )
     row = table.iloc[0]
     assert row["parameters"] == (6040 + 3706) * 64 == 623_744  # chapter 4's baseline
     assert row["weights (bytes)"] == 623_744 * 4
@@ -169,30 +218,50 @@ def test_memory_of_full_tables_by_hand():
 def test_the_issue_figure_a_100_million_row_table_is_25_6_gb():
     shapes = sharding.weight_shapes(keras.layers.Embedding(100_000_000, 64, name="t"))
     assert sharding.per_device_bytes(shapes, 1, slots=0) == 25_600_000_000
-    assert sharding.per_device_bytes(shapes, 64) == 1_562_500 * 64 * 4 * 3 == 1_200_000_000  # 10^8 / 64 rows
+    assert (
+        sharding.per_device_bytes(shapes, 64) == 1_562_500 * 64 * 4 * 3 == 1_200_000_000
+    )  # 10^8 / 64 rows
     assert sharding.human_bytes(25_600_000_000) == "25.6 GB"
-    assert sharding.human_bytes(999) == "999 B" and sharding.human_bytes(1_500) == "1.5 kB"
+    assert (
+        sharding.human_bytes(999) == "999 B" and sharding.human_bytes(1_500) == "1.5 kB"
+    )
 
 
 def test_memory_of_the_recipe_design_by_hand():
-    table = sharding.memory_table([ML_1M], {"recipe": sharding.recipe_tables}, device_counts=[4])
+    table = sharding.memory_table(
+        [ML_1M], {"recipe": sharding.recipe_tables}, device_counts=[4]
+    )
     row = table.iloc[0]
     quotient, remainder = 51 * 64, 120 * 64
     rows, projections = 400 * 64 + 1300 * 32 + 2006 * 16, 32 * 64 + 16 * 64
-    assert row["parameters"] == quotient + remainder + rows + projections == 113_312  # chapter 4's figure
-    assert row["per device on 4 (bytes)"] == (13 * 64 + 30 * 64 + rows // 4 + projections) * 4 * 3
+    assert (
+        row["parameters"] == quotient + remainder + rows + projections == 113_312
+    )  # chapter 4's figure
+    assert (
+        row["per device on 4 (bytes)"]
+        == (13 * 64 + 30 * 64 + rows // 4 + projections) * 4 * 3
+    )
 
 
 def test_memory_of_qr_tables_agrees_with_the_layer_formula():
-    table = sharding.memory_table([ML_1M], {"qr": lambda c, d: sharding.qr_tables(c, 10, d)}, device_counts=[1])
+    table = sharding.memory_table(
+        [ML_1M], {"qr": lambda c, d: sharding.qr_tables(c, 10, d)}, device_counts=[1]
+    )
     user, movie = sharding.qr_tables(ML_1M, 10)
-    expected = sum(QREmbedding.count_params_for(t.input_dim, t.output_dim, t.num_buckets) for t in (user, movie))
+    expected = sum(
+        QREmbedding.count_params_for(t.input_dim, t.output_dim, t.num_buckets)
+        for t in (user, movie)
+    )
     assert table.iloc[0]["parameters"] == expected
     assert 0.09 < expected / 623_744 < 0.11  # about 10x smaller
 
 
 def test_published_catalogue_counts():
-    assert published.MOVIELENS_COUNTS["32m"] == {"users": 200_948, "movies": 87_585, "ratings": 32_000_204}
+    assert published.MOVIELENS_COUNTS["32m"] == {
+        "users": 200_948,
+        "movies": 87_585,
+        "ratings": 32_000_204,
+    }
     assert published.MOVIELENS_COUNTS["1m"]["users"] == 6_040
 
 
@@ -214,13 +283,28 @@ HLO = textwrap.dedent("""\
 
 def test_collectives_parsed_with_their_bytes():
     table = sharding.collectives(HLO)
-    assert table["operation"].tolist() == ["all-reduce", "all-gather", "all-gather", "reduce-scatter",
-                                           "collective-permute"]
-    assert table["bytes"].tolist() == [4 + (6040 + 3708) * 64 * 4, 128 * 64 * 4, 128 * 64 * 4, 32 * 64 * 2, 40]
+    assert table["operation"].tolist() == [
+        "all-reduce",
+        "all-gather",
+        "all-gather",
+        "reduce-scatter",
+        "collective-permute",
+    ]
+    assert table["bytes"].tolist() == [
+        4 + (6040 + 3708) * 64 * 4,
+        128 * 64 * 4,
+        128 * 64 * 4,
+        32 * 64 * 2,
+        40,
+    ]
     assert table["groups"].iloc[0] == "{{0,1,2,3}}"
     assert sharding.collective_bytes(HLO) == {
-        "all-reduce": 4 + (6040 + 3708) * 256, "all-gather": 2 * 128 * 64 * 4, "reduce-scatter": 32 * 64 * 2,
-        "all-to-all": 0, "collective-permute": 40}
+        "all-reduce": 4 + (6040 + 3708) * 256,
+        "all-gather": 2 * 128 * 64 * 4,
+        "reduce-scatter": 32 * 64 * 2,
+        "all-to-all": 0,
+        "collective-permute": 40,
+    }
     assert sharding.collectives("HloModule empty").empty
 
 
@@ -231,17 +315,17 @@ CHILD = textwrap.dedent("""\
     from recbook import devices
     devices.simulate_cpu_devices(4)
     import keras, numpy as np
-    from recbook import rating_models as rm, sharding
+    from recbook import rating_models, sharding
     mesh_devices = sharding.choose_devices(4)
     mesh = sharding.device_mesh(mesh_devices)
     layers = sharding.padded(sharding.full_tables(6040, 3706, 8), 4)
     distribution, replicated = sharding.model_parallel(mesh, layers)
     keras.utils.set_random_seed(0)
-    reference = sharding.compile_rating_model(rm.rating_model(*sharding.full_tables(6040, 3706, 8)))
+    reference = sharding.compile_rating_model(rating_models.rating_model(*sharding.full_tables(6040, 3706, 8)))
     inputs, targets = sharding.sample_batch(6040, 3706, 64)
     expected = reference.predict(inputs, verbose=0)
     with distribution.scope():
-        model = sharding.compile_rating_model(rm.rating_model(*layers))
+        model = sharding.compile_rating_model(rating_models.rating_model(*layers))
         model.set_weights(sharding.padded_weights(reference.get_weights(), model))
         gap = float(np.abs(model.predict(inputs, verbose=0) - expected).max())
         model.fit(inputs, targets, batch_size=len(targets), verbose=0)
@@ -258,7 +342,13 @@ CHILD = textwrap.dedent("""\
 def four_devices():
     env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
     env.pop("XLA_FLAGS", None)
-    done = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -269,12 +359,19 @@ def test_rows_are_split_over_four_simulated_devices(four_devices):
     shards = four_devices["shards"]
     assert shards["user_emb/embeddings"] == [[1510, 8]] * 4
     assert shards["movie_emb/embeddings"] == [[927, 8]] * 4  # 3,706 padded to 3,708
-    assert shards["adam/movie_emb_embeddings_velocity"] == [[927, 8]] * 4  # slots follow their variable
+    assert (
+        shards["adam/movie_emb_embeddings_velocity"] == [[927, 8]] * 4
+    )  # slots follow their variable
     assert set(four_devices["held"].values()) == {(1510 + 927) * 8 * 4 * 3}
 
 
 def test_sharded_predictions_equal_and_only_activations_move(four_devices):
     assert four_devices["gap"] <= published.SCALING_TOLERANCE["predictions"]
     # Model parallel: the looked-up rows of both tables are summed over the devices, 64 x 8 floats each.
-    assert four_devices["moved"] == {"all-reduce": 2 * 64 * 8 * 4, "all-gather": 0, "reduce-scatter": 0,
-                                     "all-to-all": 0, "collective-permute": 0}
+    assert four_devices["moved"] == {
+        "all-reduce": 2 * 64 * 8 * 4,
+        "all-gather": 0,
+        "reduce-scatter": 0,
+        "all-to-all": 0,
+        "collective-permute": 0,
+    }

@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
-import keras
-import numpy as np
-
 from recbook import features, retrieval
 from recbook.features import Candidates
 
-VOCAB = retrieval.Vocabularies(users=5, genders=2, occupations=3, movies=4, title_tokens=6, genres=3)
+import keras
+import numpy as np
+
+VOCAB = retrieval.Vocabularies(
+    users=5, genders=2, occupations=3, movies=4, title_tokens=6, genres=3
+)
 TITLES = ("", "Alpha (1990)", "Beta (1991)", "Gamma (1992)", "Delta (1993)")
 TITLE_TOKENS = np.array([[0, 0], [1, 2], [3, 2], [4, 2], [5, 6]], "int32")
 GENRES = np.array([[0, 0], [1, 0], [2, 3], [3, 0], [1, 2]], "int32")
 
 
 def candidates() -> Candidates:
-    return Candidates(tensors={"movie_id": keras.ops.arange(5, dtype="int32"),
-                               "movie_title_vector": keras.ops.convert_to_tensor(TITLE_TOKENS),
-                               "movie_genres": keras.ops.convert_to_tensor(GENRES)},
-                      genres_count=3, max_genres=2, titles=TITLES)
+    return Candidates(
+        tensors={
+            "movie_id": keras.ops.arange(5, dtype="int32"),
+            "movie_title_vector": keras.ops.convert_to_tensor(TITLE_TOKENS),
+            "movie_genres": keras.ops.convert_to_tensor(GENRES),
+        },
+        genres_count=3,
+        max_genres=2,
+        titles=TITLES,
+    )
 
 
 def ratings(n: int = 200, seed: int = 0) -> tuple[dict, np.ndarray]:
     """Users 1-5 rate movies 1-4: even users love even movies, odd users odd ones."""
     rng = np.random.default_rng(seed)
-    users, movies = rng.integers(1, 6, n).astype("int32"), rng.integers(1, 5, n).astype("int32")
-    inputs = {"user_id": users, "raw_user_age": users % 10, "user_gender": users % 2,
-              "user_occupation_label": users % 3, features.CROSS: users % 20, "movie_id": movies,
-              "movie_title_vector": TITLE_TOKENS[movies], "movie_genres": GENRES[movies]}
+    users, movies = (
+        rng.integers(1, 6, n).astype("int32"),
+        rng.integers(1, 5, n).astype("int32"),
+    )
+    inputs = {
+        "user_id": users,
+        "raw_user_age": users % 10,
+        "user_gender": users % 2,
+        "user_occupation_label": users % 3,
+        features.CROSS: users % 20,
+        "movie_id": movies,
+        "movie_title_vector": TITLE_TOKENS[movies],
+        "movie_genres": GENRES[movies],
+    }
     labels = np.where(users % 2 == movies % 2, 1.0, 0.25).astype("float32")
     return {k: np.asarray(v, "int32") for k, v in inputs.items()}, labels

@@ -39,7 +39,9 @@ def to_plain(value: Any) -> Value:
         return to_plain(value.tolist())
     if isinstance(value, (list, tuple)):
         return [to_plain(v) for v in value]
-    raise TypeError(f"Cannot record a {type(value).__name__}; record numbers or strings.")
+    raise TypeError(
+        f"Cannot record a {type(value).__name__}; record numbers or strings."
+    )
 
 
 def record(name: str, value: Any) -> None:

@@ -1,28 +1,30 @@
-"""recbook.results: values to plain Python, and reading glued values back."""
+"""recbook.glue: values to plain Python, and reading glued values back."""
 
 from __future__ import annotations
 
 import json
 
+from recbook import glue
+
 import numpy as np
 import pytest
 
-from recbook import results
-
 
 def test_to_plain_converts_numpy():
-    value = results.to_plain({"a": np.float32(0.5), "b": np.int64(3), "c": np.arange(3), "d": (1, "x")})
+    value = glue.to_plain(
+        {"a": np.float32(0.5), "b": np.int64(3), "c": np.arange(3), "d": (1, "x")}
+    )
     assert value == {"a": 0.5, "b": 3, "c": [0, 1, 2], "d": [1, "x"]}
     assert type(value["a"]) is float and type(value["b"]) is int
-    assert results.to_plain(np.bool_(True)) is True
+    assert glue.to_plain(np.bool_(True)) is True
 
 
 def test_to_plain_refuses_objects():
     with pytest.raises(TypeError, match="Cannot record a object"):
-        results.to_plain(object())
+        glue.to_plain(object())
 
 
-def glued(name, text, prefix=results.GLUE_PREFIX):
+def glued(name, text, prefix=glue.GLUE_PREFIX):
     return {
         "output_type": "display_data",
         "data": {prefix + "text/plain": text},
@@ -39,24 +41,33 @@ def write_notebook(path, outputs):
 def test_read_parses_glued_values(tmp_path):
     notebook = write_notebook(
         tmp_path / "n.ipynb",
-        [glued("n_ratings", "100000"), glued("acc", ["0.3216"], prefix=""), {"output_type": "stream"}],
+        [
+            glued("n_ratings", "100000"),
+            glued("acc", ["0.3216"], prefix=""),
+            {"output_type": "stream"},
+        ],
     )
-    assert results.read(notebook) == {"n_ratings": 100000, "acc": 0.3216}
+    assert glue.read(notebook) == {"n_ratings": 100000, "acc": 0.3216}
 
 
 def test_read_refuses_a_name_recorded_twice(tmp_path):
     notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1"), glued("x", "2")])
     with pytest.raises(ValueError, match="records 'x' twice"):
-        results.read(notebook)
+        glue.read(notebook)
 
 
 def test_a_recorded_third_reads_back_exactly(tmp_path, monkeypatch):
     import IPython.display
 
     outputs = []
-    monkeypatch.setattr(IPython.display, "display", lambda data, raw, metadata: outputs.append(
-        {"output_type": "display_data", "data": data, "metadata": metadata}))
-    results.record("third", 1 / 3)
-    results.record("thirds", np.array([1 / 3, 2 / 3], dtype="float64"))
-    values = results.read(write_notebook(tmp_path / "n.ipynb", outputs))
+    monkeypatch.setattr(
+        IPython.display,
+        "display",
+        lambda data, raw, metadata: outputs.append(
+            {"output_type": "display_data", "data": data, "metadata": metadata}
+        ),
+    )
+    glue.record("third", 1 / 3)
+    glue.record("thirds", np.array([1 / 3, 2 / 3], dtype="float64"))
+    values = glue.read(write_notebook(tmp_path / "n.ipynb", outputs))
     assert values["third"] == 1 / 3 and values["thirds"] == [1 / 3, 2 / 3]
