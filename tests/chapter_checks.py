@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from recbook import glue
+from recbook import glue, records
 
 import pytest
 
@@ -43,7 +43,7 @@ def featurization(figures: dict, saved: dict) -> None:
     assert figures == saved
 
 
-def popularity_by_hand() -> float:
+def popularity_by_hand(five_stars_only: bool = True) -> float:
     """The popularity baseline from the raw ratings with pandas, on the tutorial's split."""
     from recbook import data
 
@@ -62,7 +62,8 @@ def popularity_by_hand() -> float:
     top = counts.sort_values(["n", "movie"], ascending=[False, True])["movie"].iloc[
         :100
     ]
-    return float(test.loc[test["stars"] == 5, "movie"].isin(top).mean())
+    counted = test["stars"] == 5 if five_stars_only else test["stars"] > 0
+    return float(test.loc[counted, "movie"].isin(top).mean())
 
 
 def retrieval_towers(figures: dict, saved: dict) -> None:
@@ -78,31 +79,49 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
         + (96 * 128 + 128)
         + 2 * (128 * 64 + 64 + 64 * 32 + 32)
     )
-    assert figures["towers_params"] == {
+    towers = figures[records.TOWERS]
+    assert {label: row["params"] for label, row in towers.items()} == {
         "(32,)": one,
         "(64, 32)": two,
         "(128, 64, 32)": three,
     }
-    assert figures["towers_params"] == saved["towers_params"]
-    # The popularity baseline does not depend on training: the same as a pandas recount.
-    assert figures["popularity_top100"] == pytest.approx(popularity_by_hand(), abs=1e-6)
-    assert figures["popularity_top100"] == saved["popularity_top100"]
-    # Five epochs, one seed: accuracies are those of a model that learned something.
-    for accuracy in figures["towers_top100"].values():
-        assert 0.05 < accuracy < 0.6
-    assert figures["jax_speedup"] > 0 and set(figures["backend_seconds"]) == {
-        "jax",
-        "tensorflow",
-    }
+    for label, row in towers.items():
+        assert row["params"] == saved[records.TOWERS][label]["params"]
+    # The popularity baseline does not depend on training: the same as a pandas recount,
+    # on 5-star test ratings and on all of them.
+    popularity = figures[records.POPULARITY]
+    assert popularity["accuracy"] == pytest.approx(popularity_by_hand(), abs=1e-6)
+    assert popularity["accuracy_all"] == pytest.approx(
+        popularity_by_hand(five_stars_only=False), abs=1e-6
+    )
+    assert popularity == saved[records.POPULARITY]
+    # Five epochs, one seed: accuracies are those of a model that learned something,
+    # and counting every rating is a different metric from counting 5-star ones.
+    for row in (*towers.values(), *figures[records.SOFTMAX].values()):
+        assert 0.02 < row["accuracy"] < 0.7 and 0.02 < row["accuracy_all"] < 0.7
+        assert row["accuracy"] != row["accuracy_all"] and row["seeds"] == 1
+    assert set(figures[records.TUNED]) == set(towers)  # every depth is tuned
+    assert set(figures[records.RANKING]) == {"5-star", "all ratings"}
+    assert figures[records.JAX_SPEEDUP] > 0
+    assert set(figures[records.BACKEND_SECONDS]) == {"jax", "tensorflow"}
 
 
 def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
     # Parameter totals do not depend on the training budget: exact, and as in the stored run.
-    assert figures["baseline_params"] == 623_744 == saved["baseline_params"]
-    assert figures["recipe_params"] == 113_312 == saved["recipe_params"]
+    reproduction = figures[records.REPRODUCTION]
+    assert reproduction[records.BASELINE]["params"] == 623_744
+    assert reproduction[records.RECIPE]["params"] == 113_312
+    for name, row in reproduction.items():
+        assert row["params"] == saved[records.REPRODUCTION][name]["params"]
     # One epoch on 20,000 ratings: errors are finite, between a trained model's and a coin's.
-    assert 0.6 < figures["baseline_mae"] < 1.6
-    assert set(figures["targets"]) == set(saved["targets"])
+    assert 0.6 < reproduction[records.BASELINE]["mae"] < 1.6
+    # Every alpha spends about the recipe's movie budget (the top dimension may grow).
+    alphas = figures[records.ALPHAS]
+    assert max(row["params"] for row in alphas.values()) <= 113_312
+    assert min(row["params"] for row in alphas.values()) > 10_944 + 0.95 * 102_368
+    assert set(figures[records.GOAL_FIGURES]) == {
+        goal.record for goal in records.EMBEDDING_GOALS
+    }
 
 
 def scaling_run(figures: dict, devices: int) -> None:

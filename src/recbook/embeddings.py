@@ -337,12 +337,15 @@ def top_dim_for_budget(
     alpha: float,
     budget: int,
     min_dim: int = 1,
+    max_dim: int | None = None,
 ) -> int:
-    """The largest top-block dimension ``d_0 <= output_dim`` whose MD table fits ``budget``.
+    """The largest top-block dimension ``d_0 <= max_dim`` whose MD table fits ``budget``.
 
     The paper's rule is ``d_i = lambda * p_i^alpha`` with ``lambda`` set by the
     memory budget; fixing ``d_0`` fixes ``lambda``. Parameters count every
-    block's rows and the projections to ``output_dim``.
+    block's rows and the projections to ``output_dim``. ``max_dim`` defaults to
+    ``output_dim``; a larger one lets a steep rule (large alpha) spend the whole
+    budget, its top block then projecting down.
 
     Raises:
         ValueError: even ``d_0 = min_dim`` does not fit.
@@ -352,7 +355,8 @@ def top_dim_for_budget(
         dims = alpha_power_dims(probabilities, top, alpha, min_dim)
         return MDEmbedding.count_params_for(block_sizes, dims, output_dim)
 
-    fitting = [top for top in range(min_dim, output_dim + 1) if size(top) <= budget]
+    largest = output_dim if max_dim is None else max_dim
+    fitting = [top for top in range(min_dim, largest + 1) if size(top) <= budget]
     if not fitting:
         raise ValueError(
             f"No MD table at alpha {alpha} fits {budget:,} parameters; "

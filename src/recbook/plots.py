@@ -68,6 +68,13 @@ def share_of_ratings(ids: pd.Series, what: str, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def error_label(metric: str) -> str:
+    """Axis label of a rating model's error metric (see :data:`recbook.rating_models.METRICS`)."""
+    part, _, name = metric.rpartition("_")
+    where = {"": "validation", "test": "test-half", "selection": "selection-half"}
+    return f"{where[part]} {name.upper()}"
+
+
 def params_vs_error(
     summary: pd.DataFrame,
     metric: str = "mae",
@@ -106,9 +113,10 @@ def params_vs_error(
         NullFormatter()
     )  # minor ticks unlabelled: the labels collide
     ax.set_xlabel("trainable parameters (log scale)")
-    ax.set_ylabel(f"validation {metric.upper()} (stars)")
+    ax.set_ylabel(f"{error_label(metric)} (stars)")
     ax.set_title(
-        f"Validation {metric.upper()} against model size (mean and std over seeds)"
+        f"{error_label(metric).capitalize()} against model size (mean, std over seeds)",
+        fontsize="medium",
     )
     ax.legend(fontsize="small")
     return ax
@@ -129,12 +137,12 @@ def bars_with_errors(
         summary[metric],
         yerr=summary[f"{metric}_std"],
         capsize=4,
-        label=f"validation {metric.upper()}, mean and std over seeds",
+        label=f"{error_label(metric)}, mean and std over seeds",
     )
     low = (summary[metric] - 3 * summary[f"{metric}_std"]).min()
     ax.set_ylim(bottom=max(0.0, low - 0.02))
     ax.set_xlabel(label)
-    ax.set_ylabel(f"validation {metric.upper()} (stars)")
+    ax.set_ylabel(f"{error_label(metric)} (stars)")
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize="small")
     return ax
@@ -146,30 +154,32 @@ def accuracy_vs_epoch(
     published_epochs: Sequence[int] = (),
     ax: Axes | None = None,
     title: str = "",
-    metric: str = "top-100 accuracy",
+    curve: str = "accuracy",
 ) -> Axes:
-    """Validation accuracy against epoch: ours solid (mean, with a +/- std band over seeds),
+    """Test accuracy against epoch: ours solid (mean, with a +/- std band over seeds),
     the published curves dashed in the same colour.
 
     Args:
-        summaries: rows with ``label``, ``epochs``, ``curve``, ``curve_std`` and ``seeds``
-            (as :func:`recbook.retrieval.summarize` returns).
+        summaries: rows with ``label``, ``epochs``, ``<curve>_curve``,
+            ``<curve>_curve_std`` and ``seeds`` (as :func:`recbook.training.summarize`
+            returns for :func:`recbook.retrieval.fit` runs).
         published: published values by the same labels, at ``published_epochs``.
+        curve: ``"accuracy"`` (5-star test ratings) or ``"accuracy_all"`` (every one).
     """
     ax = _axes(ax)
     for row in summaries:
-        epochs, curve, std = (
+        epochs, mean, std = (
             np.asarray(row["epochs"]),
-            np.asarray(row["curve"]),
-            np.asarray(row["curve_std"]),
+            np.asarray(row[f"{curve}_curve"]),
+            np.asarray(row[f"{curve}_curve_std"]),
         )
         seeds = f"mean of {row['seeds']} seeds" if row["seeds"] > 1 else "1 seed"
         (line,) = ax.plot(
-            epochs, curve, marker="o", label=f"{row['label']}, ours ({seeds})"
+            epochs, mean, marker="o", label=f"{row['label']}, ours ({seeds})"
         )
         if row["seeds"] > 1:
             ax.fill_between(
-                epochs, curve - std, curve + std, color=line.get_color(), alpha=0.2
+                epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2
             )
         if published is not None and row["label"] in published:
             ax.plot(
@@ -181,7 +191,8 @@ def accuracy_vs_epoch(
                 label=f"{row['label']}, published",
             )
     ax.set_xlabel("epoch")
-    ax.set_ylabel(f"test {metric} (5-star ratings)")
+    counted = "5-star ratings" if curve == "accuracy" else "all ratings"
+    ax.set_ylabel(f"test top-100 accuracy ({counted})")
     ax.set_title(title)
     ax.legend(fontsize="small")
     return ax

@@ -1,4 +1,7 @@
-"""The published figures the book reproduces, in one place (chapters, tests and the results page read them).
+"""The published figures the book reproduces, in one place.
+
+The chapters, the tests and the results page read them; how far ours may be
+from them is :func:`recbook.evidence.tolerance`.
 
 Sources: the keras.io *Deep Recommenders* tutorial (keras-rs), the older
 TensorFlow Recommenders *Deep recommenders* tutorial, and the keras.io
@@ -15,7 +18,9 @@ RETRIEVAL_TOP100 = {
     (64, 32): (0.1145, 0.2066, 0.2694, 0.2793, 0.2896, 0.2964),
     (128, 64, 32): (0.1402, 0.2197, 0.2900, 0.3015, 0.3049, 0.3072),
 }
-"""keras.io Deep Recommenders: top-100 accuracy at :data:`VALIDATION_EPOCHS`, by tower widths."""
+"""keras.io Deep Recommenders: top-100 accuracy at :data:`VALIDATION_EPOCHS`, by tower widths.
+
+Its metric counts 5-star test ratings only (``sample_weight`` of the rating being 5)."""
 
 RETRIEVAL_TOP100_LATER_RUN = {
     (32,): (0.1196, 0.2117, 0.2742, 0.2994, 0.3150, 0.3100),
@@ -27,13 +32,8 @@ RETRIEVAL_TOP100_LATER_RUN = {
 TFRS_TOP100 = {(32,): 0.27, (64, 32): 0.29}
 """TensorFlow Recommenders tutorial (in-batch softmax, 300 epochs): approximate top-100 accuracy.
 
-Its 3-layer model is only reported as "lower than 2 layers"."""
-
-RETRIEVAL_TOLERANCE = {(32,): 0.03, (64, 32): 0.04, (128, 64, 32): 0.04}
-"""How far our final top-100 accuracy (mean over seeds) may be from the published one."""
-
-RETRIEVAL_TARGET = 0.35
-"""The book's goal: some model with mean top-100 accuracy at least this, over 3 seeds."""
+Its metric, ``FactorizedTopK``, counts every test rating, whatever its stars.
+Its 3-layer model is only reported as "lower than 2 layers"; one run, so no spread."""
 
 EMBEDDINGS_BASELINE = {"params": 623_744, "mae": 0.6808, "rmse": 0.7446**0.5}
 """Memory-efficient embeddings recipe: full tables on MovieLens-1M (RMSE from its val MSE 0.7446)."""
@@ -41,8 +41,8 @@ EMBEDDINGS_BASELINE = {"params": 623_744, "mae": 0.6808, "rmse": 0.7446**0.5}
 EMBEDDINGS_RECIPE = {"params": 117_968, "mae": 0.7419, "rmse": 0.8806**0.5}
 """Memory-efficient embeddings recipe: QR users + MD movies (RMSE from its val MSE 0.8806)."""
 
-EMBEDDINGS_TOLERANCE = {"baseline": 0.015, "recipe": 0.03}
-"""How far our validation MAE (mean over seeds) may be from the published one (its split is unseeded)."""
+EMBEDDINGS_EARLIER_RUN_MAE = {"baseline": 0.6869, "recipe": 0.7357}
+"""An earlier published run of the recipe: validation MAE (its split is unseeded)."""
 
 
 MOVIELENS_COUNTS = {

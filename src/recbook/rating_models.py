@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import checks
+from . import checks, training
 from .embeddings import (
     HashEmbedding,
     MDEmbedding,
@@ -38,6 +38,12 @@ STEPS_PER_EXECUTION = 32
 ALPHA = 0.4
 """Default alpha of the alpha-power rule in the sweeps."""
 
+RECIPE_SHUFFLE_BUFFER = 10_000
+"""Rows in the shuffle buffer of the recipe's input pipeline (``make_csv_dataset``'s default)."""
+
+MAX_TOP_DIM = 256
+"""Largest top-block dimension the alpha study allows, so that steep rules spend the budget."""
+
 
 @dataclass(frozen=True)
 class RatingData:
@@ -46,12 +52,18 @@ class RatingData:
     Users and movies are numbered by popularity rank in the training split
     (0 = most ratings, ties by original id), as mixed-dimension blocks need;
     ``user_counts`` and ``movie_counts`` are their training ratings in that order.
+
+    ``val`` is the recipe's validation split, which it both tunes and reports
+    on. ``in_test`` cuts it in two halves at random: anything the book
+    *chooses* is chosen on the other half (the selection half) and reported
+    on this one (the test half).
     """
 
     train: dict[str, np.ndarray]
     val: dict[str, np.ndarray]
     user_counts: np.ndarray = field(repr=False)
     movie_counts: np.ndarray = field(repr=False)
+    in_test: np.ndarray = field(repr=False, default=None)
 
     @property
     def num_users(self) -> int:
@@ -119,11 +131,15 @@ def split_ratings(
         }
         return {**encoded, "rating": part["rating"].to_numpy().astype("float32")}
 
+    val_rows = np.flatnonzero(is_val)
+    # A generator of its own, so that the train / validation split stays the recipe's.
+    in_test = np.random.default_rng([seed, 1]).random(len(val_rows)) < 0.5
     return RatingData(
         train=encode(train_rows),
-        val=encode(np.flatnonzero(is_val)),
+        val=encode(val_rows),
         user_counts=ranked["user"].to_numpy(),
         movie_counts=ranked["movie"].to_numpy(),
+        in_test=in_test,
     )
 
 
@@ -144,38 +160,59 @@ def rating_model(
     )
 
 
-@dataclass(frozen=True)
-class Run:
-    """One training run's outcome on the validation split."""
-
-    params: int
-    mae: float
-    rmse: float
-    seconds: float
-    model: keras.Model = field(repr=False, compare=False)
+METRICS = ("mae", "rmse", "selection_mae", "test_mae", "test_rmse")
+"""A run's metrics: MAE and RMSE on the whole validation split (the recipe's
+protocol), MAE on its selection half (to choose settings) and MAE and RMSE on
+its test half (to report what was chosen)."""
 
 
-def fit_rating_model(
+def training_batches(
+    data: RatingData, batch_size: int, shuffle_buffer: int, seed: int
+) -> object:
+    """The recipe's input pipeline: training rows in file order, a shuffle buffer.
+
+    The recipe writes the training ratings to a CSV file in ``ratings.dat``'s
+    order (by user) and reads it with ``tf.data.experimental.make_csv_dataset``,
+    which shuffles through a buffer of 10,000 rows, afresh each epoch. A buffer
+    much smaller than the data keeps each batch to a few neighbouring users.
+    Here the rows are in the split's order, also by user (then by movie).
+    """
+    import tensorflow as tf
+
+    rows = tf.data.Dataset.from_tensor_slices(
+        (data.inputs("train"), data.train["rating"])
+    )
+    shuffled = rows.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return shuffled.batch(batch_size)
+
+
+def fit(
     build: Callable[[], keras.Model],
     data: RatingData,
     seed: int,
     epochs: int = 3,
     batch_size: int = 128,
     learning_rate: float = 1e-3,
-) -> Run:
+    shuffle_buffer: int | None = None,
+) -> training.Run:
     """Seed everything, build, train as the recipe does and score on the validation split.
 
-    ``seconds`` is the training time alone (the validation split is scored once, after it).
-    Several steps run per compiled call (:data:`STEPS_PER_EXECUTION`): the same
-    updates, less Python overhead per step.
+    By default Keras shuffles all training rows each epoch (i.i.d. batches);
+    ``shuffle_buffer`` reproduces the recipe's pipeline instead
+    (:func:`training_batches`). The run's ``metrics`` are :data:`METRICS`.
+    ``seconds`` is the training time alone (the validation split is scored once,
+    after it). Several steps run per compiled call (:data:`STEPS_PER_EXECUTION`):
+    the same updates, less Python overhead per step.
 
     Raises:
-        TypeError, ValueError: ``epochs`` or ``batch_size`` is not a whole number
-            of at least 1, or ``seed`` one of at least 0.
+        TypeError, ValueError: ``epochs``, ``batch_size`` or ``shuffle_buffer``
+            is not a whole number of at least 1, or ``seed`` one of at least 0.
     """
     checks.whole("epochs", epochs)
     checks.whole("batch_size", batch_size)
     checks.whole("seed", seed, minimum=0)
+    if shuffle_buffer is not None:
+        checks.whole("shuffle_buffer", shuffle_buffer)
     keras.utils.set_random_seed(seed)
     model = build()
     model.compile(
@@ -187,14 +224,14 @@ def fit_rating_model(
         ],
         steps_per_execution=STEPS_PER_EXECUTION,
     )
+    if shuffle_buffer is None:
+        batches = {"x": data.inputs("train"), "y": data.train["rating"]}
+        batches["batch_size"] = batch_size
+    else:
+        batches = {"x": training_batches(data, batch_size, shuffle_buffer, seed)}
+        batches["shuffle"] = False  # the pipeline shuffles
     tic = time.perf_counter()
-    model.fit(
-        data.inputs("train"),
-        data.train["rating"],
-        batch_size=batch_size,
-        epochs=epochs,
-        verbose=0,
-    )
+    model.fit(**batches, epochs=epochs, verbose=0)
     seconds = time.perf_counter() - tic
     scores = model.evaluate(
         data.inputs("val"),
@@ -203,12 +240,18 @@ def fit_rating_model(
         verbose=0,
         return_dict=True,
     )
-    return Run(
-        params=model.count_params(),
-        mae=scores["mae"],
-        rmse=scores["rmse"],
-        seconds=seconds,
-        model=model,
+    error = model.predict(data.inputs("val"), batch_size=4096, verbose=0)
+    error = error - data.val["rating"]
+    test, selection = error[data.in_test], error[~data.in_test]
+    metrics = {
+        "mae": float(scores["mae"]),
+        "rmse": float(scores["rmse"]),
+        "selection_mae": float(np.abs(selection).mean()),
+        "test_mae": float(np.abs(test).mean()),
+        "test_rmse": float(np.sqrt(np.mean(test**2))),
+    }
+    return training.Run(
+        params=model.count_params(), seconds=seconds, metrics=metrics, model=model
     )
 
 
@@ -282,12 +325,21 @@ def compressed_table(
 
 
 def md_table(
-    counts: np.ndarray, dim: int, alpha: float, budget: int, min_dim: int = 1
+    counts: np.ndarray,
+    dim: int,
+    alpha: float,
+    budget: int,
+    min_dim: int = 1,
+    max_dim: int | None = None,
 ) -> MDEmbedding:
-    """An alpha-rule MD table over :func:`popularity_blocks` within ``budget`` parameters."""
+    """An alpha-rule MD table over :func:`popularity_blocks` within ``budget`` parameters.
+
+    The top block's dimension is at most ``max_dim`` (default ``dim``; see
+    :func:`recbook.embeddings.top_dim_for_budget`).
+    """
     sizes = popularity_blocks(len(counts))
     p = block_probabilities(counts, sizes)
-    top = top_dim_for_budget(p, sizes, dim, alpha, budget, min_dim)
+    top = top_dim_for_budget(p, sizes, dim, alpha, budget, min_dim, max_dim)
     return MDEmbedding(sizes, alpha_power_dims(p, top, alpha, min_dim), dim)
 
 
@@ -346,34 +398,19 @@ def fit_seeds(
     layers: Callable[[], tuple[keras.layers.Layer, keras.layers.Layer]],
     data: RatingData,
     seeds: Sequence[int],
-    **fit_options,
-) -> list[Run]:
-    """Train a fresh model from ``layers()`` once per seed (``fit_options`` go to :func:`fit_rating_model`).
+    **options,
+) -> list[training.Run]:
+    """:func:`fit` a fresh :func:`rating_model` of ``layers()`` once per seed.
+
+    ``options`` go to :func:`fit`.
 
     Raises:
         TypeError, ValueError: ``seeds`` is empty or not a list of whole numbers,
             or a training option is out of range (checked before the first training).
     """
-    seeds = checks.seeds("seeds", seeds)
-    return [
-        fit_rating_model(lambda: rating_model(*layers()), data, seed, **fit_options)
-        for seed in seeds
-    ]
-
-
-def summarize(runs: Sequence[Run], **labels) -> dict:
-    """Mean and standard deviation over seeds of a list of runs, with labels."""
-    mae, rmse = np.array([r.mae for r in runs]), np.array([r.rmse for r in runs])
-    return {
-        **labels,
-        "params": runs[0].params,
-        "seeds": len(runs),
-        "mae": mae.mean(),
-        "mae_std": mae.std(),
-        "rmse": rmse.mean(),
-        "rmse_std": rmse.std(),
-        "seconds": float(np.mean([r.seconds for r in runs])),
-    }
+    return training.over_seeds(
+        fit, lambda: rating_model(*layers()), data, seeds, **options
+    )
 
 
 def errors_by_popularity(

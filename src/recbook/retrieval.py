@@ -11,17 +11,23 @@
     movie of the batch a negative, accidental hits removed, optionally with
     the sampling-probability (log Q) correction.
 
-  Both report top-k accuracy over 5-star test ratings only.
-* :func:`train`: seed, build, fit with validation every few epochs, and time it.
+  Both report two top-k accuracies: over 5-star test ratings only (the
+  keras.io tutorial's metric, ``accuracy``) and over every test rating
+  (TensorFlow Recommenders' ``FactorizedTopK``, ``accuracy_all``).
+* :func:`fit` and :func:`fit_seeds`: seed, build, fit with validation every
+  few epochs, and time it (runs as :class:`recbook.training.Run`).
 * :func:`popularity_accuracy` and :func:`ranking_metrics`: the popularity
-  baseline and per-user recall / NDCG with ``keras_rs.metrics``.
+  baseline and per-user recall / NDCG with ``keras_rs.metrics``, on either
+  definition of a relevant test rating.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import keras
 import keras_rs
@@ -29,7 +35,7 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from . import checks
+from . import checks, training
 from .features import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates
 
 OBJECTIVES = ("rating", "softmax")
@@ -44,7 +50,11 @@ CANDIDATE_INPUTS = ("movie_id", "movie_title_vector", "movie_genres")
 FIVE_STARS = 0.9
 """Rescaled ratings above this are 5-star ratings, the only ones the top-k metric counts."""
 ACCURACY = "top_k_accuracy"
-"""Name of the top-k accuracy metric (``val_`` + this in a fit history)."""
+"""Name of the top-k accuracy over 5-star ratings (``val_`` + this in a fit history)."""
+ACCURACY_ALL = "top_k_accuracy_all"
+"""Name of the top-k accuracy over every rating (TensorFlow Recommenders' metric)."""
+METRICS = {"accuracy": ACCURACY, "accuracy_all": ACCURACY_ALL}
+"""A run's metric names (:class:`recbook.training.Run`) and the Keras metrics they read."""
 STEPS_PER_EXECUTION = 16
 """Training steps per compiled call: identical results, about a quarter less time for these small towers."""
 MASKED_LOGIT = -1e9
@@ -241,6 +251,9 @@ class RetrievalModel(keras.Model):
         self.top_k = keras.metrics.SparseTopKCategoricalAccuracy(
             k=k, from_sorted_ids=True, name=ACCURACY
         )
+        self.top_k_all = keras.metrics.SparseTopKCategoricalAccuracy(
+            k=k, from_sorted_ids=True, name=ACCURACY_ALL
+        )
         self.log_q = None
         if movie_probabilities is not None:
             self.log_q = keras_rs.layers.SamplingProbabilityCorrection()
@@ -310,9 +323,11 @@ class RetrievalModel(keras.Model):
             self.top_k.update_state(
                 x["movie_id"], y_pred["top_ids"], sample_weight=five_stars
             )
+            self.top_k_all.update_state(x["movie_id"], y_pred["top_ids"])
         result = self.get_metrics_result()
         if "top_ids" not in y_pred:
-            result.pop(ACCURACY)
+            for name in METRICS.values():
+                result.pop(name)
         return result
 
     def _query_embeddings(self, queries: dict) -> object:
@@ -337,38 +352,24 @@ class RetrievalModel(keras.Model):
         )
 
 
-@dataclass(frozen=True)
-class RetrievalRun:
-    """One training run: validation top-k accuracy at each validation epoch, size and time."""
-
-    epochs: list[int]
-    accuracy: list[float]
-    params: int
-    seconds: float
-    model: RetrievalModel = field(repr=False, compare=False)
-
-    @property
-    def final(self) -> float:
-        """Top-k accuracy at the last validation."""
-        return self.accuracy[-1]
-
-
-def train(
+def fit(
     build: Callable[[], RetrievalModel],
-    train_data: tuple[dict, np.ndarray],
-    test_data: tuple[dict, np.ndarray],
+    problem: Any,
     seed: int,
     epochs: int = 30,
     learning_rate: float = 0.05,
     validation_freq: int = 5,
     batch_size: int = 1000,
-) -> RetrievalRun:
+) -> training.Run:
     """Seed everything, build, and fit with Adagrad, validating every ``validation_freq`` epochs.
 
-    The batches are the tutorial's: the split's order, never reshuffled.
-    ``seconds`` is the wall time of ``fit``, validations included. Several steps
-    run per compiled call (:data:`STEPS_PER_EXECUTION`): the same updates, less
-    Python overhead per step.
+    ``problem`` has ``train`` and ``test``, each a ``(features, labels)`` pair of
+    arrays (a :class:`recbook.features.RetrievalProblem`, or :func:`holdout`'s).
+    The batches are the tutorial's: the split's order, never reshuffled. The
+    run's ``metrics`` are both top-k accuracies at the last validation
+    (:data:`METRICS`), its ``curves`` both at every validation. ``seconds`` is the
+    wall time of ``fit``, validations included. Several steps run per compiled
+    call (:data:`STEPS_PER_EXECUTION`): the same updates, less Python overhead.
 
     Raises:
         TypeError, ValueError: ``validation_freq``, ``epochs`` (at least
@@ -387,8 +388,8 @@ def train(
     )
     tic = time.perf_counter()
     history = model.fit(
-        *train_data,
-        validation_data=test_data,
+        *problem.train,
+        validation_data=problem.test,
         validation_freq=validation_freq,
         epochs=epochs,
         batch_size=batch_size,
@@ -396,31 +397,44 @@ def train(
         verbose=0,
     )
     seconds = time.perf_counter() - tic
-    accuracy = [float(a) for a in history.history[f"val_{ACCURACY}"]]
-    validated = list(range(validation_freq, epochs + 1, validation_freq))
-    return RetrievalRun(
-        epochs=validated,
-        accuracy=accuracy,
+    curves = {
+        name: [float(a) for a in history.history[f"val_{metric}"]]
+        for name, metric in METRICS.items()
+    }
+    return training.Run(
         params=model.trainable_params,
         seconds=seconds,
+        metrics={name: curve[-1] for name, curve in curves.items()},
+        curves=curves,
+        epochs=list(range(validation_freq, epochs + 1, validation_freq)),
         model=model,
     )
 
 
-def summarize(runs: Sequence[RetrievalRun], **labels) -> dict:
-    """Mean and standard deviation over seeds of the final accuracy, and mean curves, with labels."""
-    final = np.array([run.final for run in runs])
-    return {
-        **labels,
-        "params": runs[0].params,
-        "seeds": len(runs),
-        "accuracy": float(final.mean()),
-        "accuracy_std": float(final.std()),
-        "epochs": runs[0].epochs,
-        "curve": np.mean([run.accuracy for run in runs], axis=0).tolist(),
-        "curve_std": np.std([run.accuracy for run in runs], axis=0).tolist(),
-        "seconds": float(np.mean([run.seconds for run in runs])),
-    }
+def fit_seeds(
+    build: Callable[[], RetrievalModel], problem: Any, seeds: Sequence[int], **options
+) -> list[training.Run]:
+    """:func:`fit` once per seed (``options`` go to :func:`fit`)."""
+    return training.over_seeds(fit, build, problem, seeds, **options)
+
+
+def holdout(problem: Any, size: int) -> Any:
+    """The same problem with its first ``size`` training rows to train on, the rest to test on.
+
+    For choosing settings without the test split: the held-out rows follow the
+    training rows in the split's order, as the test split follows the training split.
+
+    Raises:
+        TypeError, ValueError: ``size`` is not a whole number between 1 and the
+            training rows minus one.
+    """
+    rows = len(problem.train[1])
+    checks.whole("size", size, maximum=rows - 1, bound="the training rows minus one")
+    return dataclasses.replace(
+        problem,
+        train=take_rows(problem.train, slice(0, size)),
+        test=take_rows(problem.train, slice(size, None)),
+    )
 
 
 def movie_counts(train_movie_ids: np.ndarray, movies_count: int) -> np.ndarray:
@@ -447,11 +461,21 @@ def popularity_accuracy(
     test_labels: np.ndarray,
     movies_count: int,
     k: int = 100,
+    five_stars_only: bool = True,
 ) -> float:
-    """Top-k accuracy on 5-star test ratings of recommending the k most-rated movies to everyone."""
+    """Top-k accuracy of recommending the k most-rated movies to everyone.
+
+    Over 5-star test ratings (the tutorial's metric), or over every test rating
+    with ``five_stars_only=False`` (TensorFlow Recommenders' metric).
+    """
     top = popularity_ranking(train_movie_ids, movies_count)[:k]
-    five_stars = test_labels > FIVE_STARS
-    return float(np.isin(test_movie_ids[five_stars], top).mean())
+    counted = relevant_ratings(test_labels, five_stars_only)
+    return float(np.isin(test_movie_ids[counted], top).mean())
+
+
+def relevant_ratings(labels: np.ndarray, five_stars_only: bool = True) -> np.ndarray:
+    """Which ratings a metric counts: the 5-star ones, or (``False``) all of them."""
+    return labels > FIVE_STARS if five_stars_only else np.ones(len(labels), dtype=bool)
 
 
 def users_queries(inputs: dict) -> tuple[np.ndarray, dict]:
@@ -461,13 +485,20 @@ def users_queries(inputs: dict) -> tuple[np.ndarray, dict]:
 
 
 def relevance(
-    inputs: dict, labels: np.ndarray, users: np.ndarray, movies_count: int
+    inputs: dict,
+    labels: np.ndarray,
+    users: np.ndarray,
+    movies_count: int,
+    five_stars_only: bool = True,
 ) -> np.ndarray:
-    """Per user (rows, in ``users`` order) and movie id: 1 if rated 5 stars, 0 if not, -1 for id 0."""
+    """Per user (rows, in ``users`` order) and movie id: 1 if relevant, else 0; -1 for id 0.
+
+    Relevant: rated 5 stars, or (``five_stars_only=False``) rated at all.
+    """
     rows = np.searchsorted(users, inputs["user_id"])
     table = np.zeros((len(users), movies_count + 1), dtype="float32")
-    five_stars = labels > FIVE_STARS
-    table[rows[five_stars], inputs["movie_id"][five_stars]] = 1.0
+    counted = relevant_ratings(labels, five_stars_only)
+    table[rows[counted], inputs["movie_id"][counted]] = 1.0
     table[:, 0] = -1.0
     return table
 
@@ -475,7 +506,10 @@ def relevance(
 def ranking_metrics(
     scores: np.ndarray, relevant: np.ndarray, ks: Sequence[int] = (10, 100)
 ) -> dict[str, float]:
-    """Recall@k and NDCG@k per user (``keras_rs.metrics``), averaged over users with a 5-star test rating."""
+    """Recall@k and NDCG@k per user (``keras_rs.metrics``), averaged over users.
+
+    Users without a relevant test rating (see :func:`relevance`) are left out.
+    """
     rated = (relevant > 0).any(axis=1)
     scores, relevant = scores[rated], relevant[rated]
     result = {}
@@ -490,9 +524,12 @@ def ranking_metrics(
     return result
 
 
-def rows(data: tuple[dict, np.ndarray], selection: slice) -> tuple[dict, np.ndarray]:
+def take_rows(
+    data: tuple[dict, np.ndarray], selection: slice
+) -> tuple[dict, np.ndarray]:
     """The given rows of a ``(features, labels)`` pair of arrays."""
-    return {name: values[selection] for name, values in data[0].items()}, data[1][
+    features, labels = data
+    return {name: values[selection] for name, values in features.items()}, labels[
         selection
     ]
 

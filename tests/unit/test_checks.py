@@ -57,7 +57,7 @@ def no_build():
             r"seeds\[1\] must be at least 0; got -2",
         ),
         (
-            lambda: rating_models.fit_rating_model(no_build, NO_DATA, 1, batch_size=0),
+            lambda: rating_models.fit(no_build, NO_DATA, 1, batch_size=0),
             ValueError,
             "batch_size must be at least 1",
         ),
@@ -77,17 +77,17 @@ def no_build():
             r"val_fraction must be a number in \(0, 1\)",
         ),
         (
-            lambda: retrieval.train(no_build, None, None, seed=0, epochs=-1),
+            lambda: retrieval.fit(no_build, None, seed=0, epochs=-1),
             ValueError,
             r"epochs must be at least 5 \(validation_freq\); got -1",
         ),
         (
-            lambda: retrieval.train(no_build, None, None, seed=0, epochs="30"),
+            lambda: retrieval.fit(no_build, None, seed=0, epochs="30"),
             TypeError,
             "epochs must be a whole number",
         ),
         (
-            lambda: retrieval.train(no_build, None, None, seed=0, validation_freq=0),
+            lambda: retrieval.fit(no_build, None, seed=0, validation_freq=0),
             ValueError,
             "validation_freq must be at least 1",
         ),

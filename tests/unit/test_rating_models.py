@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recbook import data, rating_models
+from recbook import data, rating_models, training
 
 import numpy as np
 import pandas as pd
@@ -153,23 +153,19 @@ def test_helpers_by_hand():
 
 def test_training_is_deterministic_and_learns():
     split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
-    runs = [
-        rating_models.fit_rating_model(
-            lambda: rating_models.rating_model(
-                *rating_models.full_layers(split, dim=8)
-            ),
-            split,
-            seed=7,
-            epochs=2,
-            batch_size=64,
-        )
-        for _ in range(2)
-    ]
-    assert runs[0].mae == runs[1].mae and runs[0].rmse == runs[1].rmse
+    runs = rating_models.fit_seeds(
+        lambda: rating_models.full_layers(split, dim=8),
+        split,
+        [7, 7],
+        epochs=2,
+        batch_size=64,
+    )
+    assert runs[0].metrics == runs[1].metrics
+    assert list(runs[0].metrics) == list(rating_models.METRICS)
     assert runs[0].params == 8 * (split.num_users + split.num_movies)
     # Synthetic ratings are uniform on 1..5: a mean predictor's MAE is 1.2; the model is near it.
-    assert 0.9 < runs[0].mae < 1.6
-    summary = rating_models.summarize(runs, model="x")
+    assert 0.9 < runs[0].metrics["mae"] < 1.6
+    summary = training.summarize(runs, model="x")
     assert summary["mae_std"] == 0 and summary["seeds"] == 2 and summary["model"] == "x"
     table = rating_models.errors_by_popularity(runs[0].model, split, edges=(5, 50))
     assert table["ratings"].sum() == len(split.val["rating"])
@@ -180,7 +176,7 @@ def test_training_is_deterministic_and_learns():
 def trained():
     """One quick training run on synthetic ratings, and its split."""
     split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
-    run = rating_models.fit_rating_model(
+    run = rating_models.fit(
         lambda: rating_models.rating_model(*rating_models.full_layers(split, dim=8)),
         split,
         seed=7,
@@ -198,9 +194,60 @@ def test_mae_and_rmse_match_a_hand_computation(trained):
         )
         - split.val["rating"]
     )
-    assert run.mae == pytest.approx(np.abs(error).mean(), rel=1e-5)
-    assert run.rmse == pytest.approx(np.sqrt(np.mean(error**2)), rel=1e-5)
-    assert run.rmse > run.mae > 0.5  # on the 1-5 scale, and RMSE is a root of squares
+    metrics = run.metrics
+    assert metrics["mae"] == pytest.approx(np.abs(error).mean(), rel=1e-5)
+    assert metrics["rmse"] == pytest.approx(np.sqrt(np.mean(error**2)), rel=1e-5)
+    assert metrics["rmse"] > metrics["mae"] > 0.5  # 1-5 scale; RMSE >= MAE
+    # The two halves of the validation split: selection to choose, test to report.
+    test, selection = error[split.in_test], error[~split.in_test]
+    assert 0.4 < split.in_test.mean() < 0.6
+    assert metrics["test_mae"] == pytest.approx(np.abs(test).mean(), rel=1e-5)
+    assert metrics["test_rmse"] == pytest.approx(np.sqrt(np.mean(test**2)), rel=1e-5)
+    assert metrics["selection_mae"] == pytest.approx(np.abs(selection).mean(), rel=1e-5)
+
+
+def test_the_halves_leave_the_recipe_split_unchanged():
+    frame = synthetic_ratings(n=4000)
+    split = rating_models.split_ratings(frame, seed=3)
+    # The train / validation split is drawn first, from the seed alone, as before.
+    is_val = np.random.default_rng(3).random(len(frame)) < 0.15
+    assert len(split.val["rating"]) == is_val.sum()
+    np.testing.assert_array_equal(
+        split.val["rating"], frame["rating"].to_numpy()[is_val].astype("float32")
+    )
+    again = rating_models.split_ratings(frame, seed=3)
+    np.testing.assert_array_equal(split.in_test, again.in_test)
+
+
+def test_the_recipe_pipeline_keeps_neighbouring_users_together():
+    split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
+    order = np.argsort(split.train["user"], kind="stable")
+    by_user = rating_models.RatingData(
+        train={k: v[order] for k, v in split.train.items()},
+        val=split.val,
+        user_counts=split.user_counts,
+        movie_counts=split.movie_counts,
+        in_test=split.in_test,
+    )
+    batches = rating_models.training_batches(by_user, 64, shuffle_buffer=200, seed=0)
+    first = next(iter(batches))[0]["user"].numpy()
+    rows = len(by_user.train["user"])
+    # A 200-row buffer over user-ordered rows: the first batch comes from the first
+    # 200 + 64 rows, so from the first users only; every row appears once per epoch.
+    assert first.max() <= by_user.train["user"][200 + 64]
+    assert sum(len(x["user"]) for x, _ in batches) == rows
+
+
+def test_fit_with_a_shuffle_buffer_is_deterministic():
+    split = rating_models.split_ratings(synthetic_ratings(n=3000), seed=0)
+    runs = rating_models.fit_seeds(
+        lambda: rating_models.full_layers(split, dim=4),
+        split,
+        [1, 1],
+        epochs=1,
+        shuffle_buffer=500,
+    )
+    assert runs[0].metrics == runs[1].metrics
 
 
 def test_head_tail_table_weights_back_to_the_run_mae(trained):
@@ -209,5 +256,5 @@ def test_head_tail_table_weights_back_to_the_run_mae(trained):
     assert table["ratings"].sum() == len(split.val["rating"])
     weighted = (table["ratings"] * table["mae"]).sum() / table["ratings"].sum()
     assert weighted == pytest.approx(
-        run.mae, rel=1e-5
+        run.metrics["mae"], rel=1e-5
     )  # and so on the 1-5 scale, not 0-1

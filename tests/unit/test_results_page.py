@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from recbook import results_page, runner
+from recbook import published, records, results_page, runner
 
 import pytest
 
@@ -15,10 +15,10 @@ import pytest
     [
         (0.3204, {"reference": 0.3216, "tolerance": 0.03}, "within"),
         (0.2800, {"reference": 0.3216, "tolerance": 0.03}, "outside"),
-        (0.5084, {"goal": 0.35}, "met"),
-        (0.3400, {"goal": 0.35}, "not met"),
-        (0.0303, {"goal": 0.03, "lower_is_better": True}, "not met"),
-        (0.0377, {"goal": 0.05, "lower_is_better": True}, "met"),
+        (0.5084, {"goal": records.RETRIEVAL_GOAL}, "met"),
+        (0.3400, {"goal": records.RETRIEVAL_GOAL}, "not met"),
+        (0.0303, {"goal": records.EMBEDDING_GOALS[0]}, "not met"),
+        (0.0377, {"goal": records.EMBEDDING_GOALS[1]}, "met"),
         (0.2314, {"reference": 0.27}, "context"),
     ],
 )
@@ -29,7 +29,75 @@ def test_verdicts(ours, options, verdict):
         assert row["difference"] == pytest.approx(ours - options["reference"])
         assert row["published"] == options["reference"]
     if "goal" in options:
-        assert row["published"] == options["goal"] and row["difference"] is None
+        assert row["published"] == options["goal"].limit and row["difference"] is None
+
+
+def retrieval_model(accuracy, std, accuracy_all=0.2, all_std=0.01):
+    return {
+        "accuracy": accuracy,
+        "accuracy_std": std,
+        "accuracy_all": accuracy_all,
+        "accuracy_all_std": all_std,
+        "params": 1,
+        "seeds": 3,
+        "seconds": 1.0,
+    }
+
+
+def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
+    towers = {
+        "(32,)": retrieval_model(0.3204, 0.0027),
+        "(64, 32)": retrieval_model(0.2600, 0.001),
+        "(128, 64, 32)": retrieval_model(0.3136, 0.0011),
+    }
+    softmax = {
+        "(32,)": retrieval_model(0.23, 0.01, 0.21, 0.005),
+        "(64, 32)": retrieval_model(0.23, 0.01, 0.22, 0.005),
+        "(64, 32), log Q": retrieval_model(0.51, 0.003, 0.39, 0.002),
+    }
+    rows = results_page.retrieval_rows(
+        {
+            records.TOWERS: towers,
+            records.SOFTMAX: softmax,
+            records.POPULARITY: {"accuracy": 0.4231, "accuracy_all": 0.3027},
+            records.TUNED: {"(32,)": retrieval_model(0.33, 0.004)},
+            records.BEST_MODEL: "(64, 32), log Q",
+        }
+    )
+    by_name = {row["experiment"]: row for row in rows}
+    one = by_name["MSE towers (32,), top-100 (5-star)"]
+    # Published 0.3216 and 0.3100: 2 x 0.0116 + 3 x 0.0027 = 0.0313.
+    assert one["tolerance"] == pytest.approx(0.0313) and one["verdict"] == "within"
+    # Published 0.2964 and 0.3093: 2 x 0.0129 + 3 x 0.001 = 0.0288 < |0.26 - 0.2964|.
+    assert by_name["MSE towers (64, 32), top-100 (5-star)"]["verdict"] == "outside"
+    tfrs = by_name["softmax (32,) vs TFRS, top-100 (all)"]
+    # TFRS counts all ratings: compared with accuracy_all, one published run, context.
+    assert tfrs["ours"] == 0.21 and tfrs["published"] == published.TFRS_TOP100[(32,)]
+    assert tfrs["verdict"] == "context"
+    goal = rows[-1]
+    assert goal["ours"] == 0.51 and goal["verdict"] == "met"
+
+
+def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
+    model = {"mae": 0.7356, "mae_std": 0.0005, "params": 1}
+    reproduction = {
+        records.BASELINE: {**model, "mae": 0.6748},
+        records.RECIPE: {**model, "mae": 0.7235},
+        records.RECIPE + records.PIPELINE: model,
+    }
+    figures = {
+        records.REPRODUCTION: reproduction,
+        records.GOAL_FIGURES: {g.record: 0.0 for g in records.EMBEDDING_GOALS},
+    }
+    rows = {row["experiment"]: row for row in results_page.embeddings_rows(figures)}
+    # Recipe runs 0.7419 and 0.7357: tolerance 2 x 0.0062 + 3 x 0.0005 = 0.0139.
+    piped = rows[f"{records.RECIPE}, recipe's pipeline, validation MAE"]
+    assert piped["tolerance"] == pytest.approx(0.0139) and piped["verdict"] == "within"
+    iid = rows[f"{records.RECIPE}, i.i.d., validation MAE"]
+    assert iid["verdict"] == "outside"  # 0.0184 from the published 0.7419
+    assert rows[f"{records.BASELINE}, i.i.d., validation MAE"]["verdict"] == "within"
+    goals = [row for name, row in rows.items() if name.startswith("goal: ")]
+    assert [row["verdict"] for row in goals] == ["met"] * 3
 
 
 def notebook(path, details):

@@ -1,4 +1,4 @@
-"""recbook.retrieval on hand-made arrays: tower sizes, both objectives, the metric, the baselines."""
+"""recbook.retrieval on hand-made arrays: tower sizes, both objectives, the metrics, baselines."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def test_vocabularies_from_the_feature_space(
 def test_parameter_counts_by_hand():
     m = model()
     # Query: users 6x4, genders 2x4, age bins 10x4, crosses 20x4, occupations 3x4 = 164;
-    # dense 20 -> 8: 168. Candidate: movies 5x4, title tokens 7x4, genres 4x4 = 64; dense 12 -> 8: 104.
+    # dense 20 -> 8: 168. Candidate: movies 5x4, title tokens 7x4, genres 4x4 = 64;
+    # dense 12 -> 8: 104.
     assert m.trainable_params == 164 + 168 + 64 + 104
     # The retrieval index (5 movies x 8) is a variable too, but not a trainable parameter.
     assert m.count_params() == m.trainable_params + 5 * 8
@@ -163,50 +164,56 @@ def test_losses_match_a_hand_computation(objective, corrected):
     assert loss == pytest.approx(expected, rel=1e-4)
 
 
-def test_training_learns_and_the_metric_counts_five_star_ratings_only():
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """What :func:`recbook.retrieval.fit` needs of a retrieval problem."""
+
+    train: tuple
+    test: tuple
+
+
+def test_training_learns_and_the_metrics_count_five_star_or_all_ratings():
     train_data, test_data = ratings(400, seed=0), ratings(100, seed=1)
-    # 4-star test ratings (rescaled 0.75) of movies the user does not love: never hits, and never counted.
+    # 4-star test ratings (rescaled 0.75) of movies the user does not love: never hits,
+    # so counted in accuracy_all only.
     test_labels = np.where(
         np.arange(100) % 3 == 0, np.where(test_data[1] < 1.0, 0.75, 1.0), test_data[1]
     )
     test_data = (test_data[0], test_labels.astype("float32"))
     assert (test_data[1] == 0.75).sum() > 5
-    run = retrieval.train(
+    run = retrieval.fit(
         lambda: model(),
-        train_data,
-        test_data,
+        Problem(train_data, test_data),
         seed=0,
         epochs=10,
         learning_rate=0.1,
         batch_size=50,
     )
-    assert run.epochs == [5, 10] and len(run.accuracy) == 2
+    assert run.epochs == [5, 10] and len(run.curves["accuracy"]) == 2
     assert run.params == 500 and run.seconds > 0
     # By hand: retrieve each test rating's user's top 2 and count its movie if rated 5 stars.
     top = run.model.recommend(test_data[0])
+    hit = np.array([m in row for m, row in zip(test_data[0]["movie_id"], top)])
     five = test_data[1] == 1.0
-    hits = [
-        movie in row for movie, row in zip(test_data[0]["movie_id"][five], top[five])
-    ]
-    assert run.final == pytest.approx(np.mean(hits), abs=1e-6)
+    assert run.metrics["accuracy"] == pytest.approx(hit[five].mean(), abs=1e-6)
+    assert run.metrics["accuracy"] == run.curves["accuracy"][-1]
     # The pattern is learnable: every user's two loved movies come first.
-    assert run.final == 1.0
+    assert run.metrics["accuracy"] == 1.0
+    # Over every rating, the 4-star misses count too (TensorFlow Recommenders' metric).
+    assert run.metrics["accuracy_all"] == pytest.approx(hit.mean(), abs=1e-6)
+    assert run.metrics["accuracy_all"] < 1.0
 
 
 def test_training_is_deterministic():
     train_data, test_data = ratings(200, seed=0), ratings(50, seed=1)
-    runs = [
-        retrieval.train(
-            lambda: model(objective="softmax"),
-            train_data,
-            test_data,
-            seed=3,
-            epochs=5,
-            batch_size=50,
-        )
-        for _ in range(2)
-    ]
-    assert runs[0].accuracy == runs[1].accuracy
+    runs = retrieval.fit_seeds(
+        lambda: model(objective="softmax"),
+        Problem(train_data, test_data),
+        [3, 3],
+        epochs=5,
+        batch_size=50,
+    )
+    assert runs[0].curves == runs[1].curves
     np.testing.assert_array_equal(
         runs[0].model.scores(test_data[0]), runs[1].model.scores(test_data[0])
     )
@@ -216,26 +223,19 @@ def test_train_rejects_fewer_epochs_than_the_validation_period():
     with pytest.raises(
         ValueError, match=r"epochs must be at least 5 \(validation_freq\); got 3"
     ):
-        retrieval.train(lambda: model(), ratings(), ratings(), seed=0, epochs=3)
+        retrieval.fit(lambda: model(), Problem(ratings(), ratings()), seed=0, epochs=3)
 
 
-def test_summarize_over_seeds():
-    runs = [
-        retrieval.RetrievalRun(
-            epochs=[5, 10], accuracy=a, params=10, seconds=s, model=None
-        )
-        for a, s in (([0.1, 0.3], 1.0), ([0.2, 0.5], 3.0))
-    ]
-    summary = retrieval.summarize(runs, label="x")
-    assert summary["accuracy"] == pytest.approx(0.4) and summary[
-        "accuracy_std"
-    ] == pytest.approx(0.1)
-    assert summary["curve"] == pytest.approx([0.15, 0.4]) and summary[
-        "curve_std"
-    ] == pytest.approx([0.05, 0.1])
-    assert (
-        summary["seconds"] == 2.0 and summary["seeds"] == 2 and summary["label"] == "x"
+def test_holdout_trains_on_the_first_rows_and_tests_on_the_rest():
+    train_data = ratings(30)
+    part = retrieval.holdout(Problem(train_data, ratings(5)), 20)
+    np.testing.assert_array_equal(part.train[1], train_data[1][:20])
+    np.testing.assert_array_equal(part.test[1], train_data[1][20:])
+    np.testing.assert_array_equal(
+        part.test[0]["user_id"], train_data[0]["user_id"][20:]
     )
+    with pytest.raises(ValueError, match=r"size must be at least 1 and at most 29"):
+        retrieval.holdout(Problem(train_data, ratings(5)), 30)
 
 
 def test_popularity_baseline_by_hand():
@@ -254,6 +254,11 @@ def test_popularity_baseline_by_hand():
     assert (
         retrieval.popularity_accuracy(train_ids, test_ids, test_labels, 4, k=2) == 1.0
     )
+    # Over all ratings (TensorFlow Recommenders' metric): movie 3 in the top 1 hits 3 of 4.
+    everything = {"five_stars_only": False}
+    assert retrieval.popularity_accuracy(
+        train_ids, test_ids, test_labels, 4, k=1, **everything
+    ) == pytest.approx(3 / 4)
     # Popularity comes from training only: in the test split movie 2 is the most rated, not 3.
     test_ids, test_labels = np.array([2, 2, 2, 1, 3]), np.ones(5)
     assert retrieval.popularity_accuracy(
@@ -281,6 +286,12 @@ def test_ranking_metrics_by_hand():
     # NDCG@4 of user 1: hits at ranks 1 and 4, ideal at 1 and 2 (gains 2^1 - 1 = 1).
     user_1 = (1 + 1 / np.log2(5)) / (1 + 1 / np.log2(3))
     assert metrics["ndcg@4"] == pytest.approx((user_1 + 1) / 2, rel=1e-5)
+    # Every rating relevant: user 2's 4-star movie 3 counts, and user 2 with it.
+    every = retrieval.relevance(inputs, labels, users, 4, five_stars_only=False)
+    np.testing.assert_array_equal(every[1], [-1, 0, 0, 1, 0])
+    metrics = retrieval.ranking_metrics(scores, every, ks=(1,))
+    # User 2 ranks movie 3 second (scores 4 > 3): no hit at 1.
+    assert metrics["recall@1"] == pytest.approx((1 / 2 + 0 + 1) / 3)
 
 
 def test_users_queries_take_one_row_per_user():
@@ -293,10 +304,9 @@ def test_users_queries_take_one_row_per_user():
 
 def test_recommendations_mark_hits_and_seen_movies():
     train_data, test_data = ratings(400, seed=0), ratings(100, seed=1)
-    trained = retrieval.train(
+    trained = retrieval.fit(
         lambda: model(),
-        train_data,
-        test_data,
+        Problem(train_data, test_data),
         seed=0,
         epochs=5,
         learning_rate=0.1,
@@ -317,7 +327,7 @@ def test_arrays_and_rows_keep_the_order():
     as_arrays = retrieval.arrays(dataset)
     np.testing.assert_array_equal(as_arrays[1], labels)
     np.testing.assert_array_equal(as_arrays[0]["movie_genres"], inputs["movie_genres"])
-    part = retrieval.rows(as_arrays, slice(20, None))
+    part = retrieval.take_rows(as_arrays, slice(20, None))
     assert (
         len(part[1]) == 5
         and part[0]["user_id"].tolist() == inputs["user_id"][20:].tolist()
