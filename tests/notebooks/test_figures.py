@@ -1,8 +1,9 @@
-"""Headline figures of the stored full runs against the published ones (REFERENCE sections 1 and 3).
+"""Headline figures of the stored full runs against the published ones.
 
-The stored notebooks are the full-parameter runs; the pair tests prove they were
-executed from the current sources, and nbval re-executes them. Tolerances are
-stated beside each figure.
+The published figures and their tolerances come from :mod:`recbook.published`;
+the few other bounds are stated beside their figure. The stored notebooks are
+the full-parameter runs; the pair tests prove they were executed from the
+current sources, and nbval re-executes them.
 """
 
 from __future__ import annotations
@@ -112,9 +113,10 @@ def test_sharded_memory_is_a_quarter_of_the_rows():
         "movie_emb/embeddings": [927, 64],
     }
     held = SCALING["per_device_bytes"]
-    # Weights and Adam's two slots, float32: 623,744 values x 12 bytes on one device; (1,510 + 927) rows x 64
-    # on each of 4; QR + MD: quotient 13 + remainder 30 rows of 64, a quarter of the 99,296 MD values,
-    # and the two replicated projections (32 + 16) x 64.
+    # Weights and Adam's two slots, float32: 623,744 values x 12 bytes on one device;
+    # (1,510 + 927) rows x 64 on each of 4; QR + MD: quotient 13 + remainder 30 rows
+    # of 64, a quarter of the 99,296 MD values, and the two replicated projections
+    # (32 + 16) x 64.
     assert held == {
         "full tables, one device": 623_744 * 12,
         "full tables, 4 shards": (1510 + 927) * 64 * 12,

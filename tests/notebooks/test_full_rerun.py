@@ -20,7 +20,10 @@ TIMINGS = ("time", "seconds", "speedup")
 
 
 def comparable(figures: dict, prefix: str = "") -> dict:
-    """Figures without timings, nested dicts and lists flattened to ``outer/inner`` keys (approx cannot nest)."""
+    """Figures without timings; nested dicts and lists flattened to ``outer/inner`` keys.
+
+    (``pytest.approx`` cannot compare nested containers.)
+    """
     flat = {}
     for name, value in figures.items():
         if isinstance(value, list):
