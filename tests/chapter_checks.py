@@ -159,8 +159,9 @@ def scaling_out(figures: dict, saved: dict) -> None:
         "mp_collective_bytes_per_step",
     ):
         assert figures[name] == saved[name], name
-    # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64 float32) and two scalars
-    # (loss and MAE sums); model parallel the looked-up rows, 128 x 64 float32 per table.
+    # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64
+    # float32) and two scalars (loss and MAE sums); model parallel the looked-up rows,
+    # 128 x 64 float32 per table.
     assert figures["dp_collective_bytes_per_step"] == (6_040 + 3_706) * 64 * 4 + 2 * 4
     assert figures["mp_collective_bytes_per_step"] == 2 * 128 * 64 * 4
     by_devices = figures["collective_bytes_by_devices"]

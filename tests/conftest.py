@@ -143,7 +143,10 @@ class ArchiveServer:
 
 @pytest.fixture
 def archive_server(monkeypatch, tmp_path) -> Iterator[ArchiveServer]:
-    """A local :class:`ArchiveServer` as the GroupLens address; fresh Keras and TFDS caches; no $MOVIELENS_DIR."""
+    """A local :class:`ArchiveServer` as the GroupLens address.
+
+    With fresh Keras and TFDS caches, and no ``$MOVIELENS_DIR``.
+    """
     from tensorflow_datasets.core import constants
 
     monkeypatch.setattr(constants, "DATA_DIR", str(tmp_path / "tensorflow_datasets"))
@@ -160,7 +163,10 @@ def archive_server(monkeypatch, tmp_path) -> Iterator[ArchiveServer]:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
-    """The book built by jupyter-book from the stored outputs, warnings as errors; its HTML folder."""
+    """The book built by jupyter-book from the stored outputs (warnings as errors).
+
+    Returns the folder of its HTML.
+    """
     output = tmp_path_factory.mktemp("site")
     repo = Path(__file__).resolve().parents[1]
     jupyter_book = Path(sys.executable).with_name("jupyter-book")

@@ -2,9 +2,12 @@
 
 Keras picks its backend once per process, so each backend trains in a child
 process (``python -m recbook.backend_timing``) that prints its result as JSON. Two
-models: the one-layer retrieval towers (the child reads the prepared split and
-candidate set from a ``.npz`` file) and the memory-efficient-embeddings
-chapter's baseline rating model (the child loads MovieLens-1M itself).
+models: the one-layer retrieval towers (the child loads the parent's
+:class:`recbook.features.RetrievalProblem` from a ``.npz`` file) and the
+memory-efficient-embeddings chapter's baseline rating model (the child loads
+MovieLens-1M and splits it with the chapter's seed itself). Both train for
+their chapter's epochs (:data:`recbook.retrieval.EPOCHS`,
+:data:`recbook.rating_models.EPOCHS`).
 """
 
 from __future__ import annotations
@@ -16,76 +19,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
+from . import rating_models, retrieval
+from .features import RetrievalProblem
 
 BACKENDS = ("jax", "tensorflow")
-
-
-def save_problem(
-    path: Path,
-    train: tuple[dict, np.ndarray],
-    test: tuple[dict, np.ndarray],
-    vocab: object,
-    candidates: object,
-) -> None:
-    """Write a retrieval split, table sizes and candidate set to one ``.npz`` file."""
-    import keras
-
-    arrays = {f"train/{k}": v for k, v in train[0].items()} | {
-        f"test/{k}": v for k, v in test[0].items()
-    }
-    arrays |= {
-        f"candidates/{k}": keras.ops.convert_to_numpy(v)
-        for k, v in candidates.tensors.items()
-    }
-    meta = {
-        "vocab": asdict(vocab),
-        "genres_count": candidates.genres_count,
-        "max_genres": candidates.max_genres,
-    }
-    np.savez(
-        path,
-        train_labels=train[1],
-        test_labels=test[1],
-        meta=json.dumps(meta),
-        **arrays,
-    )
-
-
-def load_problem(
-    path: Path,
-) -> tuple[tuple[dict, np.ndarray], tuple[dict, np.ndarray], object, object]:
-    """Read what :func:`save_problem` wrote, as tensors of the current Keras backend."""
-    import keras
-
-    from .features import Candidates
-    from .retrieval import Vocabularies
-
-    with np.load(path) as stored:
-        meta = json.loads(str(stored["meta"]))
-        part = {
-            prefix: {
-                k.split("/", 1)[1]: stored[k]
-                for k in stored.files
-                if k.startswith(prefix + "/")
-            }
-            for prefix in ("train", "test", "candidates")
-        }
-        train, test = (
-            (part["train"], stored["train_labels"]),
-            (part["test"], stored["test_labels"]),
-        )
-    candidates = Candidates(
-        tensors={
-            k: keras.ops.convert_to_tensor(v) for k, v in part["candidates"].items()
-        },
-        genres_count=meta["genres_count"],
-        max_genres=meta["max_genres"],
-    )
-    return train, test, Vocabularies(**meta["vocab"]), candidates
 
 
 def _run_child(backend: str, arguments: list[str]) -> dict:
@@ -117,11 +56,14 @@ def time_backend(
     backend: str,
     problem: Path,
     layer_sizes: Sequence[int] = (32,),
-    epochs: int = 30,
+    epochs: int = retrieval.EPOCHS,
     seed: int = 0,
     k: int = 100,
 ) -> dict:
-    """Train the retrieval towers on a saved problem with ``backend``: fit ``seconds`` and final top-k accuracy."""
+    """Train the retrieval towers on a saved problem with ``backend``.
+
+    Returns the fit's ``seconds`` and the final top-k ``accuracy``.
+    """
     return _run_child(
         backend,
         [
@@ -139,39 +81,48 @@ def time_backend(
     )
 
 
-def compare_rating_backends(epochs: int = 3, seed: int = 0) -> dict[str, dict]:
-    """The rating baseline (full tables, MovieLens-1M, the chapter's 3 epochs) once per backend.
+def _with_ratio(runs: dict[str, dict]) -> dict[str, dict]:
+    """The runs by backend, and ``ratio`` = TensorFlow / JAX seconds."""
+    return {**runs, "ratio": runs["tensorflow"]["seconds"] / runs["jax"]["seconds"]}
+
+
+def compare_rating_backends(
+    epochs: int = rating_models.EPOCHS, seed: int = 0
+) -> dict[str, dict]:
+    """The rating baseline (full tables, MovieLens-1M, the chapter's epochs) once per backend.
 
     ``ratio`` = TensorFlow / JAX seconds.
     """
-    runs = {
-        backend: _run_child(
-            backend, ["rating", "--epochs", str(epochs), "--seed", str(seed)]
-        )
-        for backend in BACKENDS
-    }
-    return {**runs, "ratio": runs["tensorflow"]["seconds"] / runs["jax"]["seconds"]}
+    return _with_ratio(
+        {
+            backend: _run_child(
+                backend, ["rating", "--epochs", str(epochs), "--seed", str(seed)]
+            )
+            for backend in BACKENDS
+        }
+    )
 
 
 def compare_backends(
-    train: tuple[dict, np.ndarray],
-    test: tuple[dict, np.ndarray],
-    vocab: object,
-    candidates: object,
+    problem: RetrievalProblem,
     layer_sizes: Sequence[int] = (32,),
-    epochs: int = 30,
+    epochs: int = retrieval.EPOCHS,
     seed: int = 0,
     k: int = 100,
 ) -> dict[str, dict]:
-    """One run per backend on the same data, one after the other; ``ratio`` = TensorFlow / JAX seconds."""
+    """The retrieval towers once per backend on the same problem, one after the other.
+
+    ``ratio`` = TensorFlow / JAX seconds.
+    """
     with tempfile.TemporaryDirectory() as folder:
-        problem = Path(folder) / "problem.npz"
-        save_problem(problem, train, test, vocab, candidates)
-        runs = {
-            backend: time_backend(backend, problem, layer_sizes, epochs, seed, k)
-            for backend in BACKENDS
-        }
-    return {**runs, "ratio": runs["tensorflow"]["seconds"] / runs["jax"]["seconds"]}
+        saved = Path(folder) / "problem.npz"
+        problem.save(saved)
+        return _with_ratio(
+            {
+                backend: time_backend(backend, saved, layer_sizes, epochs, seed, k)
+                for backend in BACKENDS
+            }
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,42 +135,42 @@ def main(argv: list[str] | None = None) -> int:
     towers.add_argument("problem", type=Path)
     towers.add_argument("--layers", type=int, nargs="+", default=[32])
     towers.add_argument("--k", type=int, default=100)
+    towers.add_argument("--epochs", type=int, default=retrieval.EPOCHS)
     rating = models.add_parser(
         "rating", help="the baseline rating model on MovieLens-1M"
     )
     rating.add_argument("--variant", default="1m")
+    rating.add_argument("--epochs", type=int, default=rating_models.EPOCHS)
     for sub in (towers, rating):
-        sub.add_argument("--epochs", type=int, default=30 if sub is towers else 3)
         sub.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     import keras
 
     if args.model == "retrieval":
-        from . import retrieval
-
-        train, test, vocab, candidates = load_problem(args.problem)
-        run = retrieval.train(
+        problem = RetrievalProblem.load(args.problem)
+        run = retrieval.fit(
             lambda: retrieval.RetrievalModel(
-                tuple(args.layers), vocab, candidates, k=args.k
+                tuple(args.layers), problem.vocab, problem.candidates, k=args.k
             ),
-            train,
-            test,
+            problem,
             seed=args.seed,
             epochs=args.epochs,
         )
-        result = {"seconds": run.seconds, "accuracy": run.final}
+        result = {"seconds": run.seconds, "accuracy": run.metrics["accuracy"]}
     else:
-        from . import data, rating_models
+        from . import data
 
-        split = rating_models.split_ratings(data.load_ratings(args.variant))
-        run = rating_models.fit_rating_model(
+        split = rating_models.split_ratings(
+            data.load_ratings(args.variant), seed=rating_models.SPLIT_SEED
+        )
+        run = rating_models.fit(
             lambda: rating_models.rating_model(*rating_models.full_layers(split)),
             split,
             args.seed,
             epochs=args.epochs,
         )
-        result = {"seconds": run.seconds, "mae": run.mae}
+        result = {"seconds": run.seconds, "mae": run.metrics["mae"]}
     print(json.dumps({"backend": keras.backend.backend(), **result}))
     return 0
 

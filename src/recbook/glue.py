@@ -5,6 +5,10 @@ myst-nb's ``glue`` (so the book's prose can paste it with ``{glue:text}`name```)
 without needing myst-nb in the kernel (Colab has none). :func:`read` parses
 them out of an executed ``.ipynb``: the stored notebook is the one source of
 the figures, for the tests, the runner and the book alike.
+
+:func:`stored_notebook` is the one reader of an executed notebook's file, for
+the recorded figures here and for the run's metadata
+(:func:`recbook.runner.run_details`).
 """
 
 from __future__ import annotations
@@ -56,13 +60,31 @@ def record(name: str, value: Any) -> None:
     )
 
 
+def stored_notebook(notebook: str | Path) -> dict[str, Any]:
+    """An executed notebook's file as stored: its JSON (cells, outputs, metadata).
+
+    Raises:
+        FileNotFoundError: there is no such file.
+        ValueError: the file is not a notebook's JSON (a merge-conflict marker,
+            say); the message names the file.
+    """
+    try:
+        return json.loads(Path(notebook).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"Cannot read {notebook}: not a notebook's JSON ({error}). Restore it "
+            f"(git checkout {notebook}) or re-run the chapter."
+        ) from error
+
+
 def read(notebook: str | Path) -> dict[str, Value]:
     """All values recorded (glued) in an executed notebook, by name.
 
     Raises:
+        FileNotFoundError, ValueError: see :func:`stored_notebook`.
         ValueError: a name is recorded twice.
     """
-    cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    cells = stored_notebook(notebook)["cells"]
     values: dict[str, Value] = {}
     for cell in cells:
         for output in cell.get("outputs", []):

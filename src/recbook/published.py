@@ -36,7 +36,9 @@ Its metric, ``FactorizedTopK``, counts every test rating, whatever its stars.
 Its 3-layer model is only reported as "lower than 2 layers"; one run, so no spread."""
 
 EMBEDDINGS_BASELINE = {"params": 623_744, "mae": 0.6808, "rmse": 0.7446**0.5}
-"""Memory-efficient embeddings recipe: full tables on MovieLens-1M (RMSE from its val MSE 0.7446)."""
+"""Memory-efficient embeddings recipe: full tables on MovieLens-1M.
+
+(RMSE from its validation MSE 0.7446.)"""
 
 EMBEDDINGS_RECIPE = {"params": 117_968, "mae": 0.7419, "rmse": 0.8806**0.5}
 """Memory-efficient embeddings recipe: QR users + MD movies (RMSE from its val MSE 0.8806)."""
@@ -50,11 +52,15 @@ MOVIELENS_COUNTS = {
     "1m": {"users": 6_040, "movies": 3_706, "ratings": 1_000_209},
     "32m": {"users": 200_948, "movies": 87_585, "ratings": 32_000_204},
 }
-"""Users, movies and ratings of MovieLens releases, as GroupLens publishes them in each release's README
-(ML-100K's ``README``: 100,000 ratings from 943 users on 1,682 movies; ML-1M's ``README``: 1,000,209
-ratings of "approximately 3,900 movies" by 6,040 users, of which 3,706 movies are rated, as chapter 4
-counts in ``ratings.dat``; ML-32M's ``README.txt``: 32,000,204 ratings of 87,585 movies by 200,948 users)."""
+"""Users, movies and ratings of MovieLens releases, as GroupLens publishes them.
+
+Each release's README: ML-100K's ``README``, 100,000 ratings from 943 users on
+1,682 movies; ML-1M's ``README``, 1,000,209 ratings of "approximately 3,900
+movies" by 6,040 users, of which 3,706 movies are rated, as chapter 4 counts in
+``ratings.dat``; ML-32M's ``README.txt``, 32,000,204 ratings of 87,585 movies by
+200,948 users."""
 
 SCALING_TOLERANCE = {"loss": 1e-4, "mae": 1e-4, "predictions": 1e-5}
-"""Largest absolute difference the scaling chapter allows between a distributed run and the single-device
-run with the same weights and batches (float32; only the order of the sums differs)."""
+"""Largest absolute difference the scaling chapter allows between a distributed run
+and the single-device run with the same weights and batches (float32; only the order
+of the sums differs)."""

@@ -229,7 +229,7 @@ def comparisons(notebooks_dir: Path) -> pd.DataFrame:
 
 
 def sizes(notebooks_dir: Path) -> pd.DataFrame:
-    """Trainable parameters of the headline models, ours beside the published count where there is one."""
+    """Trainable parameters of the headline models, ours beside any published count."""
     towers = glue.read(notebooks_dir / f"{RETRIEVAL}.ipynb")[records.TOWERS]
     reproduction = glue.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")[
         records.REPRODUCTION
@@ -259,7 +259,9 @@ def sizes(notebooks_dir: Path) -> pd.DataFrame:
 
 
 def run_times(notebooks_dir: Path) -> pd.DataFrame:
-    """Wall time of each stored chapter's last full run (as ``recbook-run`` recorded it), and the total.
+    """Wall time of each stored chapter's last full run, and the total.
+
+    The times are those ``recbook-run`` recorded.
 
     The results page itself is left out: it only reads the others.
     """

@@ -27,13 +27,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import glue
+
 NOTEBOOKS_DIR = Path("notebooks")
 QUICK_DIR = Path("build/quick")
 FAILED_DIR = Path("build/failed")
 NBVAL_DIR = Path("build/nbval")
 VOLATILE_METADATA = ("papermill", "execution")
 RUN_METADATA = "recbook_run"
-"""Notebook metadata key where :func:`execute` stores how long the run took (wall and kernel CPU), and on how many cores."""
+"""Notebook metadata key where :func:`execute` stores how long the run took (wall and
+kernel CPU), and on how many cores (:func:`run_details` reads it)."""
 INTERRUPTED = 130
 """Exit code of ``recbook-run`` after Ctrl-C (128 + SIGINT), as shells use."""
 
@@ -51,7 +54,8 @@ RESULTS_PAGE = "05_results"
 
 
 def chapters(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[Path]:
-    """The chapter sources (``NN_name.py``) by number, the results page last (it reads the others)."""
+    """The chapter sources (``NN_name.py``) by number; the results page, which reads
+    the others, last."""
     found = sorted(
         notebooks_dir.glob("[0-9][0-9]_*.py"),
         key=lambda p: (p.stem == RESULTS_PAGE, p.stem),
@@ -99,9 +103,8 @@ def read_source(source: Path) -> Any:
 
     try:
         return jupytext.read(source)
-    except (
-        Exception
-    ) as error:  # yaml, JSON and OS errors alike, none of which names the file
+    except Exception as error:
+        # yaml, JSON and OS errors alike, none of which names the file.
         raise ChapterError(
             f"Cannot read {source}: {error.__class__.__name__}: {error}"
         ) from error
@@ -111,15 +114,15 @@ def read_stored(stored: Path) -> Any:
     """Read a stored executed notebook, with the metadata papermill expects.
 
     Raises:
-        ChapterError: the file is not a valid notebook (a merge-conflict marker, say); names the file.
+        ChapterError: the file is not a valid notebook (a merge-conflict marker,
+            say); the message names the file.
     """
     from papermill.iorw import load_notebook_node
 
     try:
         return load_notebook_node(str(stored))
-    except (
-        Exception
-    ) as error:  # nbformat's NotJSONError and validation errors name no file
+    except Exception as error:
+        # nbformat's NotJSONError and validation errors name no file.
         first = str(error).splitlines()[0] if str(error) else ""
         raise ChapterError(
             f"Cannot read {stored}: {error.__class__.__name__}: {first} Restore it "
@@ -148,7 +151,8 @@ def failure_path(source: Path, quick: bool) -> Path:
     appended for runs started in the same second).
     """
     FAILED_DIR.mkdir(parents=True, exist_ok=True)
-    stem = f"{source.stem}.{'quick' if quick else 'full'}.{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+    started = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    stem = f"{source.stem}.{'quick' if quick else 'full'}.{started}"
     for number in range(1, 1000):
         path = FAILED_DIR / (
             f"{stem}.ipynb" if number == 1 else f"{stem}-{number}.ipynb"
@@ -320,7 +324,8 @@ def execute(
                 f"{kept}"
             ) from None
         raise ChapterError(
-            f"{source.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}). {kept}"
+            f"{source.name} failed in cell {error.exec_count} "
+            f"({error.ename}: {error.evalue}). {kept}"
         ) from error
     except nbclient.exceptions.DeadKernelError as error:
         raise ChapterError(
@@ -331,9 +336,8 @@ def execute(
             f"{source.name} was interrupted (Ctrl-C). {kept}"
         ) from None
     except Exception:
-        if (
-            failed.stat().st_size == 0
-        ):  # papermill stopped before writing anything: keep no empty file
+        if failed.stat().st_size == 0:
+            # papermill stopped before writing anything: keep no empty file.
             failed.unlink()
         raise
     executed = strip_volatile(executed)
@@ -349,12 +353,14 @@ def execute(
 
 
 def run_details(notebook: Path) -> dict[str, Any] | None:
-    """How the stored run of an executed notebook went (seconds, kernel_cpu_seconds, quick, cpus), if recorded."""
-    import json
+    """How the stored run of an executed notebook went, if :func:`execute` recorded it.
 
-    return json.loads(notebook.read_text(encoding="utf-8"))["metadata"].get(
-        RUN_METADATA
-    )
+    The keys: ``seconds``, ``kernel_cpu_seconds``, ``quick`` and ``cpus``.
+
+    Raises:
+        FileNotFoundError, ValueError: see :func:`recbook.glue.stored_notebook`.
+    """
+    return glue.stored_notebook(notebook)["metadata"].get(RUN_METADATA)
 
 
 def prepare_nbval(
@@ -416,8 +422,6 @@ def replace_folder(fresh: Path, target: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point (``recbook-run``)."""
-    from . import glue
-
     parser = argparse.ArgumentParser(
         prog="recbook-run",
         description="Execute the book's chapters and store their outputs "

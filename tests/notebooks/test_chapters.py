@@ -35,7 +35,7 @@ class QuickRuns(dict):
 
 @pytest.fixture(scope="module")
 def quick_runs(tmp_path_factory, movielens_dir):
-    """Every chapter's figures from a run with its quick parameters, by chapter name (run on demand)."""
+    """Every chapter's figures from a quick run, by chapter name (each run on demand)."""
     return QuickRuns(tmp_path_factory.mktemp("quick"))
 
 

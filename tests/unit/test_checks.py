@@ -99,7 +99,8 @@ def no_build():
         (
             lambda: features.split(None, None, test_size=30_000),
             ValueError,
-            r"test_size must be at least 1 and at most 20000 \(the shuffled ratings minus train_size\); got 30000",
+            r"test_size must be at least 1 and at most 20000 "
+            r"\(the shuffled ratings minus train_size\); got 30000",
         ),
         (
             lambda: features.split(None, None, batch_size=2.0),

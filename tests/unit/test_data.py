@@ -396,7 +396,10 @@ def test_load_tfds_online_builds_from_the_downloaded_archive(
 def test_tfds_online_end_to_end_and_a_damaged_cache(
     archive_server, movielens_dir, tmp_path
 ):
-    """The genuine ml-100k.zip served locally: TFDS builds from the download; a cut cache file is explained."""
+    """The genuine ml-100k.zip served locally: TFDS builds from the download.
+
+    A cut file in the TFDS cache is then explained.
+    """
     archive_server.serve("ml-100k.zip", (movielens_dir / "ml-100k.zip").read_bytes())
     movies = data.load_tfds("movies")
     assert len(data.as_frame(movies, ["movie_id"])) == 1682

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from recbook import features
+import functools
+
+from recbook import data, features
 
 import numpy as np
+import pytest
 import tensorflow as tf
+from tiny_retrieval import assert_same_problem, chapter_preparation, ratings
 
 
 def test_title_vectorizer(vectorizer):
@@ -93,3 +97,54 @@ def test_default_split_is_the_tutorials_80000_and_20000():
     assert (
         len(np.union1d(train_ids, test_ids)) == 100_000
     )  # disjoint, every rating used once
+
+
+def test_arrays_keep_the_order():
+    inputs, labels = ratings(25)
+    dataset = tf.data.Dataset.from_tensor_slices((inputs, labels)).batch(10)
+    as_arrays = features.arrays(dataset)
+    np.testing.assert_array_equal(as_arrays[1], labels)
+    assert set(as_arrays[0]) == set(inputs)
+    for name, values in inputs.items():
+        np.testing.assert_array_equal(as_arrays[0][name], values)
+
+
+def test_vocabularies_from_the_feature_space(
+    tfds_ratings, tfds_movies, space, vectorizer
+):
+    vocab = features.vocabularies(
+        tfds_ratings, space, features.candidate_set(tfds_movies, vectorizer)
+    )
+    # Users "1".."7", two genders, occupations 0..3, movie ids up to 4, genres 0..5.
+    assert vocab == features.Vocabularies(
+        users=7,
+        genders=2,
+        occupations=4,
+        movies=4,
+        title_tokens=vectorizer.vocabulary_size(),
+        genres=6,
+    )
+
+
+@pytest.fixture
+def tiny_tfds(monkeypatch, tfds_ratings, tfds_movies):
+    """``data.load_tfds`` gives the synthetic records; the split is 40 / 20 in batches of 10."""
+    tables = {"ratings": tfds_ratings, "movies": tfds_movies}
+    monkeypatch.setattr(data, "load_tfds", lambda table, variant="100k": tables[table])
+    monkeypatch.setattr(
+        features,
+        "split",
+        functools.partial(features.split, train_size=40, test_size=20, batch_size=10),
+    )
+
+
+def test_retrieval_problem_is_the_chapters_preparation_and_round_trips(
+    tiny_tfds, tfds_ratings, tfds_movies, tmp_path
+):
+    problem = features.retrieval_problem()
+    expected = chapter_preparation(tfds_ratings, tfds_movies)
+    assert_same_problem(problem, expected)
+    assert len(problem.train[1]) == 40 and len(problem.test[1]) == 20
+    path = tmp_path / "problem.npz"
+    problem.save(path)
+    assert_same_problem(features.RetrievalProblem.load(path), expected)

@@ -1,10 +1,11 @@
-"""recbook.glue: values to plain Python, and reading glued values back."""
+"""recbook.glue: values to plain Python, reading glued values back, and the stored notebook."""
 
 from __future__ import annotations
 
 import json
+import re
 
-from recbook import glue
+from recbook import glue, runner
 
 import numpy as np
 import pytest
@@ -71,3 +72,20 @@ def test_a_recorded_third_reads_back_exactly(tmp_path, monkeypatch):
     glue.record("thirds", np.array([1 / 3, 2 / 3], dtype="float64"))
     values = glue.read(write_notebook(tmp_path / "n.ipynb", outputs))
     assert values["third"] == 1 / 3 and values["thirds"] == [1 / 3, 2 / 3]
+
+
+def test_figures_and_run_details_come_from_one_reader(tmp_path):
+    notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1")])
+    stored = glue.stored_notebook(notebook)
+    stored["metadata"] = {runner.RUN_METADATA: {"seconds": 1.5, "quick": True}}
+    notebook.write_text(json.dumps(stored))
+    assert glue.read(notebook) == {"x": 1}
+    assert runner.run_details(notebook) == {"seconds": 1.5, "quick": True}
+
+
+def test_a_broken_notebook_file_is_named(tmp_path):
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text("<<<<<<< HEAD\n{}")
+    for read in (glue.read, runner.run_details):
+        with pytest.raises(ValueError, match=re.escape(f"Cannot read {notebook}: not")):
+            read(notebook)

@@ -11,7 +11,6 @@ import keras_rs
 import numpy as np
 import pandas as pd
 import pytest
-import tensorflow as tf
 from tiny_retrieval import VOCAB, candidates, ratings
 
 
@@ -19,23 +18,6 @@ def model(layer_sizes=(8,), dim=4, **options) -> retrieval.RetrievalModel:
     keras.utils.set_random_seed(0)
     return retrieval.RetrievalModel(
         layer_sizes, VOCAB, candidates(), k=2, embedding_dimension=dim, **options
-    )
-
-
-def test_vocabularies_from_the_feature_space(
-    tfds_ratings, tfds_movies, space, vectorizer
-):
-    vocab = retrieval.vocabularies(
-        tfds_ratings, space, features.candidate_set(tfds_movies, vectorizer)
-    )
-    # Users "1".."7", two genders, occupations 0..3, movie ids up to 4, genres 0..5.
-    assert vocab == retrieval.Vocabularies(
-        users=7,
-        genders=2,
-        occupations=4,
-        movies=4,
-        title_tokens=vectorizer.vocabulary_size(),
-        genres=6,
     )
 
 
@@ -321,13 +303,9 @@ def test_recommendations_mark_hits_and_seen_movies():
         retrieval.recommendations({"model": trained}, 9, train_data, test_data)
 
 
-def test_arrays_and_rows_keep_the_order():
+def test_rows_keep_the_order():
     inputs, labels = ratings(25)
-    dataset = tf.data.Dataset.from_tensor_slices((inputs, labels)).batch(10)
-    as_arrays = retrieval.arrays(dataset)
-    np.testing.assert_array_equal(as_arrays[1], labels)
-    np.testing.assert_array_equal(as_arrays[0]["movie_genres"], inputs["movie_genres"])
-    part = retrieval.take_rows(as_arrays, slice(20, None))
+    part = retrieval.take_rows((inputs, labels), slice(20, None))
     assert (
         len(part[1]) == 5
         and part[0]["user_id"].tolist() == inputs["user_id"][20:].tolist()
