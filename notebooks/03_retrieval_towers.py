@@ -495,7 +495,7 @@ tuned = pd.DataFrame(
             ),
             label=row["towers"],
             learning_rate=row["learning rate"],
-            epochs=int(row["best epoch"]),
+            stop_epoch=int(row["best epoch"]),
         )
         for sizes, row in zip(towers, choices.to_dict("records"))
     ]
@@ -504,7 +504,7 @@ tuned[
     [
         "label",
         "learning_rate",
-        "epochs",
+        "stop_epoch",
         "accuracy",
         "accuracy_std",
         "accuracy_all",
@@ -532,7 +532,7 @@ glue.record(
     records.TUNED,
     {
         row["label"]: records.fields(
-            row, (*records.RETRIEVAL_FIELDS, "learning_rate", "epochs")
+            row, (*records.RETRIEVAL_FIELDS, "learning_rate", "stop_epoch")
         )
         for row in tuned.to_dict("records")
     },

@@ -42,7 +42,7 @@ SOFTMAX = "softmax"
 """In-batch softmax towers, by ``"(32,)"`` or ``"(32,), log Q"``: :data:`RETRIEVAL_FIELDS`."""
 TUNED = "tuned"
 """MSE towers of every depth after the same tuning budget: :data:`RETRIEVAL_FIELDS`
-plus the chosen ``learning_rate`` and ``epochs``."""
+plus the chosen ``learning_rate`` and ``stop_epoch``."""
 RANKING = "ranking"
 """Recall@k and NDCG@k by relevance (``"5-star"``, ``"all ratings"``) and model."""
 BACKEND_SECONDS = "backend_seconds"

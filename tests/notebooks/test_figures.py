@@ -99,7 +99,7 @@ def test_every_depth_is_tuned_alike_and_the_sentence_follows_the_spread():
     tuned = RETRIEVAL[records.TUNED]
     assert list(tuned) == list(RETRIEVAL[records.TOWERS])
     for row in tuned.values():
-        assert row["learning_rate"] in (0.05, 0.1, 0.2) and 5 <= row["epochs"] <= 30
+        assert row["learning_rate"] in (0.05, 0.1, 0.2) and 5 <= row["stop_epoch"] <= 30
     shallow, *deep = tuned.values()
     best = max(deep, key=lambda row: row["accuracy"])
     comparison = evidence.compare(
@@ -186,9 +186,10 @@ def test_sharded_memory_is_a_quarter_of_the_rows():
         "movie_emb/embeddings": [927, 64],
     }
     held = SCALING["per_device_bytes"]
-    # Weights and Adam's two slots, float32: 623,744 values x 12 bytes on one device; (1,510 + 927) rows x 64
-    # on each of 4; QR + MD: quotient 13 + remainder 30 rows of 64, a quarter of the 99,296 MD values,
-    # and the two replicated projections (32 + 16) x 64.
+    # Weights and Adam's two slots, float32: 623,744 values x 12 bytes on one device;
+    # (1,510 + 927) rows x 64 on each of 4; QR + MD: quotient 13 + remainder 30 rows of
+    # 64, a quarter of the 99,296 MD values, and the two replicated projections
+    # (32 + 16) x 64.
     assert held == {
         "full tables, one device": 623_744 * 12,
         "full tables, 4 shards": (1510 + 927) * 64 * 12,
