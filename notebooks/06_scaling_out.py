@@ -101,7 +101,8 @@ import pandas as pd
 
 mesh_devices = sharding.choose_devices(device_count)
 print(
-    f"Keras {keras.__version__}, JAX {jax.__version__}, backend {keras.backend.backend()}"
+    f"Keras {keras.__version__}, JAX {jax.__version__}, "
+    f"backend {keras.backend.backend()}"
 )
 print(f"XLA flag set before JAX started: {in_time}")
 print(
@@ -163,16 +164,19 @@ with pd.option_context("display.width", 250, "display.max_columns", 20):
 # device than the full tables on 64. (The ML-1M row of the recipe design is chapter 4's
 # 113,312 parameters.)
 
-# %%
-production = memory[memory["catalogue"] == "production (stated)"].set_index("design")
+# %% tags=["remove-cell"]
 glue.record(
     "production_full_with_adam_bytes",
-    production.loc["full tables", "with Adam (bytes)"],
+    memory.set_index(["catalogue", "design"]).loc[
+        ("production (stated)", "full tables"), "with Adam (bytes)"
+    ],
 )
 glue.record(
     "production_full_per_device_bytes",
     {
-        str(d): production.loc["full tables", f"per device on {d} (bytes)"]
+        str(d): memory.set_index(["catalogue", "design"]).loc[
+            ("production (stated)", "full tables"), f"per device on {d} (bytes)"
+        ]
         for d in memory_device_counts
     },
 )
@@ -195,8 +199,9 @@ ratings = data.load_ratings(variant)
 split = rating_models.split_ratings(
     ratings, val_fraction=0.15, seed=split_seed, max_train=max_train
 )
+train_count = len(split.train["rating"])
 print(
-    f"training ratings: {len(split.train['rating']):,} ({len(split.train['rating']) // batch_size} "
+    f"training ratings: {train_count:,} ({train_count // batch_size} "
     f"steps of {batch_size}), validation ratings: {len(split.val['rating']):,}"
 )
 
@@ -215,7 +220,8 @@ single = sharding.compile_rating_model(
 start_weights = single.get_weights()
 single_losses, single_mae = sharding.train_and_score(single, split, epochs, batch_size)
 print(
-    f"single device: final training loss {single_losses[-1]:.5f}, validation MAE {single_mae:.5f}"
+    f"single device: final training loss {single_losses[-1]:.5f}, "
+    f"validation MAE {single_mae:.5f}"
 )
 
 # %% [markdown]
@@ -242,7 +248,7 @@ with data_parallel.scope():
 # The same seed shuffles the same batches, so the two loss curves should be one curve: only
 # the order in which float32 sums are taken differs.
 
-# %%
+# %% tags=["hide-input"]
 plots.curves_and_difference(
     {
         "one device": single_losses,
@@ -253,6 +259,8 @@ plots.curves_and_difference(
     title="Training loss, one device and data parallel",
 )
 plt.show()
+
+# %%
 dp_loss_gap = float(np.max(np.abs(np.subtract(dp_losses, single_losses))))
 dp_mae_gap = abs(dp_mae - single_mae)
 print(
@@ -264,7 +272,7 @@ print(
     f"difference {dp_mae_gap:.2e} (tolerance {published.SCALING_TOLERANCE['mae']:.0e})"
 )
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("devices", len(mesh_devices))
 glue.record("dp_loss_max_abs_diff", dp_loss_gap)
 glue.record("dp_mae_abs_diff", dp_mae_gap)
@@ -346,7 +354,8 @@ with model_parallel.scope():
 single_predictions = single.predict(split.inputs("val"), batch_size=4096, verbose=0)
 mp_prediction_gap = float(np.max(np.abs(mp_predictions - single_predictions)))
 print(
-    f"{len(mp_predictions):,} validation predictions; largest difference {mp_prediction_gap:.2e} "
+    f"{len(mp_predictions):,} validation predictions; "
+    f"largest difference {mp_prediction_gap:.2e} "
     f"(tolerance {published.SCALING_TOLERANCE['predictions']:.0e})"
 )
 
@@ -371,7 +380,7 @@ print(
     f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})"
 )
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("mp_prediction_max_abs_diff", mp_prediction_gap)
 glue.record("mp_loss_max_abs_diff", mp_loss_gap)
 glue.record("mp_mae_abs_diff", abs(mp_mae - single_mae))
@@ -476,7 +485,7 @@ per_device.style.format(
     }
 )
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("per_device_bytes", dict(zip(per_device["model"], per_device["measured"])))
 glue.record(
     "per_device_bytes_match_paper",
@@ -520,11 +529,14 @@ dp_bytes, mp_bytes = (
     sharding.collective_bytes(dp_hlo),
     sharding.collective_bytes(mp_hlo),
 )
+print(
+    f"data parallel: {sum(dp_bytes.values()):,} bytes per step; "
+    f"model parallel: {sum(mp_bytes.values()):,}"
+)
+
+# %% tags=["remove-cell"]
 glue.record("dp_collective_bytes_per_step", sum(dp_bytes.values()))
 glue.record("mp_collective_bytes_per_step", sum(mp_bytes.values()))
-print(
-    f"data parallel: {sum(dp_bytes.values()):,} bytes per step; model parallel: {sum(mp_bytes.values()):,}"
-)
 
 # %% [markdown]
 # ### How it grows with the number of devices
@@ -545,11 +557,16 @@ scaling["ring estimate sent per device"] = (
     .round()
     .astype(int)
 )
+
+# %% tags=["hide-input"]
 plots.bytes_vs_devices(
     scaling,
-    title=f"Collective bytes per training step (batch {batch_size}, MovieLens-1M tables)",
+    title=f"Collective bytes per training step (batch {batch_size}, "
+    "MovieLens-1M tables)",
 )
 plt.show()
+
+# %%
 scaling[
     [
         "devices",
@@ -564,7 +581,7 @@ scaling[
     ]
 ]
 
-# %%
+# %% tags=["remove-cell"]
 glue.record(
     "collective_bytes_by_devices",
     {
@@ -594,16 +611,18 @@ glue.record(
 # ```python
 # import keras
 #
-# keras.distribution.initialize()          # multi-host only: once per process, before the model
-# devices = keras.distribution.list_devices()            # e.g. 32 TPU chips
+# # Multi-host only: once per process, before the model.
+# keras.distribution.initialize()
+# devices = keras.distribution.list_devices()  # e.g. 32 TPU chips
 # mesh = keras.distribution.DeviceMesh((4, 8), ("data", "model"), devices)
 # layout_map = keras.distribution.LayoutMap(mesh)
-# layout_map["user_emb/embeddings"] = ("model", None)     # rows split over 8 chips
+# layout_map["user_emb/embeddings"] = ("model", None)  # rows split over 8 chips
 # layout_map["movie_emb/embeddings"] = ("model", None)
 # keras.distribution.set_distribution(
-#     keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="data"))
-# model = rating_model(...)                 # built after set_distribution
-# model.fit(...)                            # each of the 4 data groups gets a quarter of the batch
+#     keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="data")
+# )
+# model = rating_model(...)  # built after set_distribution
+# model.fit(...)  # each of the 4 data groups gets a quarter of the batch
 # ```
 #
 # On TPUs with SparseCores (v5p, v6e), `keras_rs.layers.DistributedEmbedding` goes
@@ -650,9 +669,10 @@ print(sharding.shard_report(distributed.weights).to_string(index=False))
 # preprocessed outside the compiled step, as its documentation shows:
 #
 # ```python
-# distribution = keras.distribution.DataParallel(devices=keras.distribution.list_devices())
-# keras.distribution.set_distribution(distribution)
-# embedding = keras_rs.layers.DistributedEmbedding(features)   # placement "auto" -> SparseCore
+# devices = keras.distribution.list_devices()
+# keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+# # placement "auto": the tables go to the SparseCores
+# embedding = keras_rs.layers.DistributedEmbedding(features)
 # batches = ((embedding.preprocess(x, training=True), y) for x, y in dataset)
 # model.fit(batches, ...)
 # ```
