@@ -95,14 +95,15 @@ for record in movies.take(1).as_numpy_iterator():
         print(f"{key:>24}: {value!r}")
 
 # %% [markdown]
-# For counting and plotting, the scalar columns go into a pandas DataFrame.
+# For counting and plotting, the scalar columns go into a pandas DataFrame. The first
+# three ratings, one per column:
 
-# %% tags=["wide-table"]
+# %%
 frame = data.as_frame(
     ratings, ["user_id", "movie_id", "user_rating", "raw_user_age", "user_gender"]
 )
 movie_frame = data.as_frame(movies, ["movie_id", "movie_title"])
-tfds.as_dataframe(ratings.take(5))
+tfds.as_dataframe(ratings.take(3)).T
 
 # %% [markdown]
 # ## How much there is

@@ -79,10 +79,9 @@ vectorizer = features.title_vectorizer(movies)
 
 # %% tags=["nbval-check-output"]
 vocabulary = vectorizer.get_vocabulary()
-print(
-    f"vocabulary size: {vectorizer.vocabulary_size():,} tokens (0 = padding, 1 = unknown)"
-)
-print("tokens 40 to 49:", [str(token) for token in vocabulary[40:50]])
+size = vectorizer.vocabulary_size()
+print(f"vocabulary size: {size:,} tokens (0 = padding, 1 = unknown)")
+print("tokens 40 to 49:", ", ".join(str(token) for token in vocabulary[40:50]))
 for record in movies.take(1).as_numpy_iterator():
     title = record["movie_title"].decode()
     tokens = np.asarray(vectorizer([title]))[0]
@@ -132,7 +131,8 @@ encoded = space({k: np.array([v]) for k, v in raw.items()})
 # %% tags=["nbval-check-output"]
 for name in (*features.FEATURE_SPACE_INPUTS, features.CROSS):
     before = raw.get(name, (raw["user_gender"], raw["raw_user_age"]))
-    print(f"{name:>27}: {before!r} -> {np.asarray(encoded[name])[0].tolist()}")
+    print(f"{name:>27}: {before!r}")
+    print(f"{'-> ':>29}{np.asarray(encoded[name])[0].tolist()}")
 
 # %% [markdown]
 # ## Genres: a padded list
