@@ -194,7 +194,8 @@ def curves_and_difference(
     xlabel: str = "training step",
     title: str = "",
 ) -> tuple[Axes, Axes]:
-    """Several runs' curves on the left; on the right each run's absolute difference from ``reference``.
+    """Several runs' curves on the left; on the right, each run's absolute difference
+    from ``reference``.
 
     Args:
         curves: equally long curves by run name (one of them ``reference``).
@@ -228,7 +229,9 @@ def curves_and_difference(
 def bytes_vs_devices(
     table: pd.DataFrame, column: str = "total", ax: Axes | None = None, title: str = ""
 ) -> Axes:
-    """Megabytes of collectives per training step against the number of devices, one line per ``strategy``.
+    """Megabytes of collectives per training step against the number of devices.
+
+    One line per ``strategy``.
 
     Args:
         table: rows with ``devices``, ``strategy`` and ``column`` (bytes per device per step).

@@ -1,4 +1,5 @@
-"""recbook.results_page: verdicts against tolerances and goals, and run times from notebook metadata."""
+"""recbook.results_page: verdicts against tolerances and goals, run times from notebook
+metadata, and the page's formatted figures, table and overview figure."""
 
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ SCALING_FIGURES = {
 def test_scaling_rows_are_goals_and_context():
     rows = results_page.scaling_rows(SCALING_FIGURES)
     verdicts = [row["verdict"] for row in rows]
-    # Four equality checks against SCALING_TOLERANCE; the model-parallel loss gap above 1e-4 is not met.
+    # Four equality checks against SCALING_TOLERANCE; the model-parallel loss gap above
+    # 1e-4 is not met.
     assert verdicts[:4] == ["met", "met", "met", "not met"]
     assert rows[0]["published"] == 1e-4 and rows[0]["difference"] is None
     assert set(verdicts[4:]) == {"context"} and len(rows) == 4 + 2 + 3
