@@ -95,14 +95,15 @@ for record in movies.take(1).as_numpy_iterator():
         print(f"{key:>24}: {value!r}")
 
 # %% [markdown]
-# For counting and plotting, the scalar columns go into a pandas DataFrame.
+# For counting and plotting, the scalar columns go into a pandas DataFrame. The first
+# three ratings, one per column:
 
 # %%
 frame = data.as_frame(
     ratings, ["user_id", "movie_id", "user_rating", "raw_user_age", "user_gender"]
 )
 movie_frame = data.as_frame(movies, ["movie_id", "movie_title"])
-tfds.as_dataframe(ratings.take(5))
+tfds.as_dataframe(ratings.take(3)).T
 
 # %% [markdown]
 # ## How much there is
@@ -119,7 +120,7 @@ for name, count in counts.items():
     print(f"{name:>24}: {count:,}")
 print(f"{'density':>24}: {density:.2%} of all user-movie pairs are rated")
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("n_ratings", counts["ratings"])
 glue.record("n_users", counts["users"])
 glue.record("n_movies", counts["movies in the catalogue"])
@@ -136,7 +137,7 @@ glue.record("density", density)
 # treat a 5-star rating as "this user liked this movie" and rescale ratings to
 # [0, 1] as `(r - 1) / 4`.
 
-# %%
+# %% tags=["hide-input"]
 plots.rating_distribution(frame["user_rating"])
 plt.show()
 
@@ -146,7 +147,7 @@ for stars, share in share_by_stars.items():
     print(f"{stars:.0f} stars: {share:6.2%}")
 print(f"mean rating: {frame['user_rating'].mean():.3f}")
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("mean_rating", frame["user_rating"].mean())
 glue.record("share_five_stars", share_by_stars.loc[5.0])
 
@@ -159,7 +160,7 @@ glue.record("share_five_stars", share_by_stars.loc[5.0])
 # genres) and not only from their ids, and why the memory-efficient-embeddings
 # chapter can give rare movies smaller embeddings.
 
-# %%
+# %% tags=["hide-input"]
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
 plots.long_tail(frame["movie_id"], "movies", ax=left)
 plots.share_of_ratings(frame["movie_id"], "movies", ax=right)
@@ -173,7 +174,7 @@ print(f"movies rated once: {(per_movie == 1).sum():,}")
 top = per_movie.head(5).rename_axis("movie_id").reset_index(name="ratings")
 print(top.merge(movie_frame, on="movie_id").to_string(index=False))
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("top_decile_share", head)
 
 # %% [markdown]
@@ -183,14 +184,15 @@ glue.record("top_decile_share", head)
 # MovieLens-100K, so the user tail is cut off at 20 but is still long: some users
 # rated hundreds of movies.
 
-# %%
+# %% tags=["hide-input"]
 plots.long_tail(frame["user_id"], "users", loglog=True)
 plt.show()
 
 # %% tags=["nbval-check-output"]
 per_user = frame["user_id"].value_counts()
 print(
-    f"ratings per user: min {per_user.min()}, median {per_user.median():.0f}, max {per_user.max()}"
+    f"ratings per user: min {per_user.min()}, median {per_user.median():.0f}, "
+    f"max {per_user.max()}"
 )
 
 # %% [markdown]

@@ -66,17 +66,22 @@ movies = data.load_tfds("movies", variant)
 # `TextVectorization` lower-cases each title, splits it into words and maps each word
 # to an integer, learning the vocabulary from all movie titles. Titles become 16 token
 # ids, padded with 0. Words shared between titles (a series' name, a year) can then
-# share what the model learns about them.
+# share what the model learns about them. The book's package builds it so:
+
+# %% [markdown]
+# ```{literalinclude} ../src/recbook/features.py
+# :pyobject: title_vectorizer
+# :caption: recbook/features.py
+# ```
 
 # %%
 vectorizer = features.title_vectorizer(movies)
 
 # %% tags=["nbval-check-output"]
 vocabulary = vectorizer.get_vocabulary()
-print(
-    f"vocabulary size: {vectorizer.vocabulary_size():,} tokens (0 = padding, 1 = unknown)"
-)
-print("tokens 40 to 49:", [str(token) for token in vocabulary[40:50]])
+size = vectorizer.vocabulary_size()
+print(f"vocabulary size: {size:,} tokens (0 = padding, 1 = unknown)")
+print("tokens 40 to 49:", ", ".join(str(token) for token in vocabulary[40:50]))
 for record in movies.take(1).as_numpy_iterator():
     title = record["movie_title"].decode()
     tokens = np.asarray(vectorizer([title]))[0]
@@ -98,7 +103,13 @@ for record in movies.take(1).as_numpy_iterator():
 #   that belong to a combination (say, young women) rather than to either part;
 # - the **title** tokens, through the vectorizer above.
 #
-# Adapting it reads all 100,000 ratings (about 20 s here).
+# Adapting it reads all 100,000 ratings (about 20 s here). In code:
+
+# %% [markdown]
+# ```{literalinclude} ../src/recbook/features.py
+# :pyobject: feature_space
+# :caption: recbook/features.py
+# ```
 
 # %%
 space = features.feature_space(ratings, vectorizer)
@@ -120,20 +131,33 @@ encoded = space({k: np.array([v]) for k, v in raw.items()})
 # %% tags=["nbval-check-output"]
 for name in (*features.FEATURE_SPACE_INPUTS, features.CROSS):
     before = raw.get(name, (raw["user_gender"], raw["raw_user_age"]))
-    print(f"{name:>27}: {before!r} -> {np.asarray(encoded[name])[0].tolist()}")
+    print(f"{name:>27}: {before!r}")
+    print(f"{'-> ':>29}{np.asarray(encoded[name])[0].tolist()}")
 
 # %% [markdown]
 # ## Genres: a padded list
 #
-# A movie has one or more genres, numbered from 0 by TFDS. Genre `g` becomes `g + 1`, and the list is
-# padded with 0 to the largest count, so that 0 can be masked as "no genre" when the
-# candidate tower averages the genre embeddings.
+# A movie has one or more genres, numbered from 0 by TFDS. Genre `g` becomes `g + 1`,
+# and the list is padded with 0 to the largest count, so that 0 can be masked as "no
+# genre" when the candidate tower averages the genre embeddings.
 #
 # ## The candidate set
 #
 # Retrieval scores every movie for a user, so the retrieval layer needs every movie's
 # features at once: the id, the title tokens and the padded genres, as native tensors
-# indexed by movie id (row 0 stays empty: ids start at 1).
+# indexed by movie id (row 0 stays empty: ids start at 1). They are kept together in a
+# `Candidates`:
+
+# %% [markdown]
+# ```{literalinclude} ../src/recbook/features.py
+# :pyobject: Candidates
+# :caption: recbook/features.py
+# ```
+#
+# ```{literalinclude} ../src/recbook/features.py
+# :pyobject: candidate_set
+# :caption: recbook/features.py
+# ```
 
 # %%
 candidates = features.candidate_set(movies, vectorizer)
@@ -152,7 +176,19 @@ print("movie 1's genres:", np.asarray(candidates.tensors["movie_genres"])[1].tol
 #
 # As in the tutorial: the 100,000 ratings are shuffled once (buffer 100,000, seed 42,
 # the same order every epoch), the first 80,000 train and the next 20,000 test, in
-# batches of 1,000, cached after the first pass.
+# batches of 1,000, cached after the first pass. Each rating goes through the
+# FeatureSpace on the way (`preprocessor`), and the genres are shifted and padded there:
+
+# %% [markdown]
+# ```{literalinclude} ../src/recbook/features.py
+# :pyobject: preprocessor
+# :caption: recbook/features.py
+# ```
+#
+# ```{literalinclude} ../src/recbook/features.py
+# :pyobject: split
+# :caption: recbook/features.py
+# ```
 
 # %%
 preprocess = features.preprocessor(space, candidates.max_genres)
@@ -171,7 +207,7 @@ for name, value in inputs.items():
     print(f"{name:>27}: {tuple(value.shape)} {value.dtype.name}")
 print(f"{'label':>27}: {tuple(labels.shape)} {labels.dtype.name}")
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("title_vocabulary_size", vectorizer.vocabulary_size())
 glue.record("movies_count", candidates.movies_count)
 glue.record("max_genres", candidates.max_genres)

@@ -20,12 +20,22 @@
 # %% [markdown]
 # # Results
 #
-# Every headline figure of the book on one page: ours beside the published one, the
-# difference, and whether it is within the tolerance the book states (or whether a goal
-# of the book is met). Nothing here is typed by hand: the tables are built from the
-# figures each executed chapter recorded and from `recbook.published`, the one place
-# that holds the published figures and tolerances. Re-running a chapter changes this
-# page when the book is executed again.
+# Every headline figure of the book on one page, beside the published figure it
+# reproduces. Each row answers one of three questions:
+#
+# - **Does ours reproduce the published figure?** The verdict is *within* when the
+#   difference is inside the tolerance stated for it (the spread one can expect from
+#   seeds and versions), *outside* when not.
+# - **Does ours reach a threshold?** Where there is no published figure to compare
+#   with, a chapter asks whether a figure reaches a stated level (for example, whether
+#   a distributed run equals the single-device run to float32 precision): *met* or
+#   *not met*.
+# - **Context**: a figure with nothing comparable on the same protocol, shown for
+#   orientation (a published figure on another protocol is drawn beside it).
+#
+# Nothing here is typed by hand: the figure and the tables are built from the figures
+# each executed chapter recorded and from `recbook.published`, the one place that holds
+# the published figures, the tolerances and the thresholds.
 
 # %% [markdown]
 # In Colab, the next cell installs `recbook` and fetches the book's executed chapters,
@@ -55,7 +65,9 @@ if "google.colab" in sys.modules:
 # %%
 from pathlib import Path
 
-from recbook import results_page
+from recbook import plots, results_page
+
+import matplotlib.pyplot as plt
 
 # %% [markdown]
 # Where the executed chapters are:
@@ -63,29 +75,33 @@ from recbook import results_page
 # %% tags=["parameters"]
 chapters_dir = "."
 
-# %% [markdown]
-# ## Ours against the published figures
-#
-# `ours` is the mean over the chapter's seeds (3 for every headline model) and `ours_std`
-# their standard deviation. A verdict of *context* means the published figure comes from
-# a different protocol (TensorFlow Recommenders' own features and 300 epochs) and is
-# shown for orientation only; a goal row compares ours with the book's goal instead.
-# The scaling chapter's rows are measured facts: its equality checks are goals (the largest
-# difference from the single-device run, within a stated float32 tolerance), its memory
-# and communication figures context. Figures below 0.001 are shown with two significant
-# digits.
-
 # %%
 comparisons = results_page.comparisons(Path(chapters_dir))
-comparisons.style.format(
-    results_page.figure,
-    subset=["published", "ours", "ours_std", "difference", "tolerance"],
-    na_rep="",
-)
+titles = results_page.chapter_titles(Path(chapters_dir))
+
+# %% [markdown]
+# ## At a glance
+#
+# One strip per comparison, each on its own scale. The dot is ours, the mean over the
+# chapter's seeds, with its standard deviation as a bar when there are several seeds;
+# the black tick is the published figure and the grey band the tolerance around it; a
+# dashed line is a threshold. The verdict is at the right.
+
+# %% tags=["hide-input"]
+plots.comparison_overview(comparisons, titles)
+plt.show()
+
+# %% [markdown]
+# ## The figures
+#
+# Ours is the mean over the chapter's seeds, ± their standard deviation. Figures below
+# 0.001 are shown with two significant digits.
 
 # %%
-verdicts = comparisons["verdict"].value_counts()
-print(", ".join(f"{count} {verdict}" for verdict, count in verdicts.items()))
+results_page.styled(
+    results_page.compact_table(comparisons, titles),
+    caption=results_page.verdict_counts(comparisons),
+)
 
 # %% [markdown]
 # ## Model sizes
@@ -94,7 +110,9 @@ print(", ".join(f"{count} {verdict}" for verdict, count in verdicts.items()))
 # candidate tower's outputs, is not a parameter):
 
 # %%
-results_page.sizes(Path(chapters_dir)).style.format(thousands=",", na_rep="")
+results_page.styled(
+    results_page.sizes_table(results_page.sizes(Path(chapters_dir)), titles)
+)
 
 # %% [markdown]
 # ## Wall times
@@ -104,4 +122,6 @@ results_page.sizes(Path(chapters_dir)).style.format(thousands=",", na_rep="")
 # section of the README gives the latest benchmark of the whole book.
 
 # %%
-results_page.run_times(Path(chapters_dir)).style.format(precision=0, na_rep="")
+results_page.styled(
+    results_page.run_times_table(results_page.run_times(Path(chapters_dir)), titles)
+)

@@ -91,6 +91,8 @@ from recbook import devices as device_setup
 in_time = device_setup.simulate_cpu_devices(device_count)
 
 # %%
+import textwrap
+
 from recbook import data, glue, plots, published, rating_models, sharding
 
 import jax
@@ -101,7 +103,8 @@ import pandas as pd
 
 mesh_devices = sharding.choose_devices(device_count)
 print(
-    f"Keras {keras.__version__}, JAX {jax.__version__}, backend {keras.backend.backend()}"
+    f"Keras {keras.__version__}, JAX {jax.__version__}, "
+    f"backend {keras.backend.backend()}"
 )
 print(f"XLA flag set before JAX started: {in_time}")
 print(
@@ -143,7 +146,7 @@ designs = {
 }
 memory = sharding.memory_table(catalogues, designs, memory_device_counts)
 
-# %% tags=["nbval-check-output"]
+# %% tags=["nbval-check-output", "wide-table"]
 shown = memory.copy()
 for column in shown.columns[shown.columns.str.endswith("(bytes)")]:
     shown[column] = shown[column].map(sharding.human_bytes)
@@ -163,16 +166,19 @@ with pd.option_context("display.width", 250, "display.max_columns", 20):
 # device than the full tables on 64. (The ML-1M row of the recipe design is chapter 4's
 # 113,312 parameters.)
 
-# %%
-production = memory[memory["catalogue"] == "production (stated)"].set_index("design")
+# %% tags=["remove-cell"]
 glue.record(
     "production_full_with_adam_bytes",
-    production.loc["full tables", "with Adam (bytes)"],
+    memory.set_index(["catalogue", "design"]).loc[
+        ("production (stated)", "full tables"), "with Adam (bytes)"
+    ],
 )
 glue.record(
     "production_full_per_device_bytes",
     {
-        str(d): production.loc["full tables", f"per device on {d} (bytes)"]
+        str(d): memory.set_index(["catalogue", "design"]).loc[
+            ("production (stated)", "full tables"), f"per device on {d} (bytes)"
+        ]
         for d in memory_device_counts
     },
 )
@@ -195,8 +201,9 @@ ratings = data.load_ratings(variant)
 split = rating_models.split_ratings(
     ratings, val_fraction=0.15, seed=split_seed, max_train=max_train
 )
+train_count = len(split.train["rating"])
 print(
-    f"training ratings: {len(split.train['rating']):,} ({len(split.train['rating']) // batch_size} "
+    f"training ratings: {train_count:,} ({train_count // batch_size} "
     f"steps of {batch_size}), validation ratings: {len(split.val['rating']):,}"
 )
 
@@ -215,7 +222,8 @@ single = sharding.compile_rating_model(
 start_weights = single.get_weights()
 single_losses, single_mae = sharding.train_and_score(single, split, epochs, batch_size)
 print(
-    f"single device: final training loss {single_losses[-1]:.5f}, validation MAE {single_mae:.5f}"
+    f"single device: final training loss {single_losses[-1]:.5f}, "
+    f"validation MAE {single_mae:.5f}"
 )
 
 # %% [markdown]
@@ -242,7 +250,7 @@ with data_parallel.scope():
 # The same seed shuffles the same batches, so the two loss curves should be one curve: only
 # the order in which float32 sums are taken differs.
 
-# %%
+# %% tags=["hide-input"]
 plots.curves_and_difference(
     {
         "one device": single_losses,
@@ -253,18 +261,21 @@ plots.curves_and_difference(
     title="Training loss, one device and data parallel",
 )
 plt.show()
+
+# %%
 dp_loss_gap = float(np.max(np.abs(np.subtract(dp_losses, single_losses))))
 dp_mae_gap = abs(dp_mae - single_mae)
 print(
     f"largest loss difference over {len(dp_losses)} steps: {dp_loss_gap:.2e} "
     f"(tolerance {published.SCALING_TOLERANCE['loss']:.0e})"
 )
+print(f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}")
 print(
-    f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}, "
-    f"difference {dp_mae_gap:.2e} (tolerance {published.SCALING_TOLERANCE['mae']:.0e})"
+    f"validation MAE difference: {dp_mae_gap:.2e} "
+    f"(tolerance {published.SCALING_TOLERANCE['mae']:.0e})"
 )
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("devices", len(mesh_devices))
 glue.record("dp_loss_max_abs_diff", dp_loss_gap)
 glue.record("dp_mae_abs_diff", dp_mae_gap)
@@ -296,7 +307,8 @@ try:
         f"{split.num_movies:,} rows divide by {shards}: no padding needed on this mesh"
     )
 except Exception as error:  # JAX's IndivisibleError (a ValueError)
-    print(f"{type(error).__name__}: {str(error)[:220]}...")
+    message = f"{type(error).__name__}: {str(error)[:220]}..."
+    print(textwrap.fill(message, width=80, break_long_words=False))
 
 # %% [markdown]
 # The fix is padding: `recbook.sharding.pad_table` adds rows that no id reads, up to the
@@ -333,7 +345,8 @@ with model_parallel.scope():
 
 # %% tags=["nbval-check-output"]
 mp_shards = sharding.shard_report(sharding.model_and_slot_variables(mp_model))
-print(mp_shards.to_string(index=False))
+SHORT_HEADERS = {"global shape": "shape", "shard shape": "shard"}  # fits the page
+print(mp_shards.rename(columns=SHORT_HEADERS).to_string(index=False))
 
 # %% [markdown]
 # Same weights, same inputs: the sharded model's predictions should be the unsharded
@@ -346,7 +359,8 @@ with model_parallel.scope():
 single_predictions = single.predict(split.inputs("val"), batch_size=4096, verbose=0)
 mp_prediction_gap = float(np.max(np.abs(mp_predictions - single_predictions)))
 print(
-    f"{len(mp_predictions):,} validation predictions; largest difference {mp_prediction_gap:.2e} "
+    f"{len(mp_predictions):,} validation predictions; "
+    f"largest difference {mp_prediction_gap:.2e} "
     f"(tolerance {published.SCALING_TOLERANCE['predictions']:.0e})"
 )
 
@@ -366,12 +380,10 @@ with model_parallel.scope():
     mp_train.set_weights(sharding.padded_weights(start_weights, mp_train))
     mp_losses, mp_mae = sharding.train_and_score(mp_train, split, epochs, batch_size)
 mp_loss_gap = float(np.max(np.abs(np.subtract(mp_losses, single_losses))))
-print(
-    f"model parallel: largest loss difference {mp_loss_gap:.2e}, "
-    f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})"
-)
+print(f"model parallel: largest loss difference {mp_loss_gap:.2e}")
+print(f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})")
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("mp_prediction_max_abs_diff", mp_prediction_gap)
 glue.record("mp_loss_max_abs_diff", mp_loss_gap)
 glue.record("mp_mae_abs_diff", abs(mp_mae - single_mae))
@@ -403,7 +415,7 @@ with qr_md_parallel.scope():
 
 # %% tags=["nbval-check-output"]
 qr_md_shards = sharding.shard_report(sharding.model_and_slot_variables(qr_md_model))
-print(qr_md_shards.to_string(index=False))
+print(qr_md_shards.rename(columns=SHORT_HEADERS).to_string(index=False))
 print("replicated tables:", qr_md_replicated or "none")
 
 # %% [markdown]
@@ -476,7 +488,7 @@ per_device.style.format(
     }
 )
 
-# %%
+# %% tags=["remove-cell"]
 glue.record("per_device_bytes", dict(zip(per_device["model"], per_device["measured"])))
 glue.record(
     "per_device_bytes_match_paper",
@@ -520,11 +532,14 @@ dp_bytes, mp_bytes = (
     sharding.collective_bytes(dp_hlo),
     sharding.collective_bytes(mp_hlo),
 )
+print(
+    f"data parallel: {sum(dp_bytes.values()):,} bytes per step; "
+    f"model parallel: {sum(mp_bytes.values()):,}"
+)
+
+# %% tags=["remove-cell"]
 glue.record("dp_collective_bytes_per_step", sum(dp_bytes.values()))
 glue.record("mp_collective_bytes_per_step", sum(mp_bytes.values()))
-print(
-    f"data parallel: {sum(dp_bytes.values()):,} bytes per step; model parallel: {sum(mp_bytes.values()):,}"
-)
 
 # %% [markdown]
 # ### How it grows with the number of devices
@@ -545,11 +560,16 @@ scaling["ring estimate sent per device"] = (
     .round()
     .astype(int)
 )
+
+# %% tags=["hide-input"]
 plots.bytes_vs_devices(
     scaling,
-    title=f"Collective bytes per training step (batch {batch_size}, MovieLens-1M tables)",
+    title=f"Collective bytes per training step (batch {batch_size}, "
+    "MovieLens-1M tables)",
 )
 plt.show()
+
+# %%
 scaling[
     [
         "devices",
@@ -564,7 +584,7 @@ scaling[
     ]
 ]
 
-# %%
+# %% tags=["remove-cell"]
 glue.record(
     "collective_bytes_by_devices",
     {
@@ -594,16 +614,18 @@ glue.record(
 # ```python
 # import keras
 #
-# keras.distribution.initialize()          # multi-host only: once per process, before the model
-# devices = keras.distribution.list_devices()            # e.g. 32 TPU chips
+# # Multi-host only: once per process, before the model.
+# keras.distribution.initialize()
+# devices = keras.distribution.list_devices()  # e.g. 32 TPU chips
 # mesh = keras.distribution.DeviceMesh((4, 8), ("data", "model"), devices)
 # layout_map = keras.distribution.LayoutMap(mesh)
-# layout_map["user_emb/embeddings"] = ("model", None)     # rows split over 8 chips
+# layout_map["user_emb/embeddings"] = ("model", None)  # rows split over 8 chips
 # layout_map["movie_emb/embeddings"] = ("model", None)
 # keras.distribution.set_distribution(
-#     keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="data"))
-# model = rating_model(...)                 # built after set_distribution
-# model.fit(...)                            # each of the 4 data groups gets a quarter of the batch
+#     keras.distribution.ModelParallel(layout_map=layout_map, batch_dim_name="data")
+# )
+# model = rating_model(...)  # built after set_distribution
+# model.fit(...)  # each of the 4 data groups gets a quarter of the batch
 # ```
 #
 # On TPUs with SparseCores (v5p, v6e), `keras_rs.layers.DistributedEmbedding` goes
@@ -643,16 +665,18 @@ with keras.distribution.ModelParallel(
 # %% tags=["nbval-check-output"]
 print(f"implementation: {type(distributed).__mro__[1].__module__}")
 print(f"output: {tuple(looked_up['movie'].shape)}")
-print(sharding.shard_report(distributed.weights).to_string(index=False))
+shards_report = sharding.shard_report(distributed.weights)
+print(shards_report.rename(columns=SHORT_HEADERS).to_string(index=False))
 
 # %% [markdown]
 # On a SparseCore TPU the table config is the same; the layer needs its inputs
 # preprocessed outside the compiled step, as its documentation shows:
 #
 # ```python
-# distribution = keras.distribution.DataParallel(devices=keras.distribution.list_devices())
-# keras.distribution.set_distribution(distribution)
-# embedding = keras_rs.layers.DistributedEmbedding(features)   # placement "auto" -> SparseCore
+# devices = keras.distribution.list_devices()
+# keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+# # placement "auto": the tables go to the SparseCores
+# embedding = keras_rs.layers.DistributedEmbedding(features)
 # batches = ((embedding.preprocess(x, training=True), y) for x, y in dataset)
 # model.fit(batches, ...)
 # ```

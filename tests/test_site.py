@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from pathlib import Path
 
 from recbook import glue, repository, results_page
@@ -87,15 +88,102 @@ def test_bibliography_resolves_citations(site):
     )
 
 
+def text_of(page: str) -> str:
+    """A built page's text: tags dropped, entities resolved."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
 @pytest.mark.site
 def test_results_page_shows_every_comparison(site):
-    page = html.unescape((site / "notebooks" / "05_results.html").read_text())
+    page = text_of((site / "notebooks" / "05_results.html").read_text())
     comparisons = results_page.comparisons(REPO / "notebooks")
     for _, row in comparisons.iterrows():
         assert row["experiment"] in page
-        if row["ours"] == row["ours"] and row["ours"] is not None:  # not NaN or missing
-            assert results_page.figure(row["ours"]) in page, row["experiment"]
+        assert results_page.number(row["ours"]) in page, row["experiment"]
+    shown = results_page.compact_table(comparisons)
+    for _, row in shown[shown["verdict"] != ""].iterrows():
+        assert row["verdict"] in page, row["figure"]
+    assert results_page.verdict_counts(comparisons) in page
     assert "the whole book" in page
+    assert "623,744" in page, "parameters with thousands separators"
+
+
+@pytest.mark.site
+def test_results_page_shows_the_overview_figure(site):
+    html_page = (site / "notebooks" / "05_results.html").read_text()
+    images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', html_page)
+    assert len(images) == 1, "one figure: the overview"
+    assert (site / "notebooks" / images[0]).resolve().stat().st_size > 50_000
+
+
+@pytest.mark.site
+def test_every_chapter_says_how_it_was_made(site):
+    sys.path.insert(0, str(REPO / "book" / "_ext"))
+    import recbook_site
+
+    for chapter in re.findall(
+        r"file: notebooks/(\S+)\.ipynb", (REPO / "_toc.yml").read_text()
+    ):
+        run = recbook_site.notebook_run(REPO / "notebooks" / f"{chapter}.ipynb")
+        assert run, f"{chapter} records its run (recbook-run)"
+        page = (site / "notebooks" / f"{chapter}.html").read_text()
+        title_then_line = re.search(
+            r"</h1>\s*<p class=\"recbook-run\">([^<]*)</p>", page
+        )
+        assert title_then_line, f"{chapter}: the run line follows the title"
+        assert html.unescape(title_then_line.group(1)) == recbook_site.run_line(*run)
+
+
+def public_definitions() -> list[str]:
+    """Every public function and class defined in a recbook module, by dotted name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import recbook
+
+    names = []
+    for info in pkgutil.iter_modules(recbook.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"recbook.{info.name}")
+        for name, value in vars(module).items():
+            if (
+                not name.startswith("_")
+                and (inspect.isfunction(value) or inspect.isclass(value))
+                and value.__module__ == module.__name__
+            ):
+                names.append(f"{module.__name__}.{name}")
+    return names
+
+
+@pytest.mark.site
+def test_api_page_lists_every_public_function_and_class(site):
+    page = (site / "book" / "api.html").read_text()
+    definitions = public_definitions()
+    assert len(definitions) > 100
+    missing = [name for name in definitions if f'id="{name}"' not in page]
+    assert not missing, f"not on the API page: {missing}"
+
+
+@pytest.mark.site
+def test_featurization_shows_the_features_code_it_teaches(site):
+    """Every line of the definitions chapter 2 includes from src/ is on its page."""
+    import ast
+
+    page = text_of((site / "notebooks" / "02_featurization.html").read_text())
+    source = (REPO / "src" / "recbook" / "features.py").read_text()
+    taught = (
+        "title_vectorizer",
+        "feature_space",
+        "Candidates",
+        "candidate_set",
+        "split",
+    )
+    for node in ast.parse(source).body:
+        if getattr(node, "name", None) in taught:
+            for line in ast.get_source_segment(source, node).splitlines():
+                assert line.strip() in page, f"{node.name}: {line.strip()!r}"
 
 
 @pytest.mark.site

@@ -261,7 +261,8 @@ def test_the_site_is_built_with_make_book_and_deployed_with_the_pages_actions():
 
 
 def test_binder_environment_installs_the_lock_on_its_python():
-    """Binder's button builds environment.yml: the lock's Python and constraints.txt, this checkout."""
+    """Binder's button builds environment.yml: the lock's Python and constraints.txt,
+    this checkout."""
     environment = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     dependencies = environment["dependencies"]
     assert "python=3.11" in dependencies

@@ -19,7 +19,10 @@ HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
 
 def with_host_device_count(flags: str, count: int) -> str:
-    """``flags`` (an ``XLA_FLAGS`` value) with the host device count set to ``count``, other flags kept."""
+    """``flags`` (an ``XLA_FLAGS`` value) with the host device count set to ``count``.
+
+    The other flags are kept.
+    """
     if not isinstance(count, int) or count < 1:
         raise ValueError(f"count must be a positive integer, got {count!r}.")
     kept = re.sub(rf"{HOST_DEVICE_FLAG}=\S*", "", flags).split()

@@ -8,9 +8,14 @@ published ones and tolerances from :mod:`recbook.published`.
 
 from __future__ import annotations
 
+import json
+import math
+import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 from . import evidence, glue, published, records, runner
 
@@ -292,3 +297,228 @@ def run_times(notebooks_dir: Path) -> pd.DataFrame:
         ],
         ignore_index=True,
     )
+
+
+# The page as a reader sees it: numbers formatted for their kind, short columns, no index.
+
+VERDICT_COLOURS = {
+    "within": "#1b7837",
+    "met": "#1b7837",
+    "outside": "#b2182b",
+    "not met": "#b2182b",
+    "context": "#6e6e6e",
+}
+"""The colour of each verdict, in the figure and the table alike (green passes, red fails)."""
+
+GOAL_VERDICTS = ("met", "not met")
+"""Verdicts of rows that compare ours with a threshold (``published`` holds it)."""
+
+TOLERANCE_VERDICTS = ("within", "outside")
+"""Verdicts of rows that compare ours with a published figure and a tolerance."""
+
+
+def missing(value: object) -> bool:
+    """Whether a table cell holds no number (``None`` or NaN)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(
+    value: object, decimals: int | None = None, sign: bool = False, trim: bool = False
+) -> str:
+    """A figure as the page shows it, by its kind; ``""`` when there is none.
+
+    Whole numbers get thousands separators and no decimals (parameter counts,
+    bytes); figures below 0.001 two significant digits (``2.4e-7``); others four
+    significant digits, at most four decimals (``0.3204``, ``7.485``, ``84.48``),
+    or ``decimals`` when given.
+
+    Args:
+        sign: write ``+`` before a positive figure (differences).
+        trim: drop trailing zeros, for stated figures (a goal of ``0.35``, a
+            tolerance of ``0.03``, ``1e-4``) rather than measured ones.
+    """
+    if missing(value):
+        return ""
+    value = float(value)
+    plus = "+" if sign and value > 0 else ""
+    if value == 0:
+        return "0"
+    if decimals is None:
+        if value.is_integer():
+            return f"{plus}{value:,.0f}"
+        if abs(value) < 1e-3:
+            mantissa, exponent = f"{value:.1e}".split("e")
+            if trim:
+                mantissa = mantissa.rstrip("0").rstrip(".")
+            return f"{plus}{mantissa}e{int(exponent)}"
+        decimals = min(4, max(0, 3 - math.floor(math.log10(abs(value)))))
+    text = f"{plus}{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if trim and "." in text else text
+
+
+def decimals_of(text: str) -> int | None:
+    """The decimals :func:`number` wrote, to show a spread alike; None for ``2.4e-7``."""
+    if "e" in text:
+        return None
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+RELATION_SIGNS = {">=": "≥", "<=": "≤"}
+"""How the page writes a goal's relation."""
+
+
+def goal_relation(row: Mapping) -> str:
+    """``">="`` or ``"<="``: which side of its threshold a goal row asks ours to be on.
+
+    Read from the verdict: a met goal with ours below the threshold asks for at
+    most, and so on (``""`` for other rows, or when ours is missing or on the
+    threshold).
+    """
+    ours, goal = row.get("ours"), row.get("published")
+    if row.get("verdict") not in GOAL_VERDICTS:
+        return ""
+    if missing(ours) or missing(goal) or ours == goal:
+        return ""
+    return ">=" if (ours > goal) == (row["verdict"] == "met") else "<="
+
+
+def chapter_titles(notebooks_dir: Path) -> dict[str, str]:
+    """Each chapter's short title by notebook stem: its first heading, up to a colon."""
+    titles = {}
+    for notebook in sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            source = "".join(cell["source"]) if cell["cell_type"] == "markdown" else ""
+            heading = re.search(r"^# (.+)$", source, flags=re.MULTILINE)
+            if heading:
+                titles[notebook.stem] = heading.group(1).split(": ")[0].strip()
+                break
+    return titles
+
+
+def compact_table(
+    table: pd.DataFrame, titles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The comparisons as the page shows them: text columns, grouped by chapter.
+
+    Each chapter opens with a heading row: its title in ``figure``, the other
+    columns empty.
+
+    Args:
+        table: rows as :func:`comparisons` returns them.
+        titles: chapter titles by notebook stem (:func:`chapter_titles`); the
+            stem where there is none.
+
+    Returns:
+        ``figure`` (the experiment), ``ours`` (with its spread over seeds),
+        ``published / goal``, ``difference`` and ``verdict`` (in words, with the
+        tolerance it used).
+    """
+    titles = titles or {}
+    rows, previous = [], None
+    for _, row in table.iterrows():
+        if row["chapter"] != previous:
+            rows.append({"figure": titles.get(row["chapter"], row["chapter"])})
+            previous = row["chapter"]
+        ours = number(row["ours"])
+        if ours and not missing(row["ours_std"]):
+            ours += f" ± {number(row['ours_std'], decimals_of(ours))}"
+        reference = number(row["published"], trim=True)
+        if reference and row["verdict"] in GOAL_VERDICTS:
+            relation = RELATION_SIGNS.get(goal_relation(row), "")
+            reference = " ".join(part for part in ("goal", relation, reference) if part)
+        verdict = str(row["verdict"])
+        if verdict in TOLERANCE_VERDICTS and not missing(row["tolerance"]):
+            verdict += f" ±{number(row['tolerance'], trim=True)}"
+        rows.append(
+            {
+                "figure": str(row["experiment"]),
+                "ours": ours,
+                "published / goal": reference,
+                "difference": number(row["difference"], sign=True),
+                "verdict": verdict,
+            }
+        )
+    columns = ["figure", "ours", "published / goal", "difference", "verdict"]
+    return pd.DataFrame(rows, columns=columns).fillna("")
+
+
+def sizes_table(
+    table: pd.DataFrame, titles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """:func:`sizes` as text: whole parameter counts with thousands separators."""
+    titles = titles or {}
+    return pd.DataFrame(
+        {
+            "chapter": [titles.get(c, c) for c in table["chapter"]],
+            "model": table["model"].astype(str).tolist(),
+            "ours": [number(v, decimals=0) for v in table["ours"]],
+            "published": [number(v, decimals=0) for v in table["published"]],
+        }
+    )
+
+
+def run_times_table(
+    table: pd.DataFrame, titles: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """:func:`run_times` as text: whole seconds and minutes, the cores as a count."""
+    titles = titles or {}
+
+    def wall(seconds: object) -> str:
+        if missing(seconds):
+            return "not recorded"
+        return f"{seconds:,.0f} s ({seconds / 60:.1f} min)"
+
+    return pd.DataFrame(
+        {
+            "chapter": [titles.get(c, c) for c in table["chapter"]],
+            "wall time": [wall(s) for s in table["seconds"]],
+            "CPU cores": [number(c, decimals=0) for c in table["cores"]],
+        }
+    )
+
+
+def styled(table: pd.DataFrame, caption: str | None = None) -> Styler:
+    """A text table for the page: no index, figures right-aligned on one line, verdicts
+    in their colour; a row with only its first cell filled (a chapter) is a bold heading."""
+    rest = list(table.columns[1:])
+    numeric = [c for c in rest if c not in ("figure", "model")]
+
+    def heading(row: pd.Series) -> list[str]:
+        bold = all(row[c] == "" for c in rest)
+        return ["font-weight: bold; padding-top: 0.8em" if bold else ""] * len(row)
+
+    style = (
+        table.style.hide(axis="index")
+        .set_properties(
+            subset=numeric, **{"text-align": "right", "white-space": "nowrap"}
+        )
+        .set_table_styles(
+            [
+                {"selector": "", "props": "font-size: 0.9em;"},
+                {"selector": "th", "props": "text-align: left;"},
+                {"selector": "td, th", "props": "padding: 0.15em 0.4em;"},
+            ]
+        )
+        .set_table_styles(
+            {c: [{"selector": "th", "props": "text-align: right;"}] for c in numeric},
+            overwrite=False,
+        )
+        .apply(heading, axis=1)
+    )
+    if "verdict" in table.columns:
+        style = style.map(
+            lambda v: f"color: {VERDICT_COLOURS.get(v.split(' ±')[0], 'inherit')}",
+            subset=["verdict"],
+        )
+    return style.set_caption(caption) if caption else style
+
+
+def verdict_counts(table: pd.DataFrame) -> str:
+    """How many rows have each verdict, in words: ``"5 within, 3 met, 1 not met"``."""
+    counts = table["verdict"].value_counts()
+    order = [*TOLERANCE_VERDICTS, *GOAL_VERDICTS, "context"]
+    known = [v for v in order if v in counts] + [
+        v for v in counts.index if v not in order
+    ]
+    return ", ".join(f"{counts[v]} {v}" for v in known)

@@ -78,7 +78,7 @@ COLLECTIVES = (
 USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
 
 
-# --- devices and meshes --------------------------------------------------------------------------------
+# --- devices and meshes ---------------------------------------------------------------
 
 
 def choose_devices(count: int) -> list[str]:
@@ -96,7 +96,7 @@ def choose_devices(count: int) -> list[str]:
 def device_mesh(
     devices: Sequence[str], model: int | None = None
 ) -> keras.distribution.DeviceMesh:
-    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all of them)."""
+    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all)."""
     model = len(devices) if model is None else model
     if model < 1 or len(devices) % model:
         raise ValueError(f"{len(devices)} devices do not split into groups of {model}.")
@@ -125,7 +125,7 @@ def model_parallel(
     ), replicated
 
 
-# --- padding and layouts -------------------------------------------------------------------------------
+# --- padding and layouts --------------------------------------------------------------
 
 
 def padded_rows(rows: int, shards: int) -> int:
@@ -189,7 +189,10 @@ def weight_shapes(
 
 
 def is_table_weight(path: str) -> bool:
-    """Whether a weight path names an id-indexed table (``.../embeddings`` or an MD table's ``.../rows``)."""
+    """Whether a weight path names an id-indexed table.
+
+    That is ``.../embeddings``, or an MD table's ``.../rows``.
+    """
     return path.rsplit("/", 1)[-1] in TABLE_WEIGHTS
 
 
@@ -217,12 +220,15 @@ def row_layout_map(
     return layout_map, replicated
 
 
-# --- the rating model's tables, named so that layouts can find them ------------------------------------
+# --- the rating model's tables, named so that layouts can find them -------------------
 
 
 @dataclass(frozen=True)
 class Catalogue:
-    """A catalogue's size: enough for :func:`recbook.rating_models.recipe_layers` (no ratings needed)."""
+    """A catalogue's size: enough for :func:`recbook.rating_models.recipe_layers`.
+
+    No ratings are needed.
+    """
 
     name: str
     num_users: int
@@ -255,7 +261,10 @@ def recipe_tables(
 def qr_tables(
     catalogue: Catalogue, ratio: float, dim: int = 64
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
-    """QR user and movie tables at about ``1 / ratio`` the size (chapter 4's ``qr`` sweep), named."""
+    """QR user and movie tables at about ``1 / ratio`` the size, named.
+
+    As chapter 4's ``qr`` sweep builds them.
+    """
     return tuple(
         QREmbedding(
             n, dim, num_buckets=rating_models.qr_buckets_for(n, n / ratio), name=name
@@ -277,7 +286,8 @@ def padded(
 def padded_weights(
     weights: Sequence[np.ndarray], model: keras.Model
 ) -> list[np.ndarray]:
-    """``weights`` of a model with unpadded tables, zero rows appended to fit ``model``'s padded tables.
+    """``weights`` of a model with unpadded tables, zero rows appended to fit ``model``'s
+    padded tables.
 
     The padding rows are read by no id, so ``model`` then computes what the
     unpadded model computed.
@@ -297,7 +307,10 @@ def padded_weights(
 
 
 class BatchLosses(keras.callbacks.Callback):
-    """Collects the training loss ``fit`` reports after every batch (its running mean over the epoch)."""
+    """Collects the training loss ``fit`` reports after every batch.
+
+    Keras reports its running mean over the epoch.
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -343,8 +356,8 @@ def train_and_score(
     train_size = len(data.train["rating"])
     if batch_size % shards or (shards > 1 and train_size % batch_size):
         raise ValueError(
-            f"Batches of {batch_size} over {shards} devices need a batch size divisible by {shards} "
-            f"and whole batches ({train_size:,} training ratings)."
+            f"Batches of {batch_size} over {shards} devices need a batch size divisible "
+            f"by {shards} and whole batches ({train_size:,} training ratings)."
         )
     callback = BatchLosses()
     keras.utils.set_random_seed(seed)
@@ -377,7 +390,7 @@ def train_and_score(
     return callback.losses, float(scores["mae"])
 
 
-# --- memory ---------------------------------------------------------------------------------------------
+# --- memory ---------------------------------------------------------------------------
 
 
 def per_device_bytes(
@@ -448,13 +461,17 @@ def human_bytes(value: float) -> str:
 
 
 def shard_shapes(value) -> list[tuple[int, ...]]:
-    """Shapes of the pieces of a JAX array (or a Keras variable's value) held by this process's devices."""
+    """Shapes of the pieces of a JAX array (or a Keras variable's value) on this process's
+    devices."""
     value = getattr(value, "value", value)
     return [tuple(shard.data.shape) for shard in value.addressable_shards]
 
 
 def shard_report(variables: Iterable) -> pd.DataFrame:
-    """Each variable's global shape, partition spec and per-device shard shapes, read from its array."""
+    """Each variable's global shape, partition spec and per-device shard shapes.
+
+    Read from the variable's array, not computed from its layout.
+    """
     rows = []
     for variable in variables:
         array = variable.value
@@ -483,11 +500,14 @@ def bytes_per_device(variables: Iterable) -> dict[str, int]:
 
 
 def model_and_slot_variables(model: keras.Model) -> list:
-    """The model's weights and its optimizer's per-weight slots (scalars such as the step count left out)."""
+    """The model's weights and its optimizer's per-weight slots.
+
+    Scalars such as the step count are left out.
+    """
     return [*model.weights, *(v for v in model.optimizer.variables if len(v.shape) > 0)]
 
 
-# --- communication --------------------------------------------------------------------------------------
+# --- communication --------------------------------------------------------------------
 
 
 def train_step_hlo(
@@ -560,7 +580,8 @@ def collectives(hlo: str) -> pd.DataFrame:
         sizes = _array_bytes(match["shape"])
         size = sizes[-1] if match["start"] else sum(sizes)
         group = re.search(
-            r"replica_groups=(.*?), (?:use_global_device_ids|to_apply|channel_id|dimensions|metadata)",
+            r"replica_groups=(.*?), "
+            r"(?:use_global_device_ids|to_apply|channel_id|dimensions|metadata)",
             line,
         )
         rows.append(
@@ -589,7 +610,10 @@ def collective_bytes(hlo: str) -> dict[str, int]:
 def sample_batch(
     num_users: int, num_movies: int, batch_size: int, seed: int = 0
 ) -> tuple[dict, np.ndarray]:
-    """A batch of random ids and ratings (the step's communication does not depend on the values)."""
+    """A batch of random ids and ratings.
+
+    The step's communication does not depend on the values.
+    """
     rng = np.random.default_rng(seed)
     inputs = {
         "user": rng.integers(0, num_users, batch_size).astype("int32"),
@@ -649,7 +673,8 @@ def scaling_table(
     batch_size: int = 128,
     dim: int = 64,
 ) -> pd.DataFrame:
-    """:func:`step_collectives` for data and model parallelism on the first ``n`` devices, for each ``n``."""
+    """:func:`step_collectives` for data and model parallelism on the first ``n`` devices,
+    for each ``n``."""
     devices = keras.distribution.list_devices("cpu")
     rows = []
     for n in counts:

@@ -46,7 +46,8 @@ COLAB_PACKAGES = (
     "jupytext",
     "pytest",
 )
-"""Installed at Colab's versions: what the chapters import (jinja2 for pandas' Styler), and pytest."""
+"""Installed at Colab's versions: what the chapters import (jinja2 for pandas' Styler),
+and pytest."""
 
 HARNESS = ("papermill",)
 """Not on Colab: executes the chapters in the environment (at its newest version)."""
@@ -65,8 +66,14 @@ PROTECTED = (
 """Packages a chapter's install cell must never replace: Colab's stack and its frontend's kernel."""
 
 STUBS = {
-    "__init__.py": '"""Stand-in for Colab\'s google.colab: the chapters look for it in sys.modules."""\n',
-    "output.py": '"""Stand-in for google.colab.output, which JAX imports when it finds google.colab."""\n',
+    "__init__.py": (
+        '"""Stand-in for Colab\'s google.colab: the chapters look for it in '
+        'sys.modules."""\n'
+    ),
+    "output.py": (
+        '"""Stand-in for google.colab.output, which JAX imports when it finds '
+        'google.colab."""\n'
+    ),
 }
 """The stand-in ``google.colab`` package: module name -> text."""
 

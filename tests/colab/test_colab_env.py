@@ -1,4 +1,7 @@
-"""The Colab-like environment's recipe, on small hand-made inputs (seconds, no environment built)."""
+"""The Colab-like environment's recipe, on small hand-made inputs.
+
+Seconds: no environment is built.
+"""
 
 from __future__ import annotations
 

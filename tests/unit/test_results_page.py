@@ -1,12 +1,15 @@
-"""recbook.results_page: verdicts against tolerances and goals, and run times from notebook metadata."""
+"""recbook.results_page: verdicts against tolerances and goals, run times from notebook
+metadata, and the page's formatted figures, table and overview figure."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 
 from recbook import published, records, results_page, runner
 
+import pandas as pd
 import pytest
 
 
@@ -146,7 +149,8 @@ SCALING_FIGURES = {
 def test_scaling_rows_are_goals_and_context():
     rows = results_page.scaling_rows(SCALING_FIGURES)
     verdicts = [row["verdict"] for row in rows]
-    # Four equality checks against SCALING_TOLERANCE; the model-parallel loss gap above 1e-4 is not met.
+    # Four equality checks against SCALING_TOLERANCE; the model-parallel loss gap above
+    # 1e-4 is not met.
     assert verdicts[:4] == ["met", "met", "met", "not met"]
     assert rows[0]["published"] == 1e-4 and rows[0]["difference"] is None
     assert set(verdicts[4:]) == {"context"} and len(rows) == 4 + 2 + 3
@@ -172,3 +176,230 @@ def test_scaling_rows_are_goals_and_context():
 )
 def test_figures_are_shown_with_their_small_values_readable(value, shown):
     assert results_page.figure(value) == shown
+
+
+# The page as a reader sees it: formatted figures, the compact table, the overview figure.
+
+
+@pytest.mark.parametrize(
+    "value, options, shown",
+    [
+        (0.32035, {}, "0.3204"),
+        (0.0027, {}, "0.0027"),
+        (7.484928, {}, "7.485"),
+        (84.48, {}, "84.48"),
+        (623_744.0, {}, "623,744"),
+        (113_312, {}, "113,312"),
+        (2.384e-7, {}, "2.4e-7"),
+        (0.0, {}, "0"),
+        (-0.001249, {"sign": True}, "-0.0012"),
+        (0.007075, {"sign": True}, "+0.0071"),
+        (0.35, {"trim": True}, "0.35"),
+        (0.03, {"trim": True}, "0.03"),
+        (1e-4, {"trim": True}, "1e-4"),
+        (0.000471, {"decimals": 4}, "0.0005"),
+        (None, {}, ""),
+        (math.nan, {}, ""),
+    ],
+)
+def test_numbers_are_written_for_their_kind(value, options, shown):
+    assert results_page.number(value, **options) == shown
+
+
+def test_no_number_is_written_with_six_zero_decimals():
+    for value in (623_744.0, 117_968.0, 1e6, 0.5, 12.0, 3.0e-9):
+        assert not re.search(r"\d+\.0{6}", results_page.number(value))
+
+
+def row(chapter, experiment, verdict, ours=None, std=None, published=None, **more):
+    """A comparison row as :func:`recbook.results_page.comparisons` gives it (its columns
+    are the contract; how the rows are built is the chapters' business)."""
+    return {
+        "chapter": chapter,
+        "experiment": experiment,
+        "published": published,
+        "ours": ours,
+        "ours_std": std,
+        "difference": more.get("difference"),
+        "tolerance": more.get("tolerance"),
+        "verdict": verdict,
+    }
+
+
+ROWS = [
+    row(
+        "03_a",
+        "accuracy, shallow",
+        "within",
+        0.32035,
+        0.0027,
+        0.3216,
+        difference=0.32035 - 0.3216,
+        tolerance=0.03,
+    ),
+    row(
+        "03_a",
+        "accuracy, deep",
+        "outside",
+        0.2,
+        0.01,
+        0.3,
+        difference=0.2 - 0.3,
+        tolerance=0.03,
+    ),
+    row("03_a", "popularity", "context", 0.4231),
+    row("03_a", "best", "met", 0.5084, 0.0026, 0.35),
+    row("06_b", "loss gap", "met", 2.384e-7, None, 1e-4),
+    row("06_b", "gap", "not met", 0.0303, None, 0.03),
+    row("06_b", "a yes-or-no check", "met"),
+]
+
+
+def table():
+    return pd.DataFrame(ROWS, columns=results_page.COLUMNS)
+
+
+def test_goal_relation_is_read_from_the_verdict():
+    relations = [results_page.goal_relation(row) for row in ROWS]
+    assert relations == ["", "", "", ">=", "<=", "<=", ""]
+
+
+def test_compact_table_groups_by_chapter_and_writes_every_verdict():
+    shown = results_page.compact_table(
+        table(), {"03_a": "Retrieval", "06_b": "Scaling"}
+    )
+    assert shown.columns.tolist() == [
+        "figure",
+        "ours",
+        "published / goal",
+        "difference",
+        "verdict",
+    ]
+    assert shown["figure"].tolist() == [
+        "Retrieval",
+        "accuracy, shallow",
+        "accuracy, deep",
+        "popularity",
+        "best",
+        "Scaling",
+        "loss gap",
+        "gap",
+        "a yes-or-no check",
+    ]
+    rows = shown.set_index("figure")
+    assert rows.loc["accuracy, shallow"].tolist() == [
+        "0.3204 ± 0.0027",
+        "0.3216",
+        "-0.0012",
+        "within ±0.03",
+    ]
+    assert rows.loc["accuracy, deep", "verdict"] == "outside ±0.03"
+    assert rows.loc["popularity"].tolist() == ["0.4231", "", "", "context"]
+    assert rows.loc["best", "published / goal"] == "goal ≥ 0.35"
+    assert rows.loc["loss gap"].tolist() == ["2.4e-7", "goal ≤ 1e-4", "", "met"]
+    assert rows.loc["gap", "verdict"] == "not met"
+    assert rows.loc["a yes-or-no check"].tolist() == ["", "", "", "met"]
+    assert rows.loc["Retrieval"].tolist() == ["", "", "", ""], "a heading row"
+
+
+def test_styled_table_has_no_index_and_bold_chapter_headings():
+    page = results_page.styled(
+        results_page.compact_table(table()), caption="7 rows"
+    ).to_html()
+    assert "<caption>7 rows</caption>" in page
+    assert "row_heading" not in page and "blank level0" not in page, "no index"
+    bold = {
+        int(cell)
+        for selectors, props in re.findall(r"([^{}]+)\{([^}]*)\}", page)
+        if "font-weight: bold" in props
+        for cell in re.findall(r"_row(\d+)_col\d+", selectors)
+    }
+    assert bold == {0, 5}, "the two chapter headings, and nothing else, in bold"
+    assert "white-space: nowrap" in page
+    assert results_page.VERDICT_COLOURS["not met"] in page
+
+
+def test_sizes_are_whole_numbers_with_thousands_separators():
+    sizes = pd.DataFrame(
+        {
+            "chapter": ["04_x", "04_x"],
+            "model": ["full", "qr"],
+            "ours": [623_744, 113_312],
+            "published": [623_744.0, math.nan],
+        }
+    )
+    shown = results_page.sizes_table(sizes, {"04_x": "Embeddings"})
+    assert shown.to_dict("list") == {
+        "chapter": ["Embeddings", "Embeddings"],
+        "model": ["full", "qr"],
+        "ours": ["623,744", "113,312"],
+        "published": ["623,744", ""],
+    }
+
+
+def test_run_times_are_written_in_seconds_and_minutes(tmp_path):
+    notebook(tmp_path / "01_a.ipynb", {"seconds": 636.4, "quick": False, "cpus": 2})
+    notebook(tmp_path / "02_b.ipynb", None)
+    shown = results_page.run_times_table(results_page.run_times(tmp_path))
+    assert shown.to_dict("list") == {
+        "chapter": ["01_a", "02_b", "the whole book"],
+        "wall time": ["636 s (10.6 min)", "not recorded", "not recorded"],
+        "CPU cores": ["2", "", ""],
+    }
+
+
+def test_verdict_counts_in_words():
+    assert (
+        results_page.verdict_counts(table())
+        == "1 within, 1 outside, 3 met, 1 not met, 1 context"
+    )
+
+
+def test_chapter_titles_are_the_notebooks_first_headings(tmp_path):
+    for stem, source in (
+        ("01_a", "# The data\n\ntext"),
+        ("06_b", "Intro\n\n# Scaling out: tables on many devices\n## More"),
+    ):
+        (tmp_path / f"{stem}.ipynb").write_text(
+            json.dumps({"cells": [{"cell_type": "markdown", "source": source}]})
+        )
+    assert results_page.chapter_titles(tmp_path) == {
+        "01_a": "The data",
+        "06_b": "Scaling out",
+    }
+
+
+def test_overview_has_one_marker_per_figure_and_one_verdict_per_row():
+    import matplotlib
+
+    matplotlib.use("agg")
+    from recbook import plots
+
+    figure = plots.comparison_overview(table(), {"03_a": "Retrieval"})
+    artists = [a for ax in figure.axes for a in ax.get_children()]
+
+    def gid(name):
+        return [a for a in artists if a.get_gid() == name]
+
+    ours = gid("ours")
+    assert len(ours) == 6, "one dot per row with a figure (not the yes-or-no row)"
+    assert [float(line.get_xdata()[0]) for line in ours] == pytest.approx(
+        [0.32035, 0.2, 0.4231, 0.5084, 2.384e-7, 0.0303]
+    )
+    verdicts = [text.get_text() for text in gid("verdict")]
+    assert verdicts == [
+        "✓ within",
+        "✗ outside",
+        "○ context",
+        "✓ met",
+        "✓ met",
+        "✗ not met",
+        "✓ met",
+    ]
+    assert len(gid("published")) == 2 and len(gid("tolerance")) == 2
+    assert len(gid("goal")) == 3
+    texts = [t.get_text() for ax in figure.axes for t in ax.texts]
+    assert "Retrieval" in texts and "06_b" in texts, "a title per chapter"
+    band = gid("tolerance")[0].get_x(), gid("tolerance")[0].get_width()
+    assert band == pytest.approx((0.3216 - 0.03, 0.06))
+    matplotlib.pyplot.close(figure)

@@ -1,6 +1,6 @@
-"""recbook.devices and recbook.sharding: padding, layouts, memory arithmetic against hand computations,
-collective parsing on a hand-written HLO, and (in a child process with 4 simulated CPU devices)
-the shards and collectives of a real mesh."""
+"""recbook.devices and recbook.sharding: padding, layouts, memory arithmetic against hand
+computations, collective parsing on a hand-written HLO, and (in a child process with 4
+simulated CPU devices) the shards and collectives of a real mesh."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import keras
 import numpy as np
 import pytest
 
-# --- devices ---------------------------------------------------------------------------------------------
+# --- devices --------------------------------------------------------------------------
 
 
 def test_host_device_flag_is_set_once_and_other_flags_kept():
@@ -47,7 +47,7 @@ def test_simulate_cpu_devices_reports_that_jax_already_started(monkeypatch):
     )
 
 
-# --- padding -------------------------------------------------------------------------------------------
+# --- padding --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -92,7 +92,8 @@ def test_padding_a_qr_table_pads_its_quotient_only():
         and wider.num_buckets == 120
         and wider.input_dim == 52 * 120
     )
-    # The same weights give every real id the same vector: the padded quotient row is read by no id < 6040.
+    # The same weights give every real id the same vector: the padded quotient row is
+    # read by no id < 6040.
     table.build((None,))
     wider.build((None,))
     quotient, remainder = table.get_weights()
@@ -130,7 +131,7 @@ def test_padded_weights_append_zero_rows():
         sharding.padded_weights(large.get_weights(), small)
 
 
-# --- shapes and layouts --------------------------------------------------------------------------------
+# --- shapes and layouts ---------------------------------------------------------------
 
 
 def test_weight_shapes_allocate_nothing_and_leave_nothing_pending():
@@ -178,7 +179,8 @@ def test_layout_map_shards_divisible_tables_and_lists_the_rest():
     }
     assert replicated == []
     assert layout_map["movie_emb/projection_1"] is None  # replicated by ModelParallel
-    # A mesh whose model axis is 4 (only the layout's arithmetic is used): 51 quotient rows do not divide.
+    # A mesh whose model axis is 4 (only the layout's arithmetic is used): 51 quotient
+    # rows do not divide.
     four = keras.distribution.DeviceMesh((1, 4), ("data", "model"), ["cpu:0"] * 4)
     _, replicated = sharding.row_layout_map(four, layers)
     assert replicated == ["user_emb/quotient/embeddings"]
@@ -195,7 +197,7 @@ def test_device_mesh_shapes():
     assert sharding.choose_devices(64) == keras.distribution.list_devices()[:64]
 
 
-# --- memory arithmetic ---------------------------------------------------------------------------------
+# --- memory arithmetic ----------------------------------------------------------------
 
 ML_1M = sharding.Catalogue("ML-1M", 6040, 3706)
 
@@ -265,20 +267,30 @@ def test_published_catalogue_counts():
     assert published.MOVIELENS_COUNTS["1m"]["users"] == 6_040
 
 
-# --- collectives in HLO text ---------------------------------------------------------------------------
+# --- collectives in HLO text ----------------------------------------------------------
 
-HLO = textwrap.dedent("""\
-    HloModule jit_train_step
-    ENTRY %main {
-      %all-reduce.4 = (f32[], f32[6040,64]{1,0}, f32[3708,64]{1,0}) all-reduce(%a, %b, %c), channel_id=1, replica_groups={{0,1,2,3}}, use_global_device_ids=true, to_apply=%add
-      %all-gather.1 = f32[128,64]{1,0} all-gather(f32[32,64]{1,0} %d), channel_id=2, replica_groups=[1,4]<=[4], dimensions={0}
-      %ag-start = (f32[32,64]{1,0}, f32[128,64]{1,0}) all-gather-start(%d), channel_id=3, replica_groups={{0,1,2,3}}, dimensions={0}
-      %ag-done = f32[128,64]{1,0} all-gather-done(%ag-start)
-      %reduce-scatter.2 = bf16[32,64]{1,0} reduce-scatter(%e), channel_id=4, replica_groups={{0,1,2,3}}, dimensions={0}, to_apply=%add
-      ROOT %collective-permute.1 = s32[10]{0} collective-permute(%f), channel_id=5, source_target_pairs={{0,1}}
-      %not-a-collective = f32[4]{0} add(%g, %h)
-    }
-    """)
+HLO = "\n".join(
+    [
+        "HloModule jit_train_step",
+        "ENTRY %main {",
+        "  %all-reduce.4 = (f32[], f32[6040,64]{1,0}, f32[3708,64]{1,0}) "
+        "all-reduce(%a, %b, %c), channel_id=1, replica_groups={{0,1,2,3}}, "
+        "use_global_device_ids=true, to_apply=%add",
+        "  %all-gather.1 = f32[128,64]{1,0} all-gather(f32[32,64]{1,0} %d), channel_id=2, "
+        "replica_groups=[1,4]<=[4], dimensions={0}",
+        "  %ag-start = (f32[32,64]{1,0}, f32[128,64]{1,0}) all-gather-start(%d), "
+        "channel_id=3, replica_groups={{0,1,2,3}}, dimensions={0}",
+        "  %ag-done = f32[128,64]{1,0} all-gather-done(%ag-start)",
+        "  %reduce-scatter.2 = bf16[32,64]{1,0} reduce-scatter(%e), channel_id=4, "
+        "replica_groups={{0,1,2,3}}, dimensions={0}, to_apply=%add",
+        "  ROOT %collective-permute.1 = s32[10]{0} collective-permute(%f), channel_id=5, "
+        "source_target_pairs={{0,1}}",
+        "  %not-a-collective = f32[4]{0} add(%g, %h)",
+        "}",
+        "",
+    ]
+)
+"""A hand-written HLO module, one instruction a line (long lines split only here)."""
 
 
 def test_collectives_parsed_with_their_bytes():
@@ -308,7 +320,7 @@ def test_collectives_parsed_with_their_bytes():
     assert sharding.collectives("HloModule empty").empty
 
 
-# --- a real 4-device mesh, in a child process ----------------------------------------------------------
+# --- a real 4-device mesh, in a child process -------------------------------------------
 
 CHILD = textwrap.dedent("""\
     import json
@@ -321,7 +333,9 @@ CHILD = textwrap.dedent("""\
     layers = sharding.padded(sharding.full_tables(6040, 3706, 8), 4)
     distribution, replicated = sharding.model_parallel(mesh, layers)
     keras.utils.set_random_seed(0)
-    reference = sharding.compile_rating_model(rating_models.rating_model(*sharding.full_tables(6040, 3706, 8)))
+    reference = sharding.compile_rating_model(
+        rating_models.rating_model(*sharding.full_tables(6040, 3706, 8))
+    )
     inputs, targets = sharding.sample_batch(6040, 3706, 64)
     expected = reference.predict(inputs, verbose=0)
     with distribution.scope():
@@ -330,10 +344,11 @@ CHILD = textwrap.dedent("""\
         gap = float(np.abs(model.predict(inputs, verbose=0) - expected).max())
         model.fit(inputs, targets, batch_size=len(targets), verbose=0)
         hlo = sharding.train_step_hlo(model, inputs, targets)
+    variables = sharding.model_and_slot_variables(model)
     print(json.dumps({
         "devices": mesh_devices, "replicated": replicated, "gap": gap,
-        "shards": {v.path: sharding.shard_shapes(v) for v in sharding.model_and_slot_variables(model)},
-        "held": sharding.bytes_per_device(sharding.model_and_slot_variables(model)),
+        "shards": {v.path: sharding.shard_shapes(v) for v in variables},
+        "held": sharding.bytes_per_device(variables),
         "moved": sharding.collective_bytes(hlo)}))
     """)
 
@@ -367,7 +382,8 @@ def test_rows_are_split_over_four_simulated_devices(four_devices):
 
 def test_sharded_predictions_equal_and_only_activations_move(four_devices):
     assert four_devices["gap"] <= published.SCALING_TOLERANCE["predictions"]
-    # Model parallel: the looked-up rows of both tables are summed over the devices, 64 x 8 floats each.
+    # Model parallel: the looked-up rows of both tables are summed over the devices,
+    # 64 x 8 floats each.
     assert four_devices["moved"] == {
         "all-reduce": 2 * 64 * 8 * 4,
         "all-gather": 0,

@@ -1,0 +1,90 @@
+"""book/_ext/recbook_site.py: the line under each chapter's title, and the API page's modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+import recbook_site  # noqa: E402
+
+FULL = {
+    "date": "2026-11-23T19:05:01+00:00",
+    "seconds": 636.4,
+    "kernel_cpu_seconds": 1100.2,
+    "quick": False,
+    "cpus": 2,
+    "gpus": 0,
+    "backend": "jax",
+    "versions": {
+        "keras": "3.15.1",
+        "keras-rs": "0.4.0",
+        "jax": "0.8.1",
+        "tensorflow": "2.20.0",
+    },
+}
+
+
+def test_a_fully_recorded_run():
+    assert recbook_site.run_line(FULL, "3.11.7") == (
+        "Stored run: 23 November 2026, 10 min 36 s of wall time on 2 CPU cores and "
+        "no GPU; Python 3.11.7, Keras 3.15.1 (JAX backend), keras-rs 0.4.0, "
+        "JAX 0.8.1, TensorFlow 2.20.0."
+    )
+
+
+def test_what_the_run_did_not_record_is_named():
+    assert recbook_site.run_line({"seconds": 13.5, "cpus": 2}, "3.11.7") == (
+        "Stored run: 14 s of wall time on 2 CPU cores; Python 3.11.7. Not recorded: "
+        "the date, the GPUs and the Keras, keras-rs, JAX and TensorFlow versions."
+    )
+
+
+@pytest.mark.parametrize(
+    "gpus, shown", [(1, "1 GPU"), (4, "4 GPUs"), (["NVIDIA L4"], "NVIDIA L4")]
+)
+def test_gpus(gpus, shown):
+    line = recbook_site.run_line({**FULL, "gpus": gpus, "quick": True})
+    assert f"on 2 CPU cores and {shown}, with the quick parameters;" in line
+
+
+@pytest.mark.parametrize(
+    "seconds, shown", [(0.4, "0 s"), (59.6, "1 min 0 s"), (3725, "1 h 2 min")]
+)
+def test_durations(seconds, shown):
+    assert recbook_site.duration(seconds) == shown
+
+
+def test_a_notebook_without_a_recorded_run_gets_no_line(tmp_path):
+    notebook = tmp_path / "01_a.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {}}))
+    assert recbook_site.notebook_run(notebook) is None
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [],
+                "metadata": {
+                    "recbook_run": {"seconds": 1.0},
+                    "language_info": {"version": "3.11.7"},
+                },
+            }
+        )
+    )
+    assert recbook_site.notebook_run(notebook) == ({"seconds": 1.0}, "3.11.7")
+
+
+def test_every_module_of_the_package_gets_an_automodule(tmp_path):
+    package = tmp_path / "recbook"
+    package.mkdir()
+    for name in ("__init__", "data", "_private", "plots"):
+        (package / f"{name}.py").write_text("")
+    assert recbook_site.modules(tmp_path) == ["recbook.data", "recbook.plots"]
+    assert ".. automodule:: recbook.plots" in recbook_site.api_directives(tmp_path)
+
+
+def test_the_api_page_holds_the_marker():
+    assert recbook_site.API_MARKER in (REPO / "book" / "api.md").read_text()
