@@ -55,7 +55,7 @@ if "google.colab" in sys.modules:
 # MovieLens online, or offline from the folder named by `MOVIELENS_DIR`.
 
 # %%
-from recbook import data, glue, plots
+from recbook import data, glue, plots, records
 
 import matplotlib.pyplot as plt
 import tensorflow_datasets as tfds
@@ -121,10 +121,10 @@ for name, count in counts.items():
 print(f"{'density':>24}: {density:.2%} of all user-movie pairs are rated")
 
 # %% tags=["remove-cell"]
-glue.record("n_ratings", counts["ratings"])
-glue.record("n_users", counts["users"])
-glue.record("n_movies", counts["movies in the catalogue"])
-glue.record("density", density)
+glue.record(records.N_RATINGS, counts["ratings"])
+glue.record(records.N_USERS, counts["users"])
+glue.record(records.N_MOVIES, counts["movies in the catalogue"])
+glue.record(records.DENSITY, density)
 
 # %% [markdown]
 # Only about {glue:text}`density:.1%` of the user-movie pairs carry a rating: the
@@ -148,8 +148,8 @@ for stars, share in share_by_stars.items():
 print(f"mean rating: {frame['user_rating'].mean():.3f}")
 
 # %% tags=["remove-cell"]
-glue.record("mean_rating", frame["user_rating"].mean())
-glue.record("share_five_stars", share_by_stars.loc[5.0])
+glue.record(records.MEAN_RATING, frame["user_rating"].mean())
+glue.record(records.SHARE_FIVE_STARS, share_by_stars.loc[5.0])
 
 # %% [markdown]
 # ## The long tail of movie popularity
@@ -175,7 +175,7 @@ top = per_movie.head(5).rename_axis("movie_id").reset_index(name="ratings")
 print(top.merge(movie_frame, on="movie_id").to_string(index=False))
 
 # %% tags=["remove-cell"]
-glue.record("top_decile_share", head)
+glue.record(records.TOP_DECILE_SHARE, head)
 
 # %% [markdown]
 # ## How active users are

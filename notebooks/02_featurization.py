@@ -49,7 +49,7 @@ if "google.colab" in sys.modules:
     )
 
 # %%
-from recbook import data, features, glue
+from recbook import data, features, glue, records
 
 import numpy as np
 
@@ -208,12 +208,12 @@ for name, value in inputs.items():
 print(f"{'label':>27}: {tuple(labels.shape)} {labels.dtype.name}")
 
 # %% tags=["remove-cell"]
-glue.record("title_vocabulary_size", vectorizer.vocabulary_size())
-glue.record("movies_count", candidates.movies_count)
-glue.record("max_genres", candidates.max_genres)
-glue.record("train_size", sizes["train"])
-glue.record("test_size", sizes["test"])
-glue.record("test_five_stars", five_stars)
+glue.record(records.TITLE_VOCABULARY_SIZE, vectorizer.vocabulary_size())
+glue.record(records.MOVIES_COUNT, candidates.movies_count)
+glue.record(records.MAX_GENRES, candidates.max_genres)
+glue.record(records.TRAIN_SIZE, sizes["train"])
+glue.record(records.TEST_SIZE, sizes["test"])
+glue.record(records.TEST_FIVE_STARS, five_stars)
 
 # %% [markdown]
 # The retrieval chapter builds its towers on exactly these inputs:

@@ -108,7 +108,7 @@ test_inputs, test_labels = problem.test
 five_star_tests = int((test_labels > retrieval.FIVE_STARS).sum())
 
 # %% tags=["nbval-check-output"]
-print(problem.vocab)
+print("table sizes:", ", ".join(f"{k} {v:,}" for k, v in vars(problem.vocab).items()))
 print(
     f"train: {len(train_labels):,} ratings; test: {len(test_labels):,}, "
     f"of which {five_star_tests:,} five-star"
@@ -141,6 +141,19 @@ print(
 # The three depths differ only in their dense layers; most of the trainable parameters
 # are embedding rows (the retrieval index, a copy of the candidate tower's outputs, is
 # not counted):
+
+# %% [markdown]
+# The two towers, as `recbook.retrieval` defines them:
+#
+# ```{literalinclude} ../src/recbook/retrieval.py
+# :pyobject: QueryTower
+# :caption: recbook/retrieval.py
+# ```
+#
+# ```{literalinclude} ../src/recbook/retrieval.py
+# :pyobject: CandidateTower
+# :caption: recbook/retrieval.py
+# ```
 
 # %%
 model_sizes = pd.DataFrame(
@@ -206,7 +219,7 @@ plt.show()
 # runs (one run's noise, twice: theirs and another like it) plus three of our seed
 # standard deviations.
 
-# %%
+# %% tags=["wide-table"]
 reproduction = pd.DataFrame(
     [
         {
@@ -334,6 +347,20 @@ glue.record(records.POPULARITY_TOP100_ALL, popularity["accuracy_all"])
 # Every rating counts as a positive, whatever its stars. We keep the tutorial's
 # batches and 30 epochs, with TFRS's learning rate, 0.1, and three seeds.
 
+# %% [markdown]
+# The loss of `RetrievalModel`, and how it leaves out the accidental hits:
+#
+# ```{literalinclude} ../src/recbook/retrieval.py
+# :pyobject: RetrievalModel.compute_loss
+# :dedent:
+# :caption: recbook/retrieval.py
+# ```
+#
+# ```{literalinclude} ../src/recbook/retrieval.py
+# :pyobject: remove_accidental_hits
+# :caption: recbook/retrieval.py
+# ```
+
 # %%
 probabilities = retrieval.movie_probabilities(
     train_inputs["movie_id"], problem.candidates.movies_count
@@ -401,6 +428,7 @@ softmax_table = pd.DataFrame(
         + [None] * len(towers),
     }
 )
+best_softmax = softmax[corrected].sort_values("accuracy", ascending=False).iloc[0]
 softmax_table.round(4)
 
 # %% tags=["remove-cell"]
@@ -411,7 +439,6 @@ glue.record(
         for row in softmax.to_dict("records")
     },
 )
-best_softmax = softmax[corrected].sort_values("accuracy", ascending=False).iloc[0]
 glue.record(records.LOG_Q_WORST_TOP100, softmax[corrected]["accuracy"].min())
 glue.record(records.BEST_MODEL, best_softmax["label"])
 glue.record(records.BEST_TOP100, best_softmax["accuracy"])
@@ -479,7 +506,7 @@ for sizes in towers:
 tuning = pd.DataFrame(tuning)
 tuning.round(4)
 
-# %%
+# %% tags=["wide-table"]
 choices = tuning.loc[
     tuning.groupby("towers", sort=False)["validation top-100"].idxmax()
 ]

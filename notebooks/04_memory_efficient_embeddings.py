@@ -184,6 +184,37 @@ plt.show()
 # out-of-vocabulary rows and project without a bias. So the same design is smaller
 # than the recipe's 117,968 parameters.
 
+# %% [markdown]
+# The quotient-remainder table: two small tables whose rows are combined, so that no
+# two ids share both rows.
+#
+# ```{literalinclude} ../src/recbook/embeddings.py
+# :pyobject: QREmbedding.build
+# :dedent:
+# :caption: recbook/embeddings.py
+# ```
+#
+# ```{literalinclude} ../src/recbook/embeddings.py
+# :pyobject: QREmbedding.call
+# :dedent:
+# :caption: recbook/embeddings.py
+# ```
+#
+# The mixed-dimension table: one table per popularity block, each of its own width,
+# and a projection to the common width.
+#
+# ```{literalinclude} ../src/recbook/embeddings.py
+# :pyobject: MDEmbedding.build
+# :dedent:
+# :caption: recbook/embeddings.py
+# ```
+#
+# ```{literalinclude} ../src/recbook/embeddings.py
+# :pyobject: MDEmbedding.call
+# :dedent:
+# :caption: recbook/embeddings.py
+# ```
+
 # %% tags=["nbval-check-output"]
 user_table, movie_table = rating_models.recipe_layers(split)
 recipe_model = rating_models.rating_model(user_table, movie_table, name="recipe")
@@ -242,7 +273,7 @@ pipeline_summaries = [
 # tolerance (`recbook.evidence.tolerance`): twice the spread of the two published
 # runs plus three of our seed standard deviations.
 
-# %%
+# %% tags=["wide-table"]
 published_mae = {
     records.BASELINE: (
         published.EMBEDDINGS_BASELINE["mae"],
@@ -299,7 +330,15 @@ glue.record(records.RECIPE_PARAMS, recipe_summary["params"])
 # 3%, 10% and 30% of the movies. `d_0` is the largest that fits the budget, up to
 # 256, so that every alpha spends about the same number of parameters.
 
-# %%
+# %% [markdown]
+# The rule, as `recbook.embeddings` computes it:
+#
+# ```{literalinclude} ../src/recbook/embeddings.py
+# :pyobject: alpha_power_dims
+# :caption: recbook/embeddings.py
+# ```
+
+# %% tags=["wide-table"]
 movie_budget = movie_table.count_params()
 alpha_tables = {
     alpha: rating_models.md_table(
@@ -517,7 +556,7 @@ glue.record(records.RATIO_FINDINGS, "; ".join(ratio_findings.values()))
 # MD gives rare movies fewer dimensions; QR and hashing share rows between ids. The
 # validation error by how many training ratings the movie has shows who pays.
 
-# %%
+# %% tags=["wide-table"]
 middle = ratios[len(ratios) // 2]
 compared = {
     "full tables (baseline)": baseline_runs[0].model,
@@ -608,7 +647,8 @@ glue.record(records.GOAL_FIGURES, goal_figures)
 #   batches it reaches {glue:text}`recipe_mae:.3f` with
 #   {glue:text}`recipe_params:,` parameters, and full tables
 #   {glue:text}`baseline_mae:.3f` (published 0.681 and 0.687).
-# - The alpha-power rule, every alpha at the recipe's budget: {glue:text}`alpha_finding`.
+# - The alpha-power rule, every alpha at the recipe's budget:
+#   {glue:text}`alpha_finding`.
 # - The sweep, ratio by ratio, on the test half: {glue:text}`ratio_findings`.
 # - The three questions are answered in the cell above, each from one recorded
 #   figure.

@@ -93,7 +93,7 @@ in_time = device_setup.simulate_cpu_devices(device_count)
 # %%
 import textwrap
 
-from recbook import data, glue, plots, published, rating_models, sharding
+from recbook import data, glue, plots, published, rating_models, records, sharding
 
 import jax
 import keras
@@ -168,13 +168,13 @@ with pd.option_context("display.width", 250, "display.max_columns", 20):
 
 # %% tags=["remove-cell"]
 glue.record(
-    "production_full_with_adam_bytes",
+    records.PRODUCTION_FULL_WITH_ADAM_BYTES,
     memory.set_index(["catalogue", "design"]).loc[
         ("production (stated)", "full tables"), "with Adam (bytes)"
     ],
 )
 glue.record(
-    "production_full_per_device_bytes",
+    records.PRODUCTION_FULL_PER_DEVICE_BYTES,
     {
         str(d): memory.set_index(["catalogue", "design"]).loc[
             ("production (stated)", "full tables"), f"per device on {d} (bytes)"
@@ -183,7 +183,7 @@ glue.record(
     },
 )
 glue.record(
-    "ml32m_full_with_adam_bytes",
+    records.ML32M_FULL_WITH_ADAM_BYTES,
     memory.set_index(["catalogue", "design"]).loc[
         ("MovieLens-32M", "full tables"), "with Adam (bytes)"
     ],
@@ -276,9 +276,9 @@ print(
 )
 
 # %% tags=["remove-cell"]
-glue.record("devices", len(mesh_devices))
-glue.record("dp_loss_max_abs_diff", dp_loss_gap)
-glue.record("dp_mae_abs_diff", dp_mae_gap)
+glue.record(records.DEVICES, len(mesh_devices))
+glue.record(records.DP_LOSS_MAX_ABS_DIFF, dp_loss_gap)
+glue.record(records.DP_MAE_ABS_DIFF, dp_mae_gap)
 
 # %% [markdown]
 # ## Model parallel: the tables split by rows
@@ -384,11 +384,11 @@ print(f"model parallel: largest loss difference {mp_loss_gap:.2e}")
 print(f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})")
 
 # %% tags=["remove-cell"]
-glue.record("mp_prediction_max_abs_diff", mp_prediction_gap)
-glue.record("mp_loss_max_abs_diff", mp_loss_gap)
-glue.record("mp_mae_abs_diff", abs(mp_mae - single_mae))
+glue.record(records.MP_PREDICTION_MAX_ABS_DIFF, mp_prediction_gap)
+glue.record(records.MP_LOSS_MAX_ABS_DIFF, mp_loss_gap)
+glue.record(records.MP_MAE_ABS_DIFF, abs(mp_mae - single_mae))
 glue.record(
-    "shard_shapes",
+    records.SHARD_SHAPES,
     {
         row["variable"]: list(row["shard shape"])
         for _, row in mp_shards.iterrows()
@@ -489,9 +489,11 @@ per_device.style.format(
 )
 
 # %% tags=["remove-cell"]
-glue.record("per_device_bytes", dict(zip(per_device["model"], per_device["measured"])))
 glue.record(
-    "per_device_bytes_match_paper",
+    records.PER_DEVICE_BYTES, dict(zip(per_device["model"], per_device["measured"]))
+)
+glue.record(
+    records.PER_DEVICE_BYTES_MATCH_PAPER,
     bool((per_device["measured"] == per_device["on paper"]).all()),
 )
 
@@ -538,8 +540,8 @@ print(
 )
 
 # %% tags=["remove-cell"]
-glue.record("dp_collective_bytes_per_step", sum(dp_bytes.values()))
-glue.record("mp_collective_bytes_per_step", sum(mp_bytes.values()))
+glue.record(records.DP_COLLECTIVE_BYTES_PER_STEP, sum(dp_bytes.values()))
+glue.record(records.MP_COLLECTIVE_BYTES_PER_STEP, sum(mp_bytes.values()))
 
 # %% [markdown]
 # ### How it grows with the number of devices
@@ -586,7 +588,7 @@ scaling[
 
 # %% tags=["remove-cell"]
 glue.record(
-    "collective_bytes_by_devices",
+    records.COLLECTIVE_BYTES_BY_DEVICES,
     {
         f"{row['strategy']}, {row['devices']}": row["total"]
         for _, row in scaling.iterrows()

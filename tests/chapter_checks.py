@@ -24,22 +24,24 @@ def stored(stem: str) -> dict:
 
 def movielens_data(figures: dict, saved: dict) -> None:
     # MovieLens-100K's README: 100,000 ratings by 943 users on 1,682 movies.
-    assert figures["n_ratings"] == 100_000
-    assert figures["n_users"] == 943
-    assert figures["n_movies"] == 1_682
-    assert figures["density"] == pytest.approx(100_000 / (943 * 1_682))
+    assert figures[records.N_RATINGS] == 100_000
+    assert figures[records.N_USERS] == 943
+    assert figures[records.N_MOVIES] == 1_682
+    assert figures[records.DENSITY] == pytest.approx(100_000 / (943 * 1_682))
     # Hand-checked against u.data: sum of stars 352,986; 21,201 five-star ratings.
-    assert figures["mean_rating"] == pytest.approx(3.52986, abs=1e-5)
-    assert figures["share_five_stars"] == pytest.approx(0.21201, abs=1e-5)
+    assert figures[records.MEAN_RATING] == pytest.approx(3.52986, abs=1e-5)
+    assert figures[records.SHARE_FIVE_STARS] == pytest.approx(0.21201, abs=1e-5)
     assert figures == saved
 
 
 def featurization(figures: dict, saved: dict) -> None:
     # The tutorial's protocol: 1,682 movies, an 80,000 / 20,000 split of the 100,000 ratings.
-    assert figures["movies_count"] == 1_682
-    assert figures["train_size"] == 80_000 and figures["test_size"] == 20_000
+    assert figures[records.MOVIES_COUNT] == 1_682
+    assert (
+        figures[records.TRAIN_SIZE] == 80_000 and figures[records.TEST_SIZE] == 20_000
+    )
     # 21,201 five-star ratings in all (chapter 1); the seeded test fifth holds about a fifth.
-    assert 0.18 * 21_201 < figures["test_five_stars"] < 0.23 * 21_201
+    assert 0.18 * 21_201 < figures[records.TEST_FIVE_STARS] < 0.23 * 21_201
     assert figures == saved
 
 
@@ -129,25 +131,25 @@ def scaling_run(figures: dict, devices: int) -> None:
     from recbook import published
 
     tolerance = published.SCALING_TOLERANCE
-    assert figures["devices"] == devices
+    assert figures[records.DEVICES] == devices
     # Same weights, same batches: data and model parallel reproduce the single-device run.
-    assert figures["dp_loss_max_abs_diff"] <= tolerance["loss"]
-    assert figures["dp_mae_abs_diff"] <= tolerance["mae"]
-    assert figures["mp_loss_max_abs_diff"] <= tolerance["loss"]
-    assert figures["mp_prediction_max_abs_diff"] <= tolerance["predictions"]
+    assert figures[records.DP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+    assert figures[records.DP_MAE_ABS_DIFF] <= tolerance["mae"]
+    assert figures[records.MP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+    assert figures[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
     # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
     padded_movies = -(-3_706 // devices) * devices
-    assert figures["shard_shapes"] == {
+    assert figures[records.SHARD_SHAPES] == {
         "user_emb/embeddings": [-(-6_040 // devices), 64],
         "movie_emb/embeddings": [padded_movies // devices, 64],
     }
-    assert figures["per_device_bytes_match_paper"] is True
+    assert figures[records.PER_DEVICE_BYTES_MATCH_PAPER] is True
     # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
-    assert figures["production_full_with_adam_bytes"] == 110_000_000 * 64 * 4 * 3
+    assert figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES] == 110_000_000 * 64 * 4 * 3
 
 
 def scaling_out(figures: dict, saved: dict) -> None:
-    scaling_run(figures, devices=saved["devices"])
+    scaling_run(figures, devices=saved[records.DEVICES])
     # Facts that do not depend on the training budget are the stored run's.
     for name in (
         "shard_shapes",
@@ -162,9 +164,12 @@ def scaling_out(figures: dict, saved: dict) -> None:
     # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64
     # float32) and two scalars (loss and MAE sums); model parallel the looked-up rows,
     # 128 x 64 float32 per table.
-    assert figures["dp_collective_bytes_per_step"] == (6_040 + 3_706) * 64 * 4 + 2 * 4
-    assert figures["mp_collective_bytes_per_step"] == 2 * 128 * 64 * 4
-    by_devices = figures["collective_bytes_by_devices"]
+    assert (
+        figures[records.DP_COLLECTIVE_BYTES_PER_STEP]
+        == (6_040 + 3_706) * 64 * 4 + 2 * 4
+    )
+    assert figures[records.MP_COLLECTIVE_BYTES_PER_STEP] == 2 * 128 * 64 * 4
+    by_devices = figures[records.COLLECTIVE_BYTES_BY_DEVICES]
     assert by_devices["data parallel, 1"] == by_devices["model parallel, 1"] == 0
 
 

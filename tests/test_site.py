@@ -7,7 +7,7 @@ import re
 import sys
 from pathlib import Path
 
-from recbook import glue, repository, results_page
+from recbook import glue, records, repository, results_page
 
 import pytest
 import yaml
@@ -31,29 +31,29 @@ def glued(page: str, name: str, fmt: str) -> str:
 @pytest.mark.parametrize(
     "page, plots, pasted",
     [
-        ("01_movielens_data", 3, [("density", ".1%")]),
-        ("02_featurization", 0, []),
+        (records.MOVIELENS_CHAPTER, 3, [(records.DENSITY, ".1%")]),
+        (records.FEATURIZATION_CHAPTER, 0, []),
         (
-            "03_retrieval_towers",
+            records.RETRIEVAL_CHAPTER,
             3,
             [
-                ("shallow_top100", ".3f"),
-                ("popularity_top100", ".3f"),
-                ("best_top100", ".3f"),
+                (records.SHALLOW_TOP100, ".3f"),
+                (records.POPULARITY_TOP100, ".3f"),
+                (records.BEST_TOP100, ".3f"),
             ],
         ),
         (
-            "04_memory_efficient_embeddings",
+            records.EMBEDDINGS_CHAPTER,
             5,
-            [("baseline_mae", ".3f"), ("recipe_params", ",")],
+            [(records.BASELINE_MAE, ".3f"), (records.RECIPE_PARAMS, ",")],
         ),
         (
-            "06_scaling_out",
+            records.SCALING_CHAPTER,
             2,
             [
-                ("production_full_with_adam_bytes", ","),
-                ("dp_collective_bytes_per_step", ","),
-                ("dp_loss_max_abs_diff", ".1e"),
+                (records.PRODUCTION_FULL_WITH_ADAM_BYTES, ","),
+                (records.DP_COLLECTIVE_BYTES_PER_STEP, ","),
+                (records.DP_LOSS_MAX_ABS_DIFF, ".1e"),
             ],
         ),
     ],
@@ -190,11 +190,11 @@ def test_featurization_shows_the_features_code_it_teaches(site):
 @pytest.mark.parametrize(
     "page",
     [
-        "01_movielens_data",
-        "02_featurization",
-        "03_retrieval_towers",
-        "04_memory_efficient_embeddings",
-        "05_results",
+        records.MOVIELENS_CHAPTER,
+        records.FEATURIZATION_CHAPTER,
+        records.RETRIEVAL_CHAPTER,
+        records.EMBEDDINGS_CHAPTER,
+        records.RESULTS_CHAPTER,
     ],
 )
 def test_chapter_launches_in_colab_and_binder_from_the_configured_repository(

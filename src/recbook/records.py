@@ -14,10 +14,49 @@ from typing import Any
 
 # --- chapter stems -----------------------------------------------------------
 
+MOVIELENS_CHAPTER = "01_movielens_data"
+FEATURIZATION_CHAPTER = "02_featurization"
 RETRIEVAL_CHAPTER = "03_retrieval_towers"
 EMBEDDINGS_CHAPTER = "04_memory_efficient_embeddings"
 SCALING_CHAPTER = "06_scaling_out"
 RESULTS_CHAPTER = "05_results"
+
+# --- chapter 1: the MovieLens data -----------------------------------------
+
+N_RATINGS = "n_ratings"
+N_USERS = "n_users"
+N_MOVIES = "n_movies"
+DENSITY = "density"
+MEAN_RATING = "mean_rating"
+SHARE_FIVE_STARS = "share_five_stars"
+TOP_DECILE_SHARE = "top_decile_share"
+
+# --- chapter 2: featurization ----------------------------------------------
+
+MOVIES_COUNT = "movies_count"
+MAX_GENRES = "max_genres"
+TITLE_VOCABULARY_SIZE = "title_vocabulary_size"
+TRAIN_SIZE = "train_size"
+TEST_SIZE = "test_size"
+TEST_FIVE_STARS = "test_five_stars"
+
+# --- chapter 6: scaling out ------------------------------------------------
+
+DEVICES = "devices"
+DP_LOSS_MAX_ABS_DIFF = "dp_loss_max_abs_diff"
+DP_MAE_ABS_DIFF = "dp_mae_abs_diff"
+MP_LOSS_MAX_ABS_DIFF = "mp_loss_max_abs_diff"
+MP_MAE_ABS_DIFF = "mp_mae_abs_diff"
+MP_PREDICTION_MAX_ABS_DIFF = "mp_prediction_max_abs_diff"
+SHARD_SHAPES = "shard_shapes"
+PER_DEVICE_BYTES = "per_device_bytes"
+PER_DEVICE_BYTES_MATCH_PAPER = "per_device_bytes_match_paper"
+PRODUCTION_FULL_WITH_ADAM_BYTES = "production_full_with_adam_bytes"
+PRODUCTION_FULL_PER_DEVICE_BYTES = "production_full_per_device_bytes"
+ML32M_FULL_WITH_ADAM_BYTES = "ml32m_full_with_adam_bytes"
+DP_COLLECTIVE_BYTES_PER_STEP = "dp_collective_bytes_per_step"
+MP_COLLECTIVE_BYTES_PER_STEP = "mp_collective_bytes_per_step"
+COLLECTIVE_BYTES_BY_DEVICES = "collective_bytes_by_devices"
 
 # --- chapter 3: retrieval towers ----------------------------------------------
 

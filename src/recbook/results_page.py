@@ -181,19 +181,24 @@ def scaling_rows(figures: dict) -> list[dict]:
     run within :data:`recbook.published.SCALING_TOLERANCE`); memory and
     communication are context.
     """
-    devices, tolerance = figures["devices"], published.SCALING_TOLERANCE
+    devices, tolerance = figures[records.DEVICES], published.SCALING_TOLERANCE
     checks = (
-        ("data parallel", "training loss", "dp_loss_max_abs_diff", "loss"),
-        ("data parallel", "validation MAE", "dp_mae_abs_diff", "mae"),
-        ("model parallel", "predictions", "mp_prediction_max_abs_diff", "predictions"),
-        ("model parallel", "training loss", "mp_loss_max_abs_diff", "loss"),
+        ("data parallel", "training loss", records.DP_LOSS_MAX_ABS_DIFF, "loss"),
+        ("data parallel", "validation MAE", records.DP_MAE_ABS_DIFF, "mae"),
+        (
+            "model parallel",
+            "predictions",
+            records.MP_PREDICTION_MAX_ABS_DIFF,
+            "predictions",
+        ),
+        ("model parallel", "training loss", records.MP_LOSS_MAX_ABS_DIFF, "loss"),
     )
     rows = []
     for layout, quantity, name, kind in checks:
         question = f"{layout}, {devices} devices: {quantity}, largest difference"
         goal = records.Goal(question, name, tolerance[kind], lower_is_better=True)
         rows.append(comparison(SCALING, question, figures[name], goal=goal))
-    for model, held in figures["per_device_bytes"].items():
+    for model, held in figures[records.PER_DEVICE_BYTES].items():
         rows.append(
             comparison(
                 SCALING,
@@ -205,21 +210,21 @@ def scaling_rows(figures: dict) -> list[dict]:
         comparison(
             SCALING,
             "MB moved per training step (all-reduce), data parallel",
-            figures["dp_collective_bytes_per_step"] / 1e6,
+            figures[records.DP_COLLECTIVE_BYTES_PER_STEP] / 1e6,
         )
     )
     rows.append(
         comparison(
             SCALING,
             "MB moved per training step (all-reduce), model parallel",
-            figures["mp_collective_bytes_per_step"] / 1e6,
+            figures[records.MP_COLLECTIVE_BYTES_PER_STEP] / 1e6,
         )
     )
     rows.append(
         comparison(
             SCALING,
             "GB of full tables with Adam's slots, production catalogue on paper",
-            figures["production_full_with_adam_bytes"] / 1e9,
+            figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES] / 1e9,
         )
     )
     return rows

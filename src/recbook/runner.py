@@ -18,16 +18,19 @@ Command line: ``recbook-run [--quick] [--list] [NAME ...]``; run
 from __future__ import annotations
 
 import argparse
+import glob
+import importlib.metadata
 import os
 import resource
 import shutil
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import glue
+from . import glue, records
 
 NOTEBOOKS_DIR = Path("notebooks")
 QUICK_DIR = Path("build/quick")
@@ -49,7 +52,7 @@ class ChapterInterrupted(ChapterError):
     """The run was interrupted (Ctrl-C)."""
 
 
-RESULTS_PAGE = "05_results"
+RESULTS_PAGE = records.RESULTS_CHAPTER
 """The page that reads every other chapter's stored figures: executed after them."""
 
 
@@ -342,20 +345,46 @@ def execute(
         raise
     executed = strip_volatile(executed)
     executed.metadata[RUN_METADATA] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - tic, 1),
         "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
         "quick": quick,
         "cpus": os.cpu_count(),
+        "gpus": len(glob.glob("/proc/driver/nvidia/gpus/*")),
+        "backend": os.environ.get("KERAS_BACKEND", "jax"),
+        "versions": library_versions(),
     }
     write_atomically(executed, target)
     failed.unlink(missing_ok=True)
     return target
 
 
+VERSIONED = ("keras", "keras-rs", "jax", "jaxlib", "tensorflow", "tensorflow-cpu")
+"""The libraries whose versions a run records (those installed)."""
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of :data:`VERSIONED`, by distribution name.
+
+    ``tensorflow-cpu`` is reported as ``tensorflow``: the same library.
+    """
+    versions = {}
+    for name in VERSIONED:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    if "tensorflow-cpu" in versions:
+        versions.setdefault("tensorflow", versions.pop("tensorflow-cpu"))
+    return versions
+
+
 def run_details(notebook: Path) -> dict[str, Any] | None:
     """How the stored run of an executed notebook went, if :func:`execute` recorded it.
 
-    The keys: ``seconds``, ``kernel_cpu_seconds``, ``quick`` and ``cpus``.
+    The keys: ``date`` (UTC, ISO 8601), ``seconds``, ``kernel_cpu_seconds``,
+    ``quick``, ``cpus``, ``gpus`` (NVIDIA GPUs seen), ``backend`` (Keras's) and
+    ``versions`` (:func:`library_versions`); runs stored before a key existed lack it.
 
     Raises:
         FileNotFoundError, ValueError: see :func:`recbook.glue.stored_notebook`.

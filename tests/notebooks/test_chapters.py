@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import glue, runner
+from recbook import glue, records, runner
 
 import pytest
 from chapter_checks import CHECKS, NOTEBOOKS, scaling_run, stored
@@ -60,7 +60,7 @@ def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
     )
     scaling_run(figures, devices=1)
     assert (
-        figures["dp_collective_bytes_per_step"]
-        == figures["mp_collective_bytes_per_step"]
+        figures[records.DP_COLLECTIVE_BYTES_PER_STEP]
+        == figures[records.MP_COLLECTIVE_BYTES_PER_STEP]
         == 0
     )

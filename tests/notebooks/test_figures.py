@@ -172,20 +172,20 @@ def test_goals_are_derived_from_the_test_half_of_the_sweep():
 # --- chapter 6 ---------------------------------------------------------------------
 def test_distributed_runs_equal_the_single_device_run():
     # 512 steps on 4 devices, same weights and batches: only float32 summation order differs.
-    assert SCALING["devices"] == 4
+    assert SCALING[records.DEVICES] == 4
     tolerance = published.SCALING_TOLERANCE
-    assert SCALING["dp_loss_max_abs_diff"] <= tolerance["loss"]
-    assert SCALING["dp_mae_abs_diff"] <= tolerance["mae"]
-    assert SCALING["mp_loss_max_abs_diff"] <= tolerance["loss"]
-    assert SCALING["mp_prediction_max_abs_diff"] <= tolerance["predictions"]
+    assert SCALING[records.DP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+    assert SCALING[records.DP_MAE_ABS_DIFF] <= tolerance["mae"]
+    assert SCALING[records.MP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+    assert SCALING[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
 
 
 def test_sharded_memory_is_a_quarter_of_the_rows():
-    assert SCALING["shard_shapes"] == {
+    assert SCALING[records.SHARD_SHAPES] == {
         "user_emb/embeddings": [1510, 64],
         "movie_emb/embeddings": [927, 64],
     }
-    held = SCALING["per_device_bytes"]
+    held = SCALING[records.PER_DEVICE_BYTES]
     # Weights and Adam's two slots, float32: 623,744 values x 12 bytes on one device;
     # (1,510 + 927) rows x 64 on each of 4; QR + MD: quotient 13 + remainder 30 rows of
     # 64, a quarter of the 99,296 MD values, and the two replicated projections
@@ -195,11 +195,11 @@ def test_sharded_memory_is_a_quarter_of_the_rows():
         "full tables, 4 shards": (1510 + 927) * 64 * 12,
         "QR users + MD movies, 4 shards": ((13 + 30) * 64 + 99_296 // 4 + 48 * 64) * 12,
     }
-    assert SCALING["per_device_bytes_match_paper"] is True
+    assert SCALING[records.PER_DEVICE_BYTES_MATCH_PAPER] is True
 
 
 def test_data_parallel_moves_the_tables_model_parallel_the_rows():
-    by_devices = SCALING["collective_bytes_by_devices"]
+    by_devices = SCALING[records.COLLECTIVE_BYTES_BY_DEVICES]
     assert sorted({int(key.split(", ")[1]) for key in by_devices}) == [1, 2, 4, 8]
     for devices in (
         2,
@@ -208,13 +208,13 @@ def test_data_parallel_moves_the_tables_model_parallel_the_rows():
     ):  # result sizes do not grow with the devices, for a fixed global batch
         assert (
             by_devices[f"data parallel, {devices}"]
-            == SCALING["dp_collective_bytes_per_step"]
+            == SCALING[records.DP_COLLECTIVE_BYTES_PER_STEP]
         )
         assert (
             by_devices[f"model parallel, {devices}"]
-            == SCALING["mp_collective_bytes_per_step"]
+            == SCALING[records.MP_COLLECTIVE_BYTES_PER_STEP]
         )
     assert (
-        SCALING["dp_collective_bytes_per_step"]
-        > 30 * SCALING["mp_collective_bytes_per_step"]
+        SCALING[records.DP_COLLECTIVE_BYTES_PER_STEP]
+        > 30 * SCALING[records.MP_COLLECTIVE_BYTES_PER_STEP]
     )

@@ -151,12 +151,17 @@ def test_alpha_power_rule_by_hand():
 def test_top_dim_for_budget_is_the_largest_that_fits():
     p, sizes = [0.5, 0.2, 0.05], [1, 2, 2]
     top = top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=100)
-    size = lambda d: MDEmbedding.count_params_for(
-        sizes, alpha_power_dims(p, d, 1.0), 16
-    )
+
+    def size(d):
+        return MDEmbedding.count_params_for(sizes, alpha_power_dims(p, d, 1.0), 16)
+
     assert size(top) <= 100 < size(top + 1)
     with pytest.raises(ValueError, match="No MD table at alpha 1.0 fits 10 parameters"):
         top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=10)
+    # A large budget: capped at the output width unless max_dim lets the top block grow.
+    assert top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=10_000) == 16
+    wide = top_dim_for_budget(p, sizes, 16, alpha=1.0, budget=1_000, max_dim=64)
+    assert wide > 16 and size(wide) <= 1_000 < size(wide + 1)
 
 
 def model_with_every_layer():

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 
-from recbook import devices, published, sharding
+from recbook import devices, published, records, sharding
 from recbook.embeddings import HashEmbedding, MDEmbedding, QREmbedding
 
 import keras
@@ -369,7 +369,7 @@ def four_devices():
 
 
 def test_rows_are_split_over_four_simulated_devices(four_devices):
-    assert four_devices["devices"] == ["cpu:0", "cpu:1", "cpu:2", "cpu:3"]
+    assert four_devices[records.DEVICES] == ["cpu:0", "cpu:1", "cpu:2", "cpu:3"]
     assert four_devices["replicated"] == []
     shards = four_devices["shards"]
     assert shards["user_emb/embeddings"] == [[1510, 8]] * 4
