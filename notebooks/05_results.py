@@ -24,8 +24,14 @@
 # reproduces. Each row answers one of three questions:
 #
 # - **Does ours reproduce the published figure?** The verdict is *within* when the
-#   difference is inside the tolerance stated for it (the spread one can expect from
-#   seeds and versions), *outside* when not.
+#   difference is inside the tolerance, *outside* when not. The tolerance follows one
+#   rule for every row (`recbook.evidence.tolerance`): twice the spread of the
+#   published runs (each tutorial was published twice; one run's noise, for theirs and
+#   for another like it) plus three standard deviations of ours over seeds. A figure is
+#   compared only on its own metric and protocol: the keras.io retrieval tutorial
+#   counts 5-star test ratings, TensorFlow Recommenders counts every test rating, and
+#   the memory-efficient-embeddings recipe reports the MAE on its whole validation
+#   split.
 # - **Does ours reach a threshold?** Where there is no published figure to compare
 #   with, a chapter asks whether a figure reaches a stated level (for example, whether
 #   a distributed run equals the single-device run to float32 precision): *met* or
@@ -34,8 +40,15 @@
 #   orientation (a published figure on another protocol is drawn beside it).
 #
 # Nothing here is typed by hand: the figure and the tables are built from the figures
-# each executed chapter recorded and from `recbook.published`, the one place that holds
-# the published figures, the tolerances and the thresholds.
+# each executed chapter recorded, from `recbook.published` (the published figures)
+# and from `recbook.records` (the questions and their thresholds).
+#
+# **On another machine.** With the book's package versions, on an x86-64 CPU with AVX2
+# and FMA and at least two cores, re-running a chapter gives these figures exactly
+# (`import recbook` pins the CPU settings XLA's rounding depends on). With one core, an
+# older CPU, another jaxlib (Colab's) or a GPU, training rounds differently and a
+# figure moves by about its standard deviation over seeds; the verdicts hold within
+# that spread.
 
 # %% [markdown]
 # In Colab, the next cell installs `recbook` and fetches the book's executed chapters,

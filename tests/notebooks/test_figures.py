@@ -8,6 +8,7 @@ differences between our models from :func:`recbook.evidence.compare`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from recbook import evidence, glue, published, records
@@ -139,6 +140,44 @@ def test_the_recipe_reproduces_with_its_own_pipeline():
         runs = (published_mae, published.EMBEDDINGS_EARLIER_RUN_MAE[model])
         piped = reproduction[name + records.PIPELINE]
         assert abs(piped["mae"] - runs[0]) <= evidence.tolerance(runs, piped["mae_std"])
+
+
+def test_the_pipeline_explains_the_recipe_gap_not_the_price_of_qr_md():
+    rows = EMBEDDINGS[records.REPRODUCTION]
+    iid = {name: rows[name]["mae"] for name in (records.BASELINE, records.RECIPE)}
+    piped = {name: rows[name + records.PIPELINE]["mae"] for name in iid}
+    # With i.i.d. batches QR + MD is outside the recipe's tolerance (better than it).
+    runs = (
+        published.EMBEDDINGS_RECIPE["mae"],
+        published.EMBEDDINGS_EARLIER_RUN_MAE["recipe"],
+    )
+    tolerance = evidence.tolerance(runs, rows[records.RECIPE]["mae_std"])
+    assert runs[0] - iid[records.RECIPE] > tolerance
+    # The pipeline costs both models about 0.01 of MAE ...
+    for name in iid:
+        assert 0.005 < piped[name] - iid[name] < 0.02
+    # ... and leaves the gap between them (QR + MD's price) within 0.005.
+    gap = {
+        k: v[records.RECIPE] - v[records.BASELINE]
+        for k, v in (("iid", iid), ("pipe", piped))
+    }
+    assert abs(gap["iid"] - gap["pipe"]) < 0.005
+
+
+def test_each_ratio_finding_follows_the_spread_rule():
+    sweep = EMBEDDINGS[records.SWEEP]
+    ratios = sorted({int(key.split()[-1]) for key in sweep} - {1})
+    findings = re.split(r"; (?=at \d+x, )", EMBEDDINGS[records.RATIO_FINDINGS])
+    for ratio, finding in zip(ratios, findings, strict=True):
+        rows = sorted(
+            (row["test_mae"], row["test_mae_std"], key.split()[0])
+            for key, row in sweep.items()
+            if key.endswith(f" {ratio}")
+        )
+        (best, best_std, method), (second, second_std, _) = rows[:2]
+        assert finding.startswith(f"at {ratio}x, {method} has the lowest test MAE")
+        beyond = evidence.compare(second, second_std, best, best_std).exceeds_spread
+        assert ("within the noise" in finding) is (not beyond)
 
 
 def test_alphas_spend_the_same_budget_and_the_choice_is_on_the_selection_half():
