@@ -40,14 +40,11 @@ def test_retrieval_towers_reproduce_the_tutorial(towers):
 
 
 def test_every_retrieval_model_reports_both_metrics():
-    models = {
-        **RETRIEVAL[records.TOWERS],
-        **RETRIEVAL[records.SOFTMAX],
-        **RETRIEVAL[records.TUNED],
-    }
-    assert len(models) == 9
-    for row in models.values():
-        assert set(records.RETRIEVAL_FIELDS) <= set(row) and row["seeds"] == 3
+    groups = {records.TOWERS: 3, records.SOFTMAX: 6, records.TUNED: 3}
+    for name, count in groups.items():
+        assert len(RETRIEVAL[name]) == count
+        for row in RETRIEVAL[name].values():
+            assert set(records.RETRIEVAL_FIELDS) <= set(row) and row["seeds"] == 3
 
 
 def test_popularity_beats_the_mse_towers_on_both_metrics():
@@ -60,22 +57,34 @@ def test_popularity_beats_the_mse_towers_on_both_metrics():
 
 
 def test_the_metric_flips_plain_softmax_against_the_mse_towers():
-    # The chapter: on 5-star ratings plain softmax trails the MSE towers; on all, it leads.
+    # The chapter: on 5-star ratings plain softmax trails the MSE towers at every depth;
+    # on all ratings its one- and two-layer towers lead them; the three-layer one varies
+    # too much from seed to seed to say.
     softmax, towers = RETRIEVAL[records.SOFTMAX], RETRIEVAL[records.TOWERS]
-    plain = [softmax[label] for label in towers]
-    assert max(r["accuracy"] for r in plain) < min(
-        r["accuracy"] for r in towers.values()
-    )
-    assert min(r["accuracy_all"] for r in plain) > max(
-        r["accuracy_all"] for r in towers.values()
-    )
+    best_mse = {
+        m: max(row[m] for row in towers.values()) for m in ("accuracy", "accuracy_all")
+    }
+    worst_mse = min(row["accuracy"] for row in towers.values())
+    assert all(softmax[label]["accuracy"] < worst_mse for label in towers)
+    for label in ("(32,)", "(64, 32)"):
+        assert softmax[label]["accuracy_all"] > best_mse["accuracy_all"]
+    assert softmax["(128, 64, 32)"]["accuracy_all_std"] > 0.02
     # Below TFRS's published figures and below popularity on TFRS's metric.
     for widths, value in published.TFRS_TOP100.items():
         assert softmax[str(widths)]["accuracy_all"] < value
-    assert (
-        max(r["accuracy_all"] for r in plain)
-        < RETRIEVAL[records.POPULARITY]["accuracy_all"]
-    )
+    popularity_all = RETRIEVAL[records.POPULARITY]["accuracy_all"]
+    assert all(softmax[label]["accuracy_all"] < popularity_all for label in towers)
+
+
+def test_ranking_favours_log_q_except_popularity_at_the_very_top():
+    for relevant, table in RETRIEVAL[records.RANKING].items():
+        softmax = next(v for k, v in table.items() if "softmax" in k)
+        for name, values in table.items():
+            for metric in ("recall@10", "recall@100"):
+                assert softmax[metric] >= values[metric], (relevant, name, metric)
+    five = RETRIEVAL[records.RANKING]["5-star"]
+    softmax = next(v for k, v in five.items() if "softmax" in k)
+    assert five["popularity"]["ndcg@10"] > softmax["ndcg@10"]
 
 
 def test_log_q_answers_the_chapters_question_at_every_depth():
