@@ -449,8 +449,9 @@ glue.record(records.BEST_TOP100_ALL, best_softmax["accuracy_all"])
 # the MSE towers at every depth. On all ratings, TFRS's own metric, its one- and
 # two-layer towers lead them (the three-layer one varies too much from seed to seed
 # to say), though they stay below TFRS's figures (which came from other features and
-# 300 epochs) and below popularity alone ({glue:text}`popularity_top100_all:.3f`). With the log Q correction,
-# the same towers and batches beat the popularity list on both metrics.
+# 300 epochs) and below popularity alone ({glue:text}`popularity_top100_all:.3f`).
+# With the log Q correction, the same towers and batches beat the popularity list on
+# both metrics.
 #
 # The same three users, now with the best corrected softmax model beside the shallow
 # MSE one:
