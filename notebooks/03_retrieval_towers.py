@@ -107,7 +107,7 @@ train_inputs, train_labels = problem.train
 test_inputs, test_labels = problem.test
 five_star_tests = int((test_labels > retrieval.FIVE_STARS).sum())
 
-# %% tags=["nbval-check-output"]
+# %% tags=["wrap-output", "nbval-check-output"]
 print("table sizes:", ", ".join(f"{k} {v:,}" for k, v in vars(problem.vocab).items()))
 print(
     f"train: {len(train_labels):,} ratings; test: {len(test_labels):,}, "
@@ -545,7 +545,7 @@ tuned[
 # Is the best tuned depth better than the tuned shallow towers? The difference counts
 # only when it exceeds twice its seed-to-seed spread (`recbook.evidence.compare`):
 
-# %%
+# %% tags=["wrap-output"]
 shallow_tuned = tuned.iloc[0]
 deep_tuned = tuned.iloc[1:].sort_values("accuracy", ascending=False).iloc[0]
 depth_after_tuning = evidence.compare(

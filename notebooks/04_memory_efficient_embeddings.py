@@ -398,7 +398,7 @@ plt.show()
 # The choice is made on the selection half, and a difference counts only when it
 # exceeds twice its seed-to-seed spread (`recbook.evidence.compare`):
 
-# %%
+# %% tags=["wrap-output"]
 by_alpha = alpha_summary.iloc[:-1].set_index("alpha")
 chosen_alpha = float(by_alpha["selection_mae"].idxmin())
 chosen = by_alpha.loc[str(chosen_alpha)]
@@ -524,7 +524,7 @@ table.style.format("{:.4f}").set_caption(
 # Which method is best at each ratio, and is it ahead of the runner-up by more than
 # the noise?
 
-# %%
+# %% tags=["wrap-output"]
 ratio_findings = {}
 for ratio, rows in sweep[sweep["ratio"] > 1].groupby("ratio"):
     best, runner_up = rows.sort_values("test_mae").to_dict("records")[:2]
@@ -617,7 +617,7 @@ glue.record(records.MASK_OVER_GATHER, step_times["mask"] / step_times["gather"])
 # How far can the tables shrink before the error grows? Three questions, each
 # answered by one figure of the sweep (gaps are test-half MAE minus the baseline's):
 
-# %%
+# %% tags=["wrap-output"]
 base_params, base_mae = baseline_summary["params"], baseline_summary["test_mae"]
 points = pd.concat([sweep, pd.DataFrame([recipe_summary]).assign(method="qr+md")])
 points = points.assign(
