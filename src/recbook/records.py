@@ -83,7 +83,11 @@ TUNED = "tuned"
 """MSE towers of every depth after the same tuning budget: :data:`RETRIEVAL_FIELDS`
 plus the chosen ``learning_rate`` and ``stop_epoch``."""
 RANKING = "ranking"
-"""Recall@k and NDCG@k by relevance (``"5-star"``, ``"all ratings"``) and model."""
+"""Recall@k and NDCG@k by relevance (``"5-star"``, ``"all ratings"``) and model,
+each of the model trained with the first seed."""
+CHOICE_FIELDS = ("learning_rate", "stop_epoch")
+"""Settings a chapter chose (in :data:`TUNED`): another machine may choose others,
+and the figures they lead to carry the comparison."""
 BACKEND_SECONDS = "backend_seconds"
 JAX_SPEEDUP = "jax_speedup"
 
