@@ -178,6 +178,6 @@ CHECKS: dict[str, Callable[[dict, dict], None]] = {
     "02_featurization": featurization,
     "03_retrieval_towers": retrieval_towers,
     "04_memory_efficient_embeddings": memory_efficient_embeddings,
-    "06_scaling_out": scaling_out,
+    "05_scaling_out": scaling_out,
 }
 """The checks of each chapter's quick run, by chapter stem (the results page has none)."""

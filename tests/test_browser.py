@@ -49,7 +49,7 @@ SCREENSHOT_MAX_HEIGHT = 16_000
 """Screenshots stop there (the API page is far longer)."""
 WIDE_TAG = "wide-table"
 """The cell tag that lets a cell's output tables be wider than the column (they scroll)."""
-RESULTS_PAGE = "notebooks/05_results"
+RESULTS_PAGE = "notebooks/06_results"
 API_PAGE = "book/api"
 BOOKKEEPING = ("glue.record(", "results.record(")
 

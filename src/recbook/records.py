@@ -18,8 +18,8 @@ MOVIELENS_CHAPTER = "01_movielens_data"
 FEATURIZATION_CHAPTER = "02_featurization"
 RETRIEVAL_CHAPTER = "03_retrieval_towers"
 EMBEDDINGS_CHAPTER = "04_memory_efficient_embeddings"
-SCALING_CHAPTER = "06_scaling_out"
-RESULTS_CHAPTER = "05_results"
+SCALING_CHAPTER = "05_scaling_out"
+RESULTS_CHAPTER = "06_results"
 
 # --- chapter 1: the MovieLens data -----------------------------------------
 

@@ -26,7 +26,7 @@ import pytest
 from chapter_checks import CHECKS, NOTEBOOKS, stored
 
 SOURCES = runner.chapters(NOTEBOOKS)
-RESULTS_PAGE = "05_results"
+RESULTS_PAGE = "06_results"
 """Runs as in Colab, with its default parameters: it clones the repository and reads it."""
 
 OUTPUTS = colab_env.REPO / "build" / "colab"
