@@ -55,10 +55,13 @@ if "google.colab" in sys.modules:
 # MovieLens online, or offline from the folder named by `MOVIELENS_DIR`.
 
 # %%
-from recbook import data, glue, plots, records
+from recbook import data, glue, plots, records, tables
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import tensorflow_datasets as tfds
+
+plots.setup()
 
 # %% [markdown]
 # The parameters of this chapter. The book's test suite overrides them (papermill
@@ -96,14 +99,21 @@ for record in movies.take(1).as_numpy_iterator():
 
 # %% [markdown]
 # For counting and plotting, the scalar columns go into a pandas DataFrame. The first
-# three ratings, one per column:
+# three ratings, one per column (text fields are bytes in TFDS, decoded here):
 
 # %%
 frame = data.as_frame(
     ratings, ["user_id", "movie_id", "user_rating", "raw_user_age", "user_gender"]
 )
 movie_frame = data.as_frame(movies, ["movie_id", "movie_title"])
-tfds.as_dataframe(ratings.take(3)).T
+first = tfds.as_dataframe(ratings.take(3)).T
+first = first.map(lambda v: v.decode() if isinstance(v, bytes) else v)
+tables.show(
+    first.rename(columns=lambda i: f"rating {i + 1}").rename_axis("field").reset_index(),
+    formats={f"rating {i + 1}": "{}" for i in range(3)},
+    prettify_headers=False,
+    caption="The first three records of the ratings table, one per column",
+)
 
 # %% [markdown]
 # ## How much there is
@@ -137,14 +147,15 @@ glue.record(records.DENSITY, density)
 # treat a 5-star rating as "this user liked this movie" and rescale ratings to
 # [0, 1] as `(r - 1) / 4`.
 
-# %% tags=["hide-input"]
-plots.rating_distribution(frame["user_rating"])
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "How many ratings give each number of stars, in MovieLens-100K.", "name": "fig-rating-distribution"}, "image": {"alt": "Bar chart of the number of ratings per star value, bars from 0: 6,110 one-star, 11,370 two-star, 27,145 three-star, 34,174 four-star and 21,201 five-star ratings."}}
+fig, ax = plots.figure()
+plots.rating_distribution(frame["user_rating"], ax=ax)
 plt.show()
 
 # %% tags=["nbval-check-output"]
 share_by_stars = frame["user_rating"].value_counts(normalize=True).sort_index()
 for stars, share in share_by_stars.items():
-    print(f"{stars:.0f} stars: {share:6.2%}")
+    print(f"{stars:.0f} star{'s' * (stars > 1)}: {share:6.2%}")
 print(f"mean rating: {frame['user_rating'].mean():.3f}")
 
 # %% tags=["remove-cell"]
@@ -160,10 +171,10 @@ glue.record(records.SHARE_FIVE_STARS, share_by_stars.loc[5.0])
 # genres) and not only from their ids, and why the memory-efficient-embeddings
 # chapter can give rare movies smaller embeddings.
 
-# %% tags=["hide-input"]
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
-plots.long_tail(frame["movie_id"], "movies", ax=left)
-plots.share_of_ratings(frame["movie_id"], "movies", ax=right)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Top: ratings per movie, most rated first, on a log scale. Bottom: the share of all ratings that the most-rated movies hold, against the share of movies; the dashed diagonal is what equal popularity would give.", "name": "fig-movie-long-tail"}, "image": {"alt": "Two charts. The top one is a curve of ratings per movie falling from 583 for the most rated movie to 1 for the rarest of the 1,682. The bottom one is a cumulative curve that rises steeply, far above the diagonal: the 10% most-rated movies hold about 43% of the ratings."}}
+fig, (top_axes, bottom_axes) = plots.figure(nrows=2)
+plots.long_tail(frame["movie_id"], "movies", ax=top_axes)
+plots.share_of_ratings(frame["movie_id"], "movies", ax=bottom_axes)
 plt.show()
 
 # %% tags=["nbval-check-output"]
@@ -172,7 +183,12 @@ head = per_movie.iloc[: len(per_movie) // 10].sum() / per_movie.sum()
 print(f"the 10% most-rated movies hold {head:.1%} of the ratings")
 print(f"movies rated once: {(per_movie == 1).sum():,}")
 top = per_movie.head(5).rename_axis("movie_id").reset_index(name="ratings")
-print(top.merge(movie_frame, on="movie_id").to_string(index=False))
+top = top.merge(movie_frame, on="movie_id")[["movie_id", "movie_title", "ratings"]]
+tables.show(
+    top,
+    headers={"movie_id": "movie id", "movie_title": "title", "ratings": "ratings"},
+    caption="The five most-rated movies",
+)
 
 # %% tags=["remove-cell"]
 glue.record(records.TOP_DECILE_SHARE, head)
@@ -184,8 +200,9 @@ glue.record(records.TOP_DECILE_SHARE, head)
 # MovieLens-100K, so the user tail is cut off at 20 but is still long: some users
 # rated hundreds of movies.
 
-# %% tags=["hide-input"]
-plots.long_tail(frame["user_id"], "users", loglog=True)
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Ratings per user, most active first, with both axes on a log scale.", "name": "fig-user-long-tail"}, "image": {"alt": "Log-log curve of ratings per user for the 943 users, falling from 737 ratings for the most active user to 20, the minimum GroupLens kept."}}
+fig, ax = plots.figure()
+plots.long_tail(frame["user_id"], "users", ax=ax, loglog=True)
 plt.show()
 
 # %% tags=["nbval-check-output"]

@@ -121,18 +121,19 @@ edges = space.preprocessors["raw_user_age"].bin_boundaries
 print("age bin edges (years):", [round(float(e), 2) for e in edges])
 
 # %% [markdown]
-# What one rating becomes:
+# What one rating becomes, run through the FeatureSpace as the training pipeline runs
+# it (`features.encode`, in a `tf.data` graph):
 
 # %%
 record = next(ratings.take(1).as_numpy_iterator())
 raw = {k: record[k] for k in features.FEATURE_SPACE_INPUTS}
-encoded = space({k: np.array([v]) for k, v in raw.items()})
+encoded = features.encode(space, raw)
 
 # %% tags=["nbval-check-output"]
 for name in (*features.FEATURE_SPACE_INPUTS, features.CROSS):
     before = raw.get(name, (raw["user_gender"], raw["raw_user_age"]))
     print(f"{name:>27}: {before!r}")
-    print(f"{'-> ':>29}{np.asarray(encoded[name])[0].tolist()}")
+    print(f"{'-> ':>29}{encoded[name].tolist()}")
 
 # %% [markdown]
 # ## Genres: a padded list

@@ -15,6 +15,8 @@
 #   recbook:
 #     quick_parameters:
 #       max_train: 8192
+#       sgd_max_train: 16384
+#       sgd_epochs: 1
 #       scaling_counts:
 #       - 1
 #       - 2
@@ -62,9 +64,10 @@ if "google.colab" in sys.modules:
 # %% [markdown]
 # The chapter's parameters come first, because one of them must be known before JAX
 # starts: `device_count`, the devices of the meshes. The rest: the training ratings of
-# the equality checks (a seeded sample of MovieLens-1M's training split, one epoch: they
-# compare runs, they do not train a good model), and the mesh sizes of the
-# communication study.
+# the Adam runs (a seeded sample of MovieLens-1M's training split, one epoch: they
+# compare runs, they do not train a good model); those of the plain-SGD check, which
+# trains long enough to beat the global mean; the memory classes of today's
+# accelerators, in GB; and the mesh sizes of the communication study.
 
 # %% tags=["parameters"]
 device_count = 4
@@ -72,9 +75,14 @@ variant = "1m"
 max_train = 65_536
 epochs = 1
 batch_size = 128
+sgd_max_train = 524_288
+sgd_epochs = 3
+sgd_batch_size = 1024
+sgd_learning_rate = 20.0
 split_seed = 42
 qr_ratio = 10
 memory_device_counts = [1, 4, 8, 64]
+device_memory_gb = [80, 141, 192]
 scaling_counts = [1, 2, 4, 8]
 
 # %% [markdown]
@@ -93,7 +101,18 @@ in_time = device_setup.simulate_cpu_devices(device_count)
 # %%
 import textwrap
 
-from recbook import data, glue, plots, published, rating_models, records, sharding
+from recbook import (
+    baselines,
+    data,
+    diagrams,
+    glue,
+    plots,
+    published,
+    rating_models,
+    records,
+    sharding,
+    tables,
+)
 
 import jax
 import keras
@@ -101,6 +120,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+plots.setup()
 mesh_devices = sharding.choose_devices(device_count)
 print(
     f"Keras {keras.__version__}, JAX {jax.__version__}, "
@@ -129,9 +149,22 @@ print(
 #
 # The designs: full tables (chapter 4's baseline), the recipe's QR users + MD movies (its
 # blocks scaled to each catalogue), and QR tables for both at chapter 4's 10x ratio.
-# Bytes are float32 (4 per value); *with Adam* counts the weights and Adam's two slots.
-# On `d` devices each table keeps `ceil(rows / d)` of its rows per device (padded), and
-# the MD projections are replicated.
+#
+# Every value is a float32, 4 bytes, and Adam keeps two more values per parameter (its
+# first and second moments), so with Adam a parameter costs
+#
+# $$\underbrace{4}_{\text{weight}} + \underbrace{2 \times 4}_{\text{Adam's two slots}}
+#   = 12 \text{ bytes}.$$
+#
+# Split by rows over $d$ devices, a table of $r$ rows and $k$ columns keeps
+# $\lceil r / d \rceil$ of its rows on each device (the last shard padded), and the
+# weights that are not tables (the MD projections, $P$ values) are replicated. One
+# device then holds
+#
+# $$B_d = 12 \Big( \sum_{\text{tables}} \lceil r / d \rceil \, k + P \Big)
+#   \text{ bytes}.$$
+#
+# The catalogues' sizes:
 
 # %%
 catalogues = [
@@ -141,30 +174,85 @@ catalogues = [
 catalogues.append(sharding.Catalogue("production (stated)", 100_000_000, 10_000_000))
 designs = {
     "full tables": lambda c, dim: sharding.full_tables(c.num_users, c.num_movies, dim),
-    "QR users + MD movies (recipe)": sharding.recipe_tables,
+    "QR users + MD movies": sharding.recipe_tables,
     f"QR tables at {qr_ratio}x": lambda c, dim: sharding.qr_tables(c, qr_ratio, dim),
 }
 memory = sharding.memory_table(catalogues, designs, memory_device_counts)
-
-# %% tags=["nbval-check-output", "wide-table"]
-shown = memory.copy()
-for column in shown.columns[shown.columns.str.endswith("(bytes)")]:
-    shown[column] = shown[column].map(sharding.human_bytes)
-shown.columns = shown.columns.str.replace(" (bytes)", "")
-with pd.option_context("display.width", 250, "display.max_columns", 20):
-    print(
-        shown.to_string(
-            index=False,
-            formatters={c: "{:,}".format for c in ("users", "movies", "parameters")},
-        )
-    )
+tables.show(
+    pd.DataFrame(
+        [{"catalogue": c.name, "users": c.num_users, "movies": c.num_movies} for c in catalogues]
+    ),
+    caption="The catalogues",
+)
 
 # %% [markdown]
-# The production catalogue's full tables need 28 GB of weights and three times that with
-# Adam: more than one accelerator holds, but little more than a GB per device on 64.
+# The two tables of each design, on one device (decimal units: 1 GB is $10^9$ bytes).
+# The recipe design's MovieLens-1M row is chapter 4's 113,312 parameters.
+
+# %% tags=["nbval-check-output"]
+in_bytes = [c for c in memory.columns if c.endswith("(bytes)")]
+tables.show(
+    memory[["catalogue", "design", "parameters", "weights (bytes)", "with Adam (bytes)"]],
+    headers={"weights (bytes)": "weights", "with Adam (bytes)": "with Adam"},
+    formats={c: sharding.human_bytes for c in in_bytes},
+    caption="Parameters and memory of the two tables, float32",
+)
+
+# %% [markdown]
+# The largest catalogue, split by rows: memory per device, weights and Adam's slots.
+
+# %% tags=["nbval-check-output"]
+production = memory[memory["catalogue"] == "production (stated)"]
+per_device_columns = {
+    f"per device on {d} (bytes)": f"{d} device{'s' * (d > 1)}"
+    for d in memory_device_counts
+}
+tables.show(
+    production[["design", *per_device_columns]],
+    headers=per_device_columns,
+    formats={c: sharding.human_bytes for c in per_device_columns},
+    caption="Production catalogue with Adam: memory per device, tables split by rows",
+)
+
+# %% [markdown]
+# Which devices hold that? These figures count the tables and Adam's slots and nothing
+# else (no activations, no other layers, no framework workspace), and they are measured
+# against one data-centre accelerator of a memory class sold today: 80 GB (NVIDIA A100
+# 80 GB, H100), 141 GB (NVIDIA H200) and 192 GB (AMD MI300X). The fewest such devices
+# whose row shards hold the production catalogue's full tables with Adam:
+
+# %% tags=["nbval-check-output"]
+production_shapes = {
+    path: shape
+    for layer in designs["full tables"](catalogues[-1], 64)
+    for path, shape in sharding.weight_shapes(layer).items()
+}
+holders = {
+    f"{gb} GB": sharding.fewest_devices(production_shapes, gb * 1e9)
+    for gb in device_memory_gb
+}
+tables.show(
+    pd.DataFrame(
+        [
+            {
+                "device memory": memory_class,
+                "devices needed": needed,
+                "per device": sharding.human_bytes(
+                    sharding.per_device_bytes(production_shapes, needed)
+                ),
+            }
+            for memory_class, needed in holders.items()
+        ]
+    ),
+    caption="Production catalogue, full tables with Adam: the fewest devices that hold it",
+)
+
+# %% [markdown]
+# So the production catalogue's full tables with Adam, 84.5 GB, do not fit one 80 GB
+# device, fill most of one 141 GB device, and fit one 192 GB device with room to spare;
+# two 80 GB devices hold them, and on 64 devices each holds little more than a GB.
 # Compression and sharding multiply: the QR tables at 10x on 8 devices need less per
-# device than the full tables on 64. (The ML-1M row of the recipe design is chapter 4's
-# 113,312 parameters.)
+# device than the full tables on 64.
 
 # %% tags=["remove-cell"]
 glue.record(
@@ -188,6 +276,7 @@ glue.record(
         ("MovieLens-32M", "full tables"), "with Adam (bytes)"
     ],
 )
+glue.record(records.DEVICES_TO_HOLD_PRODUCTION, holders)
 
 # %% [markdown]
 # ## The data and the single-device run
@@ -230,8 +319,9 @@ print(
 # ## Data parallel: the batch split over the devices
 #
 # `DataParallel` replicates every variable on every device of a one-axis mesh and splits
-# each batch along it: with 4 devices, each sees 32 of the 128 ratings, computes the
-# gradients of its part, and the devices sum them before the update. The model is built
+# each batch along it: with 4 devices, each sees 32 of the 128 ratings and computes its
+# part of the gradient of the batch's mean loss, and an all-reduce adds the parts, which
+# gives the gradient of the mean over all 128, as on one device. The model is built
 # inside the distribution's scope, so its variables are created with their layouts.
 
 # %%
@@ -250,35 +340,161 @@ with data_parallel.scope():
 # The same seed shuffles the same batches, so the two loss curves should be one curve: only
 # the order in which float32 sums are taken differs.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, at most about two ten-millionths, from float32 rounding."}}
 plots.curves_and_difference(
     {
         "one device": single_losses,
         f"data parallel, {len(mesh_devices)} devices": dp_losses,
     },
     reference="one device",
-    ylabel="training loss (MSE, running mean)",
-    title="Training loss, one device and data parallel",
+    ylabel="training loss\n(MSE, running mean)",
+    title="Adam: training loss, one device and data parallel",
 )
 plt.show()
 
 # %%
 dp_loss_gap = float(np.max(np.abs(np.subtract(dp_losses, single_losses))))
 dp_mae_gap = abs(dp_mae - single_mae)
-print(
-    f"largest loss difference over {len(dp_losses)} steps: {dp_loss_gap:.2e} "
-    f"(tolerance {published.SCALING_TOLERANCE['loss']:.0e})"
+dp_agreement = sharding.agreement(
+    {"training losses": dp_loss_gap, "validation MAEs": dp_mae_gap}
 )
 print(f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}")
+print(f"over {len(dp_losses)} steps, {dp_agreement}")
 print(
-    f"validation MAE difference: {dp_mae_gap:.2e} "
-    f"(tolerance {published.SCALING_TOLERANCE['mae']:.0e})"
+    "tolerance: "
+    + sharding.agreement(
+        {
+            "training losses": published.SCALING_TOLERANCE["loss"],
+            "validation MAEs": published.SCALING_TOLERANCE["mae"],
+        }
+    )
 )
+
+# %% [markdown]
+# This run checks the mechanics, not a trained model: one epoch of Adam on 65,536
+# ratings ends at a validation MAE worse than predicting the global mean. And Adam
+# cannot tell a mean of the devices' gradients from their sum: it divides each step by
+# the gradients' running scale, so a gradient 4 times too large gives nearly the same
+# step. The next section makes the check with an optimizer that can.
 
 # %% tags=["remove-cell"]
 glue.record(records.DEVICES, len(mesh_devices))
 glue.record(records.DP_LOSS_MAX_ABS_DIFF, dp_loss_gap)
 glue.record(records.DP_MAE_ABS_DIFF, dp_mae_gap)
+
+# %% [markdown]
+# ## Data parallel with plain SGD, on a trained model
+#
+# Plain SGD's step is the learning rate times the gradient,
+#
+# $$w \leftarrow w - \eta \, \frac{1}{n} \sum_{k=1}^{n} g_k,$$
+#
+# where $g_k$ is device $k$'s gradient of its share of the batch's loss. Summing the
+# $g_k$ instead of averaging them is a step $n$ times too long, the same as training on
+# one device with $n \eta$: a run with that error leaves the single-device run at once.
+# So the check is made again with SGD, and on a model trained long enough to beat the
+# global mean: a seeded sample of the training split, in whole batches, for a few epochs.
+
+# %%
+sgd_split = rating_models.split_ratings(
+    ratings, val_fraction=0.15, seed=split_seed, max_train=sgd_max_train
+)
+sgd_global_mean = baselines.global_mean(sgd_split)
+sgd_train_count = len(sgd_split.train["rating"])
+print(
+    f"training ratings: {sgd_train_count:,} ({sgd_train_count // sgd_batch_size} steps of "
+    f"{sgd_batch_size:,} per epoch, {sgd_epochs} epochs), SGD learning rate "
+    f"{sgd_learning_rate:g}"
+)
+print(f"global mean {sgd_global_mean['mae']:.4f} validation MAE")
+
+
+# %%
+def sgd_model(learning_rate=sgd_learning_rate):
+    tables_ = sharding.full_tables(sgd_split.num_users, sgd_split.num_movies)
+    return sharding.compile_sgd_rating_model(
+        rating_models.rating_model(*tables_), learning_rate
+    )
+
+
+keras.utils.set_random_seed(0)
+sgd_single = sgd_model()
+sgd_start = sgd_single.get_weights()
+sgd_losses, sgd_mae = sharding.train_and_score(
+    sgd_single, sgd_split, sgd_epochs, sgd_batch_size
+)
+with data_parallel.scope():
+    sgd_dp = sgd_model()
+    sgd_dp.set_weights(sgd_start)
+    sgd_dp_losses, sgd_dp_mae = sharding.train_and_score(
+        sgd_dp, sgd_split, sgd_epochs, sgd_batch_size
+    )
+
+# %% [markdown]
+# And the planted error, gradients summed over the devices instead of averaged: one
+# device, the same weights and batches, and $n \eta$.
+
+# %%
+summed = sgd_model(sgd_learning_rate * len(mesh_devices))
+summed.set_weights(sgd_start)
+summed_losses, summed_mae = sharding.train_and_score(
+    summed, sgd_split, sgd_epochs, sgd_batch_size
+)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Plain SGD: the training loss (running mean over each epoch) of the single-device run, of data parallel on the same weights and batches, and of the planted error that sums the devices' gradients instead of averaging them (top); and each run's absolute difference from the single-device run (bottom, log scale).", "name": "fig-dp-sgd"}, "image": {"alt": "Two charts over three epochs of SGD steps. Top: the single-device and data-parallel loss curves lie on top of each other and fall, while the planted summed-gradient run's loss stays far higher. Bottom: on a log scale, data parallel stays within about a millionth of the single-device run, and the planted run is of order one away."}}
+plots.curves_and_difference(
+    {
+        "one device": sgd_losses,
+        f"data parallel, {len(mesh_devices)} devices": sgd_dp_losses,
+        "gradients summed (planted error)": summed_losses,
+    },
+    reference="one device",
+    ylabel="training loss\n(MSE, running mean)",
+    title="SGD: training loss, one device, data parallel and the planted error",
+)
+plt.show()
+
+# %%
+sgd_dp_loss_gap = float(np.max(np.abs(np.subtract(sgd_dp_losses, sgd_losses))))
+sgd_dp_mae_gap = abs(sgd_dp_mae - sgd_mae)
+summed_loss_gap = float(np.max(np.abs(np.subtract(summed_losses, sgd_losses))))
+summed_mae_gap = abs(summed_mae - sgd_mae)
+sgd_agreement = sharding.agreement(
+    {"training losses": sgd_dp_loss_gap, "validation MAEs": sgd_dp_mae_gap}
+)
+tables.show(
+    pd.DataFrame(
+        [
+            {"run": "global mean (no training)", "validation MAE": sgd_global_mean["mae"]},
+            {"run": "one device", "validation MAE": sgd_mae},
+            {"run": f"data parallel, {len(mesh_devices)} devices", "validation MAE": sgd_dp_mae},
+            {"run": "gradients summed (planted error)", "validation MAE": summed_mae},
+        ]
+    ),
+    headers={"validation MAE": "validation MAE (stars)"},
+    caption=f"Plain SGD, {sgd_epochs} epochs, learning rate {sgd_learning_rate:g}",
+)
+
+# %% [markdown]
+# Data parallel against one device, and the planted error against one device:
+
+# %%
+print(f"data parallel: {sgd_agreement}")
+print(
+    "planted error: "
+    + sharding.agreement(
+        {"training losses": summed_loss_gap, "validation MAEs": summed_mae_gap}
+    )
+)
+
+# %% tags=["remove-cell"]
+glue.record(records.SGD_GLOBAL_MEAN_MAE, sgd_global_mean["mae"])
+glue.record(records.SGD_SINGLE_MAE, sgd_mae)
+glue.record(records.SGD_DP_LOSS_MAX_ABS_DIFF, sgd_dp_loss_gap)
+glue.record(records.SGD_DP_MAE_ABS_DIFF, sgd_dp_mae_gap)
+glue.record(records.SGD_SUMMED_LOSS_MAX_ABS_DIFF, summed_loss_gap)
+glue.record(records.SGD_SUMMED_MAE_ABS_DIFF, summed_mae_gap)
+glue.record(records.SGD_DP_AGREEMENT, sgd_agreement)
 
 # %% [markdown]
 # ## Model parallel: the tables split by rows
@@ -287,8 +503,13 @@ glue.record(records.DP_MAE_ABS_DIFF, dp_mae_gap)
 # memory. `ModelParallel` shards variables. The mesh has two axes, `data` (how many
 # copies) and `model` (how many pieces per copy); here all the devices go to `model`. A
 # `LayoutMap` maps each table's weight path to the layout `("model", None)`: rows split
-# over `model`, columns whole. Everything else is replicated.
-#
+# over `model`, columns whole. Everything else is replicated. For the movie table on
+# this chapter's mesh:
+
+# %% tags=["remove-input"] mystnb={"figure": {"caption": "Row sharding: the movie table's rows, padded to a multiple of the devices, are cut into one contiguous shard per device of the mesh's model axis; every device holds a quarter of the rows and all 64 columns.", "name": "fig-row-sharding"}, "image": {"alt": "Diagram: a table of 3,706 movie rows plus 2 padding rows is cut into four shards of 927 rows, rows 0-926, 927-1,853, 1,854-2,780 and 2,781-3,705 plus the padding, and each shard is drawn on its own device 0 to 3 of a one-axis mesh."}}
+diagrams.sharded_table(split.num_movies, len(mesh_devices))
+
+# %% [markdown]
 # A table's rows must divide by the `model` axis. MovieLens-1M's 6,040 users do on 4
 # devices; its 3,706 movies do not, and JAX refuses:
 

@@ -24,18 +24,24 @@
 # reproduces. Each row answers one of three questions:
 #
 # - **Does ours reproduce the published figure?** The verdict is *within* when the
-#   difference is inside the tolerance, *outside* when not. The tolerance follows one
-#   rule for every row (`recbook.evidence.tolerance`): twice the spread of the
-#   published runs (each tutorial was published twice; one run's noise, for theirs and
-#   for another like it) plus three standard deviations of ours over seeds. A figure is
-#   compared only on its own metric and protocol: the keras.io retrieval tutorial
-#   counts 5-star test ratings, TensorFlow Recommenders counts every test rating, and
-#   the memory-efficient-embeddings recipe reports the MAE on its whole validation
-#   split.
-# - **Does ours reach a threshold?** Where there is no published figure to compare
-#   with, a chapter asks whether a figure reaches a stated level (for example, whether
-#   a distributed run equals the single-device run to float32 precision): *met* or
-#   *not met*.
+#   difference is at most the tolerance, *outside* (with the side: ours higher or
+#   lower) when not. The tolerance follows one rule for every row
+#   (`recbook.evidence.tolerance`): two standard errors of the difference,
+#   $2\sqrt{s_{\text{pub}}^2 + s^2/n}$, with $s_{\text{pub}}$ the sample standard
+#   deviation of the published runs (each tutorial was published twice) and $s$ ours
+#   over our $n$ seeds. It is also the smallest difference the row could detect (the
+#   *detectable* column); for normal noise with known spreads it calls an exact
+#   reproduction outside about 5% of the time. A figure is compared only on its own
+#   metric and protocol: the keras.io retrieval tutorial counts 5-star test ratings,
+#   TensorFlow Recommenders counts every test rating, and the
+#   memory-efficient-embeddings recipe reports the MAE on its whole validation split.
+# - **Does ours reach a threshold?** A chapter asks whether a figure passes a stated
+#   level, set where the chapter's baselines cannot reach it (for example, whether the
+#   towers beat popularity, item-item and EASE beyond the noise, or whether a
+#   compressed table keeps half of what the embeddings add over the bias model):
+#   *met* or *not met*.
+# - **Baselines**: popularity, item-item, EASE, the global mean and the bias model,
+#   beside the models they frame, shown as context.
 # - **Context**: a figure with nothing comparable on the same protocol, shown for
 #   orientation (a published figure on another protocol is drawn beside it).
 #
@@ -81,6 +87,7 @@ from pathlib import Path
 from recbook import plots, results_page
 
 import matplotlib.pyplot as plt
+from IPython.display import Markdown
 
 # %% [markdown]
 # Where the executed chapters are:
@@ -93,15 +100,24 @@ comparisons = results_page.comparisons(Path(chapters_dir))
 titles = results_page.chapter_titles(Path(chapters_dir))
 
 # %% [markdown]
+# ## The answers
+#
+# Each chapter's question, and how its figures compare with the published ones:
+
+# %% tags=["remove-input"]
+display(Markdown(results_page.answers(comparisons, titles)))
+
+# %% [markdown]
 # ## At a glance
 #
-# One strip per comparison, each on its own scale. The dot is ours, the mean over the
-# chapter's seeds, with its standard deviation as a bar when there are several seeds;
+# One strip per reproduction or question (context rows are in the table below), each
+# on its own scale. The dot is ours, the mean over the chapter's seeds, with its
+# sample standard deviation as a bar when there are several seeds;
 # the black tick is the published figure and the grey band the tolerance around it; a
 # dashed line is a threshold. The verdict is at the right.
 
 # %% tags=["hide-input"]
-plots.comparison_overview(comparisons, titles)
+plots.comparison_overview(comparisons[comparisons["verdict"] != "context"], titles)
 plt.show()
 
 # %% [markdown]

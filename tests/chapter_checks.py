@@ -97,6 +97,14 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
         popularity_by_hand(five_stars_only=False), abs=1e-6
     )
     assert popularity == saved[records.POPULARITY]
+    # The classical baselines do not depend on training either: the same settings and
+    # figures as the stored run (numpy in closed form; rounding of another BLAS aside).
+    classical, saved_classical = figures[records.CLASSICAL], saved[records.CLASSICAL]
+    assert set(classical) == {"item-item", "EASE"}
+    for name, row in classical.items():
+        assert row["setting"] == saved_classical[name]["setting"]
+        for metric in ("accuracy", "accuracy_all"):
+            assert row[metric] == pytest.approx(saved_classical[name][metric], abs=1e-4)
     # Five epochs, one seed: accuracies are those of a model that learned something,
     # and counting every rating is a different metric from counting 5-star ones.
     for row in (*towers.values(), *figures[records.SOFTMAX].values()):
@@ -104,6 +112,8 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
         assert row["accuracy"] != row["accuracy_all"] and row["seeds"] == 1
     assert set(figures[records.TUNED]) == set(towers)  # every depth is tuned
     assert set(figures[records.RANKING]) == {"5-star", "all ratings"}
+    assert set(figures[records.GOAL_FIGURES]) == {records.RETRIEVAL_GOAL.record}
+    assert figures[records.BEST_MODEL] in figures[records.SOFTMAX_HOLDOUT]
     assert figures[records.JAX_SPEEDUP] > 0
     assert set(figures[records.BACKEND_SECONDS]) == {"jax", "tensorflow"}
 
@@ -124,6 +134,15 @@ def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
     assert set(figures[records.GOAL_FIGURES]) == {
         goal.record for goal in records.EMBEDDING_GOALS
     }
+    # The baselines: one parameter for the mean, one bias per user and per movie; the
+    # bias model, fitted on the sample, still beats the mean on the test half.
+    rating_baselines = figures[records.RATING_BASELINES]
+    assert rating_baselines[records.GLOBAL_MEAN]["params"] == 1
+    assert rating_baselines[records.BIAS_MODEL]["params"] == 1 + 6_040 + 3_706
+    assert (
+        rating_baselines[records.BIAS_MODEL]["test_mae"]
+        < rating_baselines[records.GLOBAL_MEAN]["test_mae"]
+    )
 
 
 def scaling_run(figures: dict, devices: int) -> None:

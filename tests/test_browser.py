@@ -1,15 +1,34 @@
-"""The built site, read in headless Chromium as a reader would: pages, plots, links,
-launch buttons (Colab and Binder), the license footer, and what a reader would notice:
-code or tables running off the content column at 1280 x 800, numbers printed as
-``623744.000000``, bookkeeping calls (``glue.record(``) on the page, results whose
-verdict needs scrolling to see, and pages whose title a 390 px phone does not show.
+"""The built site, read in headless Chromium as a reader would, at 1280 x 800 and at a
+390 px phone width: pages, plots, links, launch links (Colab and Binder), the license
+footer, and what a reader would notice:
+
+- figures: every image of the article shown at >= 90% of its natural width at 1280 px
+  (never scaled down), with a caption (the ``<figcaption>`` of its ``<figure>``, as the
+  figure directive and MyST-NB's ``glue:figure`` make it) and alt text that says what it
+  shows (not a file name, a hash or matplotlib's ``<Figure size ...>``);
+- width: no table or listing wider than the content column unless it is inside a
+  scrolling container that fits the column; at 1280 px code and printed output fit
+  without scrolling (88 columns), and a table that scrolls keeps its first column in
+  view (sticky). No cell tag exempts anything (``wide-table`` is retired);
+- tables: no ``NaN`` cell and no snake_case header (``accuracy_all_std``; an
+  identifier set as code in a header is meant);
+- no stderr (or error) output block on any page;
+- accessibility: axe-core (``AXE_CORE_VERSION`` of ``.ci/run``) with 0 critical and 0
+  serious findings;
+- numbers printed as ``623744.000000``, bookkeeping calls (``glue.record(``) on the
+  page, results whose verdict needs scrolling to see, pages whose title a phone does
+  not show, and the "Open in Colab" / "View source on GitHub" links under every
+  chapter's title.
 
 Needs Chromium and its driver: Debian's ``chromium`` and ``chromium-driver`` on PATH
 (``.ci/run`` installs them), or the browser and driver named by ``RECBOOK_CHROMIUM`` and
 ``RECBOOK_CHROMEDRIVER`` (GitHub's workflow names the runner's Chrome and ChromeDriver
-so). The test is skipped without them, except in CI, where it fails. A screenshot of
-every page at both widths is saved to ``build/artifacts/`` (``<page>-1280.png``,
-``<page>-390.png``; CI keeps them), also when a check fails.
+so); and axe-core, which ``.ci/run`` installs from npm into ``build/npm`` (or the
+``axe.min.js`` named by ``RECBOOK_AXE``; with npm on PATH the test installs the pinned
+version itself). The tests are skipped without them, except in CI, where they fail. A
+screenshot of every page at both widths is saved to ``build/artifacts/``
+(``<page>-1280.png``, ``<page>-390.png``, ``api-<module>-390.png``; CI keeps them), also
+when a check fails.
 """
 
 from __future__ import annotations
@@ -17,9 +36,12 @@ from __future__ import annotations
 import base64
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -29,6 +51,7 @@ from pathlib import Path
 from recbook import checks, repository
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "build" / "artifacts"
@@ -45,25 +68,52 @@ CHROMIUM_FLAGS = (
 )
 DESKTOP = {"width": 1280, "height": 800, "deviceScaleFactor": 1, "mobile": False}
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+WIDTHS = {"1280": DESKTOP, "390": PHONE}
 SCREENSHOT_MAX_HEIGHT = 16_000
-"""Screenshots stop there (the API page is far longer)."""
-WIDE_TAG = "wide-table"
-"""The cell tag that lets a cell's output tables be wider than the column (they scroll)."""
+"""Screenshots stop there."""
 RESULTS_PAGE = "notebooks/06_results"
 API_PAGE = "book/api"
 BOOKKEEPING = ("glue.record(", "results.record(")
+MIN_SHOWN_SHARE = 0.9
+"""At 1280 px an image is shown at least at this share of its natural width."""
+AXE_FAILING_IMPACTS = ("critical", "serious")
+AXE_DIR = REPO / "build" / "npm"
+"""Where ``.ci/run`` installs axe-core (``npm install --prefix build/npm``)."""
 
 pytestmark = pytest.mark.site
+
+
+def axe_version() -> str:
+    """The axe-core version ``.ci/run`` pins (``AXE_CORE_VERSION=...``)."""
+    found = re.search(
+        r"^AXE_CORE_VERSION=([0-9][0-9.]*)$",
+        (REPO / ".ci" / "run").read_text(),
+        re.MULTILINE,
+    )
+    assert found, ".ci/run pins AXE_CORE_VERSION"
+    return found.group(1)
 
 
 def chapters() -> list[str]:
     return re.findall(r"file: (notebooks/\S+)\.ipynb", (REPO / "_toc.yml").read_text())
 
 
+def api_pages() -> list[str]:
+    """The API reference's module pages (written by book/_ext/recbook_site.py)."""
+    sys.path.insert(0, str(REPO / "book" / "_ext"))
+    import recbook_site
+
+    return [
+        f"{recbook_site.API_FOLDER}/{name.removeprefix('recbook.')}"
+        for name in recbook_site.modules(REPO / "src")
+    ]
+
+
 def pages() -> list[str]:
     return [
         "book/intro",
         *re.findall(r"file: (\S+?)(?:\.ipynb)?\n", (REPO / "_toc.yml").read_text()),
+        *api_pages(),
     ]
 
 
@@ -108,83 +158,59 @@ def browser(tmp_path_factory):
     )
     session = webdriver.Chrome(service=Service(driver), options=options)
     session.set_page_load_timeout(60)
+    session.set_script_timeout(300)
     yield session
     session.quit()
 
 
-def open_page(browser, base: str, page: str) -> None:
-    browser.get(urllib.parse.urljoin(base, f"{page}.html"))
-    assert browser.execute_script("return document.readyState") == "complete"
-
-
-@pytest.mark.parametrize("page", pages())
-def test_page_loads_with_its_plots_and_working_links(browser, server, page):
-    open_page(browser, server, page)
-    assert browser.find_elements("css selector", "main h1"), f"{page} has a heading"
-    images = browser.execute_script(
-        "return Array.from(document.querySelectorAll('main img'))"
-        ".map(img => [img.currentSrc, img.complete, img.naturalWidth, img.naturalHeight]);"
+@pytest.fixture(scope="module")
+def axe() -> str:
+    """The source of axe-core's ``axe.min.js``, of the version ``.ci/run`` pins."""
+    version = axe_version()
+    named = os.environ.get("RECBOOK_AXE")
+    script = (
+        Path(named) if named else AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
     )
-    for src, complete, width, height in images:
-        assert complete and width > 0 and height > 0, (
-            f"{page}: image {src} did not render"
+    if not named and not script.is_file() and shutil.which("npm"):
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(AXE_DIR),
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{version}",
+            ],
+            check=False,
+            capture_output=True,
+            timeout=300,
         )
-    hrefs = browser.execute_script(
-        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);"
-    )
-    internal = {href.split("#")[0] for href in hrefs if href.startswith(server)}
-    for href in sorted(internal):
-        try:
-            with urllib.request.urlopen(href) as response:
-                assert response.status == 200, href
-        except urllib.error.HTTPError as error:
-            pytest.fail(f"{page} links to {href}, which answers {error.code}")
+    if not script.is_file():
+        message = (
+            f"axe-core {version} is not installed: npm install --prefix build/npm "
+            f"axe-core@{version} (as .ci/run does), or name axe.min.js in RECBOOK_AXE"
+        )
+        if checks.in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    if not named:
+        package = json.loads((script.parent / "package.json").read_text())
+        assert package["version"] == version, (
+            f"build/npm holds axe-core {package['version']}; .ci/run pins {version}"
+        )
+    return script.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("page", chapters())
-def test_chapter_has_colab_and_binder_buttons_for_the_configured_repository(
-    browser, server, page
-):
-    """Both launch buttons open this chapter from the repository of the one setting."""
-    owner_name = repository.configured_url(REPO).removeprefix("https://github.com/")
-    open_page(browser, server, page)
-    links = browser.execute_script(
-        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);"
-    )
-    colab = [
-        href for href in links if href.startswith("https://colab.research.google.com/")
-    ]
-    binder = [href for href in links if href.startswith("https://mybinder.org/")]
-    assert colab, f"{page} has an open-in-Colab button"
-    assert binder, f"{page} has an open-in-Binder button"
-    for href in colab:
-        assert href.startswith(
-            f"https://colab.research.google.com/github/{owner_name}/"
-        ), href
-        assert href.endswith(f"/{page}.ipynb"), href
-    for href in binder:
-        assert href.startswith(f"https://mybinder.org/v2/gh/{owner_name}/"), href
-        assert urllib.parse.unquote(href).endswith(f"{page}.ipynb"), href
+def open_page(browser, base: str, page: str) -> None:
+    """Open a page and wait until it has loaded (images, styles and scripts)."""
+    from selenium.webdriver.support.ui import WebDriverWait
 
-
-@pytest.mark.parametrize("page", pages())
-def test_footer_shows_the_licenses(browser, server, page):
-    open_page(browser, server, page)
-    footer = browser.execute_script(
-        "return Array.from(document.querySelectorAll('footer a[href]'))"
-        ".filter(a => a.offsetParent !== null).map(a => [a.textContent.trim(), a.href]);"
+    browser.get(urllib.parse.urljoin(base, f"{page}.html"))
+    WebDriverWait(browser, 60).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
     )
-    assert ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"] in footer, (
-        footer
-    )
-    assert [
-        "Apache License 2.0",
-        "https://www.apache.org/licenses/LICENSE-2.0",
-    ] in footer, footer
-    text = browser.execute_script(
-        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join('\\n');"
-    )
-    assert "MovieLens" in text, "the footer says the data is under GroupLens's terms"
 
 
 def open_at(browser, base: str, page: str, metrics: dict) -> None:
@@ -214,68 +240,421 @@ def screenshot(browser, page: str, metrics: dict) -> Path:
     )
     browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    target = ARTIFACTS / f"{Path(page).name}-{metrics['width']}.png"
+    name = page.removeprefix("notebooks/").removeprefix("book/").replace("/", "-")
+    target = ARTIFACTS / f"{name}-{metrics['width']}.png"
     target.write_bytes(base64.b64decode(shot["data"]))
     return target
 
 
-TOO_WIDE = """
-const wideTag = arguments[0];
-const found = [];
-const cells = Array.from(document.querySelectorAll('main div.cell'));
+SURVEY = """
+const main = document.querySelector('main');
+const article = document.querySelector('main article.bd-article') || main;
+const box = article.getBoundingClientRect();
+const style = getComputedStyle(article);
+const columnLeft = box.left + parseFloat(style.paddingLeft);
+const columnRight = box.right - parseFloat(style.paddingRight);
+const cells = Array.from(article.querySelectorAll('div.cell'));
+const text = el => (el.innerText || el.textContent || '').replace(/\\s+/g, ' ').trim();
+function where(el) {
+  const cell = el.closest('div.cell');
+  const section = el.closest('section[id]');
+  const place = section ? `section #${section.id}` : 'page';
+  return cell ? `cell ${cells.indexOf(cell) + 1} (${place})` : place;
+}
+function scroller(el) {
+  // The nearest ancestor inside the article that scrolls horizontally.
+  for (let up = el.parentElement; up && up !== article; up = up.parentElement) {
+    const overflow = getComputedStyle(up).overflowX;
+    if (overflow === 'auto' || overflow === 'scroll') return up;
+  }
+  return null;
+}
 function longest(el) {
   const lines = (el.textContent || '').split('\\n');
-  return lines.reduce((a, b) => (b.length > a.length ? b : a), '');
+  return lines.reduce((a, b) => (b.length > a.length ? b : a), '').trim();
 }
-function check(el, what) {
-  const container = el.parentElement;
-  const over = Math.max(
-    el.scrollWidth - el.clientWidth,
-    el.getBoundingClientRect().right - container.getBoundingClientRect().right
-  );
-  if (over > 1) {
-    const cell = el.closest('div.cell');
-    const where = cell ? `cell ${cells.indexOf(cell) + 1}` : 'markdown';
-    const line = longest(el);
-    found.push(`${where}, ${what} ${Math.round(over)} px too wide ` +
-      `(longest line ${line.length} characters: ${line.trim().slice(0, 100)})`);
-  }
+function listing(el, kind) {
+  const r = el.getBoundingClientRect();
+  const s = getComputedStyle(el);
+  const line = longest(el);
+  return {kind, where: where(el), right: r.right, left: r.left,
+          width: r.width, scroll: el.scrollWidth - el.clientWidth,
+          scrolls: s.overflowX === 'auto' || s.overflowX === 'scroll',
+          line: line.slice(0, 100), length: line.length};
 }
-for (const cell of cells) {
-  cell.querySelectorAll('.cell_input pre').forEach(el => check(el, 'code'));
-  if (cell.classList.contains('tag_' + wideTag)) continue;
-  cell.querySelectorAll('.cell_output pre').forEach(el => check(el, 'text output'));
-  cell.querySelectorAll('.cell_output .output').forEach(el => check(el, 'output'));
-  cell.querySelectorAll('.cell_output table').forEach(el => check(el, 'table'));
-}
-document.querySelectorAll('main div.highlight pre').forEach(el => {
-  if (!el.closest('div.cell')) check(el, 'code block');
+const listings = [];
+article.querySelectorAll('.cell_input pre').forEach(el => listings.push(listing(el, 'code')));
+article.querySelectorAll('div.highlight pre').forEach(el => {
+  if (!el.closest('div.cell')) listings.push(listing(el, 'code block'));
 });
-return found;
+article.querySelectorAll('.cell_output pre').forEach(el => {
+  if (!el.closest('table')) listings.push(listing(el, 'printed output'));
+});
+const tables = Array.from(article.querySelectorAll('table')).map(table => {
+  const r = table.getBoundingClientRect();
+  const up = scroller(table);
+  const u = up ? up.getBoundingClientRect() : null;
+  const heads = Array.from(table.querySelectorAll('th')).map(th => {
+    const plain = th.cloneNode(true);
+    plain.querySelectorAll('code, kbd, samp').forEach(c => c.remove());
+    return [text(th), text(plain)];
+  });
+  const nan = Array.from(table.querySelectorAll('td, th'))
+    .map(text).filter(t => /^(NaN|nan|<NA>|NaT)$/.test(t));
+  const first = table.querySelector('tbody tr > :first-child') ||
+                table.querySelector('tr > :first-child');
+  const caption = table.querySelector('caption');
+  return {where: where(table), right: r.right, width: r.width,
+          heading: heads.slice(0, 6).map(h => h[0]).join(' | ').slice(0, 120),
+          caption: caption ? text(caption).slice(0, 80) : '',
+          scroller: up ? {right: u.right, width: u.width,
+                          overflow: up.scrollWidth - up.clientWidth} : null,
+          sticky: first ? getComputedStyle(first).position === 'sticky' : false,
+          heads, nan};
+});
+const images = Array.from(article.querySelectorAll('img')).map(img => {
+  const r = img.getBoundingClientRect();
+  const figure = img.closest('figure');
+  const caption = figure ? figure.querySelector('figcaption') : null;
+  return {where: where(img), src: img.currentSrc || img.src,
+          alt: img.getAttribute('alt'), natural: img.naturalWidth, shown: r.width,
+          right: r.right, caption: caption ? text(caption) : null,
+          figure: !!figure};
+});
+const stderr = Array.from(article.querySelectorAll(
+  'div.output.stderr, div.output.traceback, div.output.error')).map(el =>
+  ({where: where(el), kind: el.classList.contains('stderr') ? 'stderr' : 'error',
+    line: text(el).slice(0, 160)}));
+const outputs = Array.from(article.querySelectorAll('.cell_output > .output')).map(el => {
+  const r = el.getBoundingClientRect();
+  return {where: where(el), right: r.right, kind: el.className};
+});
+const links = Array.from(article.querySelectorAll('a[href]')).map(a => {
+  const r = a.getBoundingClientRect();
+  return {text: text(a), href: a.href, top: r.top, bottom: r.bottom,
+          visible: a.offsetParent !== null && r.width > 0};
+});
+const sideways = [];
+article.querySelectorAll('*').forEach(el => {
+  const r = el.getBoundingClientRect();
+  if (r.width > 0 && r.right > window.innerWidth + 1 && !scroller(el) &&
+      el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1) {
+    sideways.push(`${where(el)}, <${el.tagName.toLowerCase()}> ` +
+                  `${text(el).slice(0, 60)} (to ${Math.round(r.right)} px)`);
+  }
+});
+return {columnLeft, columnRight, viewport: window.innerWidth,
+        pageWidth: document.documentElement.scrollWidth, sideways,
+        viewportHeight: window.innerHeight, listings, tables, images, stderr,
+        outputs, links, text: main.innerText, content: main.textContent};
+"""
+"""One pass over a page: what the checks below measure (positions in CSS pixels)."""
+
+AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']}).then(
+  result => done(result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => n.target.join(' '))}))),
+  error => done({error: String(error)}));
 """
 
 
+@pytest.fixture(scope="module")
+def survey(browser, server, axe):
+    """``survey(page, width)``: the page opened at that width (a screenshot saved),
+    measured by :data:`SURVEY` and checked by axe; each page and width once."""
+    done: dict[tuple[str, str], dict] = {}
+
+    def measure(page: str, width: str) -> dict:
+        if (page, width) not in done:
+            metrics = WIDTHS[width]
+            try:
+                open_at(browser, server, page, metrics)
+                screenshot(browser, page, metrics)
+                found = browser.execute_script(SURVEY)
+                browser.execute_script(axe)
+                found["axe"] = browser.execute_async_script(AXE_RUN)
+            finally:
+                browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", DESKTOP)
+            done[page, width] = found
+        return done[page, width]
+
+    return measure
+
+
+def test_axe_core_is_pinned_in_ci():
+    """``.ci/run`` installs the axe-core version the tests use, from npm."""
+    version = axe_version()
+    run = (REPO / ".ci" / "run").read_text()
+    assert '"axe-core@${AXE_CORE_VERSION}"' in run and "npm install" in run, version
+
+
 @pytest.mark.parametrize("page", pages())
-def test_page_fits_the_column_at_1280_and_shows_no_bookkeeping(browser, server, page):
-    """At 1280 x 800 no code cell, code block, text output or table is wider than its
-    container (except outputs of cells tagged ``wide-table``); no number is printed
-    with six zero decimals; no bookkeeping call is on the page."""
-    open_at(browser, server, page, DESKTOP)
-    screenshot(browser, page, DESKTOP)
-    problems = browser.execute_script(TOO_WIDE, WIDE_TAG)
-    text = browser.execute_script("return document.querySelector('main').innerText;")
-    problems += [
-        f"a number with six zero decimals: {match}"
-        for match in re.findall(r"\d+\.0{6}\b", text)
-    ]
-    if page != API_PAGE:  # the API reference documents recbook.glue.record itself
-        everything = browser.execute_script(
-            "return document.querySelector('main').textContent;"
+def test_page_loads_with_its_plots_and_working_links(browser, server, page):
+    open_page(browser, server, page)
+    assert browser.find_elements("css selector", "main h1"), f"{page} has a heading"
+    images = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main img'))"
+        ".map(img => [img.currentSrc, img.complete, img.naturalWidth, img.naturalHeight]);"
+    )
+    for src, complete, width, height in images:
+        assert complete and width > 0 and height > 0, (
+            f"{page}: image {src} did not render"
         )
+    hrefs = browser.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);"
+    )
+    internal = {href.split("#")[0] for href in hrefs if href.startswith(server)}
+    for href in sorted(internal):
+        try:
+            with urllib.request.urlopen(href) as response:
+                assert response.status == 200, href
+        except urllib.error.HTTPError as error:
+            pytest.fail(f"{page} links to {href}, which answers {error.code}")
+
+
+def launch_addresses(page: str) -> tuple[str, str, str]:
+    """The chapter's Colab, GitHub source and Binder addresses, from the one setting."""
+    url = repository.configured_url(REPO)
+    owner_name = url.removeprefix("https://github.com/")
+    branch = yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["branch"]
+    return (
+        f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/{page}.ipynb",
+        f"{url}/blob/{branch}/{page}.py",
+        f"https://mybinder.org/v2/gh/{owner_name}/",
+    )
+
+
+@pytest.mark.parametrize("page", chapters())
+def test_chapter_has_colab_and_binder_buttons_for_the_configured_repository(
+    browser, server, page
+):
+    """Both launch buttons open this chapter from the repository of the one setting."""
+    colab_address, _, binder_prefix = launch_addresses(page)
+    open_page(browser, server, page)
+    links = browser.execute_script(
+        "return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);"
+    )
+    colab = [
+        href for href in links if href.startswith("https://colab.research.google.com/")
+    ]
+    binder = [href for href in links if href.startswith("https://mybinder.org/")]
+    assert colab, f"{page} has an open-in-Colab button"
+    assert binder, f"{page} has an open-in-Binder button"
+    for href in colab:
+        assert href == colab_address, href
+    for href in binder:
+        assert href.startswith(binder_prefix), href
+        assert urllib.parse.unquote(href).endswith(f"{page}.ipynb"), href
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", chapters())
+def test_chapter_shows_open_in_colab_and_its_source_under_its_title(
+    survey, page, width
+):
+    """Visible text links "Open in Colab" and "View source on GitHub" on the first
+    screen, to this chapter in the configured repository (keras.io's manner)."""
+    found = survey(page, width)
+    colab, source, _ = launch_addresses(page)
+    for text, address in (("Open in Colab", colab), ("View source on GitHub", source)):
+        link = [a for a in found["links"] if a["text"] == text]
+        assert link, f"{page}: no link {text!r}"
+        assert link[0]["href"] == address, (text, link[0]["href"])
+        assert link[0]["visible"] and 0 <= link[0]["top"], (page, text, link[0])
+        assert link[0]["bottom"] <= found["viewportHeight"], (
+            f"{page} at {width} px: {text!r} is below the first screen"
+        )
+
+
+@pytest.mark.parametrize("page", pages())
+def test_footer_shows_the_licenses(browser, server, page):
+    open_page(browser, server, page)
+    footer = browser.execute_script(
+        "return Array.from(document.querySelectorAll('footer a[href]'))"
+        ".filter(a => a.offsetParent !== null).map(a => [a.textContent.trim(), a.href]);"
+    )
+    assert ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"] in footer, (
+        footer
+    )
+    assert [
+        "Apache License 2.0",
+        "https://www.apache.org/licenses/LICENSE-2.0",
+    ] in footer, footer
+    text = browser.execute_script(
+        "return Array.from(document.querySelectorAll('footer')).map(f => f.innerText).join('\\n');"
+    )
+    assert "MovieLens" in text, "the footer says the data is under GroupLens's terms"
+
+
+def report(page: str, width: str, problems: list[str]) -> str:
+    return f"{page} at {width} px:\n" + "\n".join(problems)
+
+
+FILE_NAME = re.compile(
+    r"(^|[/\\])[^/\\\s]+\.(png|jpe?g|gif|svg|webp)$|^[0-9a-f]{16,}$|^<Figure size",
+    re.IGNORECASE,
+)
+"""Alt text that names a file (``../_images/345c...de7.png``), a hash, or matplotlib's
+repr (``<Figure size 640x480 with 1 Axes>``) instead of saying what a figure shows."""
+
+
+def alt_problem(alt: str | None, src: str) -> str | None:
+    """Why an image's alt text does not describe it, or None."""
+    if alt is None or not alt.strip():
+        return "no alt text"
+    stem = Path(urllib.parse.urlparse(src).path).stem
+    if FILE_NAME.search(alt.strip()) or alt.strip() in (stem, Path(src).name):
+        return f"alt text is a file name ({alt.strip()[:60]!r})"
+    return None
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", pages())
+def test_figures_are_shown_full_size_with_a_caption_and_alt_text(survey, page, width):
+    """At 1280 px every image of the article is shown at >= 90% of its natural width;
+    at both widths every figure image has a caption (its ``<figure>``'s
+    ``<figcaption>``, with text) and alt text that is not a file name."""
+    found = survey(page, width)
+    problems = []
+    for image in found["images"]:
+        name = Path(urllib.parse.urlparse(image["src"]).path).name
+        label = f"{image['where']}, image {name[:24]}"
+        if width == "1280" and image["natural"]:
+            share = image["shown"] / image["natural"]
+            if share < MIN_SHOWN_SHARE:
+                problems.append(
+                    f"{label}: shown at {image['shown']:.0f} of {image['natural']} px "
+                    f"({share:.0%}; at least {MIN_SHOWN_SHARE:.0%})"
+                )
+        if not image["caption"]:
+            where = "empty figcaption" if image["figure"] else "no figure/figcaption"
+            problems.append(f"{label}: no caption ({where})")
+        why = alt_problem(image["alt"], image["src"])
+        if why:
+            problems.append(f"{label}: {why}")
+    assert not problems, report(page, width, problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", pages())
+def test_tables_and_listings_fit_the_column(survey, page, width):
+    """No table, listing or output is wider than the content column unless it is inside
+    a scrolling container that fits the column. At 1280 px code and printed output fit
+    without scrolling (88 columns of code fit, ruff), and a table wider than its
+    scrolling container keeps its first column in view (``position: sticky``). At 390 px
+    a listing may scroll inside its own block (so indentation is never broken)."""
+    found = survey(page, width)
+    right = found["columnRight"] + 1
+    problems = []
+    wide = max(found["viewport"], found["pageWidth"])
+    if wide > WIDTHS[width]["width"] + 1:
+        problems.append(
+            f"the page is {wide} px wide in a {width} px window (it scrolls sideways): "
+            + "; ".join(found["sideways"][:4])
+        )
+    for item in found["listings"]:
+        what = f"{item['where']}, {item['kind']}"
+        longest = f"(longest line {item['length']} characters: {item['line']})"
+        if item["right"] > right:
+            problems.append(
+                f"{what}: its box ends {item['right'] - right + 1:.0f} px past the column"
+            )
+        elif item["scroll"] > 1 and (width == "1280" or not item["scrolls"]):
+            problems.append(
+                f"{what}: {item['scroll']} px wider than its box {longest}"
+                + ("" if item["scrolls"] else ", and the box does not scroll")
+            )
+    for table in found["tables"]:
+        what = f"{table['where']}, table [{table['heading']}]"
+        up = table["scroller"]
+        if up is None or up["right"] > right:
+            if table["right"] > right:
+                problems.append(
+                    f"{what}: {table['right'] - right + 1:.0f} px past the column "
+                    f"({table['width']:.0f} px wide), not in a scrolling container"
+                    + ("" if up is None else " that fits the column")
+                )
+        elif up["overflow"] > 1 and width == "1280" and not table["sticky"]:
+            problems.append(
+                f"{what}: scrolls ({up['overflow']} px hidden) without a sticky first column"
+            )
+    for output in found["outputs"]:
+        if output["right"] > right:
+            problems.append(
+                f"{output['where']}, output ({output['kind']}): "
+                f"{output['right'] - right + 1:.0f} px past the column"
+            )
+    assert not problems, report(page, width, problems)
+
+
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+"""A header written as an identifier (``accuracy_all_std``)."""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", pages())
+def test_tables_have_no_nan_and_human_headers(survey, page, width):
+    """No rendered table has a ``NaN`` (``nan``, ``<NA>``, ``NaT``) cell or a
+    snake_case header (outside code set in the header)."""
+    problems = []
+    for table in survey(page, width)["tables"]:
+        what = f"{table['where']}, table [{table['heading']}]"
+        if table["nan"]:
+            problems.append(f"{what}: {len(table['nan'])} NaN cells")
+        snake = sorted(
+            {
+                match
+                for _, plain in table["heads"]
+                for match in SNAKE_CASE.findall(plain)
+            }
+        )
+        if snake:
+            problems.append(f"{what}: snake_case headers {snake[:8]}")
+    assert not problems, report(page, width, problems)
+
+
+@pytest.mark.parametrize("page", pages())
+def test_page_shows_no_stderr(survey, page):
+    """No output block of stderr (a warning, a log line) or of an error on the page."""
+    blocks = survey(page, "1280")["stderr"]
+    assert not blocks, report(
+        page,
+        "1280",
+        [f"{b['where']}: {b['kind']} output: {b['line']}" for b in blocks],
+    )
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("page", pages())
+def test_axe_finds_nothing_critical_or_serious(survey, page, width):
+    """axe-core (every rule it runs by default) reports no critical or serious finding."""
+    found = survey(page, width)["axe"]
+    assert not (isinstance(found, dict) and "error" in found), found
+    failing = [
+        f"{v['impact']} {v['id']} ({v['help']}), {len(v['nodes'])} elements: "
+        + "; ".join(v["nodes"][:4])
+        for v in found
+        if v["impact"] in AXE_FAILING_IMPACTS
+    ]
+    assert not failing, report(page, width, failing)
+
+
+@pytest.mark.parametrize("page", pages())
+def test_page_shows_no_bookkeeping_or_six_zero_decimals(survey, page):
+    """No number is printed with six zero decimals; no bookkeeping call is on the page
+    (the API reference documents ``recbook.glue.record`` itself)."""
+    found = survey(page, "1280")
+    problems = [
+        f"a number with six zero decimals: {match}"
+        for match in re.findall(r"\d+\.0{6}\b", found["text"])
+    ]
+    if page != API_PAGE and not page.startswith(f"{API_PAGE}/"):
         problems += [
-            f"{call} is on the page" for call in BOOKKEEPING if call in everything
+            f"{call} is on the page" for call in BOOKKEEPING if call in found["content"]
         ]
-    assert not problems, f"{page}:\n" + "\n".join(problems)
+    assert not problems, report(page, "1280", problems)
 
 
 @pytest.mark.parametrize("page", pages())
@@ -283,7 +662,6 @@ def test_page_shows_its_title_on_a_phone(browser, server, page):
     """At a 390 px phone width the page loads and its title is on the first screen."""
     try:
         open_at(browser, server, page, PHONE)
-        screenshot(browser, page, PHONE)
         title = browser.execute_script(
             "const h = document.querySelector('main h1');"
             "if (!h) return null; const r = h.getBoundingClientRect();"

@@ -118,8 +118,7 @@ def test_results_page_shows_the_overview_figure(site):
 
 @pytest.mark.site
 def test_every_chapter_says_how_it_was_made(site):
-    sys.path.insert(0, str(REPO / "book" / "_ext"))
-    import recbook_site
+    recbook_site = site_extension()
 
     for chapter in re.findall(
         r"file: notebooks/(\S+)\.ipynb", (REPO / "_toc.yml").read_text()
@@ -157,13 +156,82 @@ def public_definitions() -> list[str]:
     return names
 
 
+def site_extension():
+    sys.path.insert(0, str(REPO / "book" / "_ext"))
+    import recbook_site
+
+    return recbook_site
+
+
 @pytest.mark.site
-def test_api_page_lists_every_public_function_and_class(site):
-    page = (site / "book" / "api.html").read_text()
+def test_api_reference_has_a_page_per_module_listing_every_definition(site):
+    """One page per module (generated), each with its module's public functions and
+    classes, and the API page linking them all, grouped by layer."""
+    recbook_site = site_extension()
+    overview = (site / "book" / "api.html").read_text()
     definitions = public_definitions()
     assert len(definitions) > 100
-    missing = [name for name in definitions if f'id="{name}"' not in page]
-    assert not missing, f"not on the API page: {missing}"
+    missing = []
+    for module in recbook_site.modules(REPO / "src"):
+        name = module.removeprefix("recbook.")
+        page = (site / "book" / "api" / f"{name}.html").read_text()
+        assert f'href="api/{name}.html"' in overview, f"the API page links {module}"
+        missing += [
+            definition
+            for definition in definitions
+            if definition.rsplit(".", 1)[0] == module
+            and f'id="{definition}"' not in page
+        ]
+    assert not missing, f"not on their module's API page: {missing}"
+    for title, _, _ in recbook_site.LAYERS:
+        assert f"<h2>{title}" in overview, title
+
+
+def test_every_module_is_placed_in_a_layer():
+    """A new module of src/recbook goes into a layer of recbook_site.LAYERS (the API
+    reference's groups, the README's Layout), not under "Not yet placed"."""
+    recbook_site = site_extension()
+    unplaced = [
+        names
+        for title, _, names in recbook_site.layers(REPO / "src")
+        if title == recbook_site.UNPLACED
+    ]
+    assert not unplaced, f"add to a layer in book/_ext/recbook_site.py: {unplaced}"
+
+
+@pytest.mark.site
+def test_intro_links_every_chapter(site):
+    page = (site / "book" / "intro.html").read_text()
+    for chapter in re.findall(
+        r"file: notebooks/(\S+)\.ipynb", (REPO / "_toc.yml").read_text()
+    ):
+        assert f'href="../notebooks/{chapter}.html"' in page, chapter
+
+
+@pytest.mark.site
+def test_references_have_author_year_labels_and_linked_identifiers(site):
+    import pybtex.database
+
+    recbook_site = site_extension()
+    page = (site / "book" / "references.html").read_text()
+    bibliography = pybtex.database.parse_file(REPO / "book" / "references.bib")
+    labels = re.findall(
+        r'<span class="label"><span class="fn-bracket">\[</span>(.*?)<span', page
+    )
+    expected = [
+        recbook_site.author_year_label(entry) for entry in bibliography.entries.values()
+    ]
+    assert sorted(labels) == sorted(expected), labels
+    for entry in bibliography.entries.values():
+        if "doi" in entry.fields:
+            doi = entry.fields["doi"]
+            assert f'href="https://doi.org/{doi}">doi:{doi}</a>' in page, doi
+        if "eprint" in entry.fields:
+            arxiv = entry.fields["eprint"]
+            assert f'href="https://arxiv.org/abs/{arxiv}">arXiv:{arxiv}</a>' in page
+        assert "arXiv:" not in entry.fields.get("note", ""), (
+            f"{entry.key}: an arXiv id goes in eprint (a link), not in note"
+        )
 
 
 @pytest.mark.site
@@ -225,3 +293,50 @@ def test_every_page_shows_the_licenses_in_its_footer(site):
             in footer
         ), page
         assert "MovieLens" in footer, page
+
+
+def test_chapter_links_follow_the_repository_setting():
+    """The links under a chapter's title are made from the theme's repository options
+    (which Jupyter Book fills from _config.yml), not typed."""
+    recbook_site = site_extension()
+    options = {
+        "repository_url": "https://github.com/someone/fork",
+        "repository_branch": "draft",
+        "launch_buttons": {"colab_url": "https://colab.research.google.com"},
+    }
+    assert recbook_site.chapter_links(options, "notebooks/03_retrieval_towers") == [
+        (
+            "Open in Colab",
+            "https://colab.research.google.com/github/someone/fork/blob/draft/"
+            "notebooks/03_retrieval_towers.ipynb",
+        ),
+        (
+            "View source on GitHub",
+            "https://github.com/someone/fork/blob/draft/notebooks/03_retrieval_towers.py",
+        ),
+    ]
+    assert recbook_site.chapter_links({}, "notebooks/01_movielens_data") == []
+
+
+@pytest.mark.site
+def test_every_chapter_links_colab_and_its_source_under_its_title(site):
+    recbook_site = site_extension()
+    options = {
+        "repository_url": repository.configured_url(REPO),
+        "repository_branch": yaml.safe_load((REPO / "_config.yml").read_text())[
+            "repository"
+        ]["branch"],
+    }
+    for chapter in re.findall(
+        r"file: (notebooks/\S+)\.ipynb", (REPO / "_toc.yml").read_text()
+    ):
+        page = (site / f"{chapter}.html").read_text()
+        line = re.search(
+            r'</h1>\s*(?:<p class="recbook-run">[^<]*</p>\s*)?'
+            r'<p class="recbook-launch">(.*?)</p>',
+            page,
+            re.S,
+        )
+        assert line, f"{chapter}: the links under its title (after its run line)"
+        for text, address in recbook_site.chapter_links(options, chapter):
+            assert f'href="{address}">{text}</a>' in line.group(1), (chapter, text)

@@ -7,16 +7,36 @@
   ``recbook-run``, :func:`recbook.runner.execute`) and the kernel's ``language_info``.
   What the metadata does not hold is named as not recorded. The chapter's cells are
   left as they are.
-- **The API page lists every module.** The page holding :data:`API_MARKER` gets an
-  ``automodule`` directive for every module of ``src/recbook`` in its place, so a new
-  module appears there without editing the page.
+- **Open in Colab, view the source.** Under that line, as keras.io puts them under a
+  tutorial's title, two text links: "Open in Colab" and "View source on GitHub" (the
+  chapter's py:percent source), both made from the one repository setting
+  (``repository.url`` and ``repository.branch`` of ``_config.yml``, which Jupyter Book
+  passes to the theme), never typed in a chapter.
+- **The API reference, by layer, one page per module.** At every build the extension
+  writes a page per module of ``src/recbook`` into ``book/api/`` (generated, ignored by
+  git), each holding that module's ``automodule`` directive, and puts them under the
+  API page (``book/api.md``) in the table of contents, one group per layer of
+  :data:`LAYERS`. The API page's :data:`API_MARKER` becomes the list of layers and
+  their modules with each module's one-line summary. A new module appears without
+  editing a page; one missing from :data:`LAYERS` is listed under "Not yet placed in a
+  layer" (``tests/test_site.py`` fails on it).
+- **Author-year reference labels.** The references page labels its entries as the
+  text cites them ("Harper and Konstan, 2015", "Shi et al., 2020"), sorted by author
+  and year, with DOIs and arXiv ids (``eprint``) as links: the pybtex style
+  ``recbook`` (``bibtex_default_style``), registered here.
+- **Accessible toggles.** A hidden cell's "Show code cell source" toggle is announced
+  by its visible text; myst-nb's ``aria-label="Toggle hidden content"`` (axe's
+  label-content-name-mismatch) is dropped. The theme's search button and colour-mode
+  switch get the same repair from the templates in ``book/_templates``.
 - **The checkout's package.** ``src/`` goes first on ``sys.path``, so that autodoc
   documents the code beside the book, whatever ``recbook`` is installed.
 """
 
 from __future__ import annotations
 
+import ast
 import json
+import os
 import pkgutil
 import sys
 from collections.abc import Mapping
@@ -30,7 +50,7 @@ RUN_METADATA = "recbook_run"
 """The notebook metadata key ``recbook-run`` writes (:data:`recbook.runner.RUN_METADATA`)."""
 
 API_MARKER = "<!-- recbook-api: every module -->"
-"""Where the API page gets an ``automodule`` directive per module."""
+"""Where the API page lists the layers and their modules (:func:`api_overview`)."""
 
 VERSIONS = (
     ("keras", "Keras"),
@@ -130,18 +150,119 @@ def notebook_run(path: Path) -> tuple[dict[str, Any], str | None] | None:
     return details, metadata.get("language_info", {}).get("version")
 
 
-def add_run_line(app: Any, doctree: nodes.document) -> None:
-    """Put the run line after the title of an executed notebook that records its run."""
+def chapter_links(options: Mapping[str, Any], docname: str) -> list[tuple[str, str]]:
+    """The links under a chapter's title: (text, address), from the repository setting.
+
+    ``options`` are the theme's options, where Jupyter Book puts ``_config.yml``'s
+    ``repository`` (``repository_url``, ``repository_branch``, ``path_to_docs``) and
+    ``launch_buttons`` (``colab_url``). The Colab address is the theme's own launch
+    button's: ``https://colab.research.google.com/github/OWNER/NAME/blob/BRANCH/``
+    ``notebooks/NN_name.ipynb``; the source is the chapter's py:percent file.
+    """
+    url = str(options.get("repository_url") or "").rstrip("/")
+    if not url.startswith("https://github.com/"):
+        return []
+    owner_name = url.removeprefix("https://github.com/")
+    branch = options.get("repository_branch") or "main"
+    folder = str(options.get("path_to_docs") or "").strip("/")
+    path = f"{folder}/{docname}" if folder else docname
+    colab = str(
+        (options.get("launch_buttons") or {}).get("colab_url")
+        or "https://colab.research.google.com"
+    ).rstrip("/")
+    return [
+        ("Open in Colab", f"{colab}/github/{owner_name}/blob/{branch}/{path}.ipynb"),
+        ("View source on GitHub", f"{url}/blob/{branch}/{path}.py"),
+    ]
+
+
+def add_chapter_header(app: Any, doctree: nodes.document) -> None:
+    """Under an executed notebook's title: its run line, then its two links."""
     source = Path(app.env.doc2path(app.env.docname))
     if source.suffix != ".ipynb":
         return
-    run = notebook_run(source)
     section = next(iter(doctree.findall(nodes.section)), None)
-    if run is None or section is None or not isinstance(section[0], nodes.title):
+    if section is None or not isinstance(section[0], nodes.title):
         return
-    line = nodes.paragraph(classes=["recbook-run"])
-    line += nodes.Text(run_line(*run))
-    section.insert(1, line)
+    at = 1
+    run = notebook_run(source)
+    if run is not None:
+        line = nodes.paragraph(classes=["recbook-run"])
+        line += nodes.Text(run_line(*run))
+        section.insert(at, line)
+        at += 1
+    links = chapter_links(app.config.html_theme_options, app.env.docname)
+    if links:
+        paragraph = nodes.paragraph(classes=["recbook-launch"])
+        for index, (text, address) in enumerate(links):
+            if index:
+                paragraph += nodes.Text(" • ")
+            paragraph += nodes.reference("", text, refuri=address, internal=False)
+        section.insert(at, paragraph)
+
+
+LAYERS = (
+    (
+        "Start-up",
+        "Standard library only, run when ``recbook`` is imported, before JAX starts.",
+        ("reproducibility", "devices"),
+    ),
+    (
+        "Foundations",
+        "Checks, downloads, records and the published figures; the evidence rules; "
+        "plots, tables and diagrams for the page.",
+        (
+            "checks",
+            "download",
+            "glue",
+            "published",
+            "records",
+            "evidence",
+            "plots",
+            "tables",
+            "diagrams",
+        ),
+    ),
+    ("Data", "MovieLens loaded and turned into model inputs.", ("data", "features")),
+    (
+        "Models",
+        "Training, the embedding layers, the two model families, the baselines and "
+        "the device mesh.",
+        (
+            "training",
+            "guards",
+            "embeddings",
+            "retrieval",
+            "rating_models",
+            "baselines",
+            "sharding",
+        ),
+    ),
+    (
+        "Book tools",
+        "Running the chapters, the results page, timings and the repository setting.",
+        (
+            "runner",
+            "results_page",
+            "backend_timing",
+            "benchmark",
+            "repository",
+            "readme",
+        ),
+    ),
+)
+"""The package's layers, top to bottom (as the README's "Layout"): title, what the
+layer holds, its modules in reading order. A module imports from its own layer and
+those above it."""
+
+UNPLACED = "Not yet placed in a layer"
+"""The group of modules that :data:`LAYERS` does not name (a test fails on it)."""
+
+API_FOLDER = "book/api"
+"""Where the generated module pages go (docnames ``book/api/<module>``)."""
+
+API_PAGE = "book/api"
+"""The API page's docname, the parent of the module pages."""
 
 
 def modules(src: Path) -> list[str]:
@@ -153,26 +274,237 @@ def modules(src: Path) -> list[str]:
     ]
 
 
-def api_directives(src: Path) -> str:
-    """The API page's part that lists the modules: one ``automodule`` per module."""
-    blocks = [
-        f"## `{name}`\n\n```{{eval-rst}}\n.. automodule:: {name}\n```\n"
-        for name in modules(src)
-    ]
+def layers(src: Path) -> list[tuple[str, str, list[str]]]:
+    """The layers with the modules that exist: (title, description, short names);
+    modules that :data:`LAYERS` does not name come last, under :data:`UNPLACED`."""
+    present = [name.removeprefix("recbook.") for name in modules(src)]
+    grouped, placed = [], set()
+    for title, description, names in LAYERS:
+        found = [name for name in names if name in present]
+        placed.update(found)
+        if found:
+            grouped.append((title, description, found))
+    rest = [name for name in present if name not in placed]
+    if rest:
+        grouped.append((UNPLACED, "Modules to add to a layer.", rest))
+    return grouped
+
+
+def summary(src: Path, name: str) -> str:
+    """The first line of a module's docstring (read without importing it)."""
+    path = src / "recbook" / f"{name}.py"
+    text = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def module_page(name: str) -> str:
+    """The generated page of one module: its title and its ``automodule``."""
+    return (
+        "<!-- Generated by book/_ext/recbook_site.py at every build; do not edit. -->\n"
+        f"# `recbook.{name}`\n\n"
+        f"```{{eval-rst}}\n.. automodule:: recbook.{name}\n```\n"
+    )
+
+
+def api_overview(src: Path) -> str:
+    """The API page's part that lists the modules: a section per layer, a link and a
+    one-line summary per module."""
+    blocks = []
+    for title, description, names in layers(src):
+        items = "\n".join(
+            f"- :doc:`recbook.{name} <api/{name}>`: {summary(src, name)}"
+            for name in names
+        )
+        blocks.append(f"## {title}\n\n```{{eval-rst}}\n{description}\n\n{items}\n```\n")
     return "\n".join(blocks)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write atomically, and only when the text changes (builds may run side by side)."""
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def write_api_pages(app: Any, config: Any) -> None:
+    """Write a page per module into ``book/api/`` (before the table of contents is
+    read), and drop pages of modules that are gone."""
+    src = Path(app.srcdir) / "src"
+    folder = Path(app.srcdir) / API_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    names = [name.removeprefix("recbook.") for name in modules(src)]
+    for name in names:
+        _write_if_changed(folder / f"{name}.md", module_page(name))
+    for page in folder.glob("*.md"):
+        if page.stem not in names:
+            page.unlink(missing_ok=True)
+
+
+def place_api_pages(app: Any, config: Any) -> None:
+    """Under the API page in the table of contents, a group of module pages per layer
+    (after sphinx-external-toc has read ``_toc.yml``, where a glob keeps the pages)."""
+    from sphinx_external_toc.api import Document, FileItem, TocTree
+
+    site_map = getattr(config, "external_site_map", None)
+    if site_map is None or API_PAGE not in site_map:
+        return
+    src = Path(app.srcdir) / "src"
+    subtrees = []
+    for title, _, names in layers(src):
+        docnames = [f"{API_FOLDER}/{name}" for name in names]
+        for docname in docnames:
+            site_map[docname] = Document(docname)
+        subtrees.append(TocTree([FileItem(d) for d in docnames], caption=title))
+    site_map[API_PAGE] = Document(API_PAGE, subtrees=subtrees)
 
 
 def fill_api_page(app: Any, docname: str, source: list[str]) -> None:
     if API_MARKER in source[0]:
         source[0] = source[0].replace(
-            API_MARKER, api_directives(Path(app.srcdir) / "src")
+            API_MARKER, api_overview(Path(app.srcdir) / "src")
         )
+
+
+def author_year_label(entry: Any) -> str:
+    """``"Harper and Konstan, 2015"``, ``"Shi et al., 2020"``: as the text cites it."""
+    from pybtex.richtext import Text
+
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    lasts = [
+        Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as(
+            "text"
+        )
+        for person in persons
+    ]
+    if not lasts:
+        who = Text.from_latex(entry.fields.get("title", entry.key)).render_as("text")
+    elif len(lasts) == 1:
+        who = lasts[0]
+    elif len(lasts) == 2:
+        who = f"{lasts[0]} and {lasts[1]}"
+    else:
+        who = f"{lasts[0]} et al."
+    return f"{who}, {entry.fields.get('year', 'n.d.')}"
+
+
+def register_bibliography_style() -> None:
+    """The pybtex style ``recbook``: unsrt's entries (DOI, arXiv ``eprint`` and URL as
+    links), sorted by author and year, labelled by :func:`author_year_label` (``a``,
+    ``b`` after the year when two labels coincide)."""
+    import pybtex.plugin
+    from pybtex.style.formatting.unsrt import Style as Unsrt
+    from pybtex.style.labels import BaseLabelStyle
+
+    class AuthorYearLabels(BaseLabelStyle):
+        def format_labels(self, sorted_entries):
+            labels = [author_year_label(entry) for entry in sorted_entries]
+            repeated = {label for label in labels if labels.count(label) > 1}
+            seen: dict[str, int] = {}
+            for label in labels:
+                if label in repeated:
+                    seen[label] = seen.get(label, 0) + 1
+                    label += "abcdefghijklmnopqrstuvwxyz"[seen[label] - 1]
+                yield label
+
+    class Style(Unsrt):
+        default_label_style = "recbook-author-year"
+        default_sorting_style = "author_year_title"
+
+    pybtex.plugin.register_plugin(
+        "pybtex.style.labels", "recbook-author-year", AuthorYearLabels, force=True
+    )
+    pybtex.plugin.register_plugin(
+        "pybtex.style.formatting", "recbook", Style, force=True
+    )
+
+
+def visit_citation(self: Any, node: nodes.Element) -> None:
+    """docutils' citation list without the ARIA that axe rejects: a ``role="list"``
+    whose entries are ``role="listitem"`` (not the deprecated ``doc-biblioentry``)."""
+    if not isinstance(node.previous_sibling(), type(node)):
+        self.body.append('<div role="list" class="citation-list">\n')
+    self.body.append(
+        self.starttag(node, "div", classes=[node.tagname], role="listitem")
+    )
+
+
+def depart_citation(self: Any, node: nodes.Element) -> None:
+    self.body.append("</div>\n")
+    if not isinstance(node.next_node(descend=False, siblings=True), type(node)):
+        self.body.append("</div>\n")
+
+
+def visit_hidden_cell(self: Any, node: nodes.Element) -> None:
+    """myst-nb's toggle of a hidden cell, named by its visible text ("Show code cell
+    source") instead of ``aria-label="Toggle hidden content"``."""
+    from html import escape
+
+    classes = " ".join(node["classes"])
+    self.body.append(f'<details class="admonition hide {classes}">\n<summary>\n')
+    self.body.append(
+        f'<p class="collapsed admonition-title">{escape(node["prompt_show"])}</p>\n'
+        f'<p class="expanded admonition-title">{escape(node["prompt_hide"])}</p>\n'
+    )
+    self.body.append("</summary>\n")
+
+
+def depart_hidden_cell(self: Any, node: nodes.Element) -> None:
+    self.body.append("</details>\n")
+
+
+def label_toctree_toggles(html: Any) -> Any:
+    """The theme's sidebar toggles (an empty ``<summary>`` beside a page that has
+    pages under it) named after that page (axe: summary-name)."""
+    from bs4 import BeautifulSoup
+
+    soup = (
+        html if isinstance(html, BeautifulSoup) else BeautifulSoup(html, "html.parser")
+    )
+    for summary in soup.find_all("summary"):
+        if summary.get_text(strip=True) or summary.get("aria-label"):
+            continue
+        item = summary.find_parent("li")
+        link = item.find("a") if item else None
+        title = link.get_text(" ", strip=True) if link else "this section"
+        summary["aria-label"] = f"{title}: show or hide its pages"
+    return soup
+
+
+def name_sidebar_toggles(app: Any, pagename: str, templatename: str, context, doctree):
+    """Wrap the theme's ``generate_toctree_html`` (pydata-sphinx-theme) with
+    :func:`label_toctree_toggles`."""
+    generate = context.get("generate_toctree_html")
+    if generate is None or getattr(generate, "recbook_labelled", False):
+        return
+
+    def labelled(*args: Any, **kwargs: Any) -> Any:
+        return label_toctree_toggles(generate(*args, **kwargs))
+
+    labelled.recbook_labelled = True
+    context["generate_toctree_html"] = labelled
+
+
+def override_translators(app: Any) -> None:
+    """After every extension has registered its nodes: the accessible visitors."""
+    from myst_nb.sphinx_ import HideCodeCellNode
+
+    app.add_node(
+        HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell)
+    )
+    app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
 
 
 def setup(app: Any) -> dict[str, Any]:
     src = str(Path(app.srcdir) / "src")
     if src not in sys.path:
         sys.path.insert(0, src)
+    register_bibliography_style()
+    app.connect("config-inited", write_api_pages, priority=800)
+    app.connect("config-inited", place_api_pages, priority=950)
+    app.connect("builder-inited", override_translators)
     app.connect("source-read", fill_api_page)
-    app.connect("doctree-read", add_run_line)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("doctree-read", add_chapter_header)
+    app.connect("html-page-context", name_sidebar_toggles, priority=900)
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

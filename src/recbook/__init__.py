@@ -9,12 +9,38 @@ stays for ``tf.data``, TensorFlow Datasets and ``keras.utils.FeatureSpace``.
 The modules are listed, by layer, in the README's "Layout" section.
 """
 
+import importlib.util
 import os
+import sys
 
 from .reproducibility import pin_cpu_settings
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 pin_cpu_settings()
+
+
+def _import_tensorflow_quietly() -> None:
+    """In a notebook kernel, import TensorFlow with its C++ start-up notices muted.
+
+    TensorFlow 2.21 writes its oneDNN and CPU-feature notices to file descriptor 2
+    before its logging is set up, where neither ``TF_CPP_MIN_LOG_LEVEL`` nor absl's
+    settings reach them; a kernel captures that descriptor, so they would land on the
+    page as stderr. Import errors still raise as usual.
+    """
+    if "tensorflow" in sys.modules or importlib.util.find_spec("tensorflow") is None:
+        return
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+if "ipykernel" in sys.modules:
+    _import_tensorflow_quietly()
 
 __version__ = "0.1.0"

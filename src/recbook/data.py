@@ -25,6 +25,8 @@ import hashlib
 import io
 import logging
 import os
+import stat
+import urllib.parse
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,12 +52,26 @@ GROUPLENS_URL = "https://files.grouplens.org/datasets/movielens/"
 """Where GroupLens publishes the MovieLens archives (the default download base)."""
 
 
+URL_SCHEMES = ("http", "https", "file")
+"""Address schemes a download base may use."""
+
+
 def grouplens_url() -> str:
     """The download base, ending with ``/``.
 
     ``$RECBOOK_GROUPLENS_URL`` if set, else :data:`GROUPLENS_URL`.
+
+    Raises:
+        ValueError: ``$RECBOOK_GROUPLENS_URL`` is not an ``http``, ``https`` or
+            ``file`` address (``https://host/path/``).
     """
     base = os.environ.get(GROUPLENS_URL_ENV, "").strip() or GROUPLENS_URL
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme not in URL_SCHEMES or (parts.scheme != "file" and not parts.netloc):
+        raise ValueError(
+            f"${GROUPLENS_URL_ENV} must be an address like {GROUPLENS_URL} (scheme "
+            f"{', '.join(URL_SCHEMES)}); got {base!r}. Unset it to use GroupLens."
+        )
     return base if base.endswith("/") else base + "/"
 
 
@@ -164,14 +180,119 @@ def local_data_dir() -> Path | None:
     value = os.environ.get(DATA_DIR_ENV, "").strip()
     if not value:
         return None
-    path = Path(value).expanduser().resolve()
+    given = Path(value).expanduser()
+    fix = (
+        "Point it at a folder holding the GroupLens archives, or unset it "
+        "to download them."
+    )
+    try:
+        path = given.resolve(strict=False)
+    except (RuntimeError, OSError) as error:  # a symbolic link loop
+        raise MissingArchiveError(
+            f"${DATA_DIR_ENV} is set to {value!r} ({given.absolute()}), a symbolic "
+            f"link loop ({error}). {fix}"
+        ) from None
     if not path.is_dir():
         raise MissingArchiveError(
-            f"${DATA_DIR_ENV} is set to {value!r} ({path}), which is not a folder. "
-            f"Point it at a folder holding the GroupLens archives, or unset it "
-            f"to download them."
+            f"${DATA_DIR_ENV} is set to {value!r} ({path}), which is "
+            f"{_what_is(given if given.is_symlink() else path)}, not a folder. {fix}"
         )
     return path
+
+
+def _what_is(path: Path) -> str:
+    """What a path is, in words: "missing", "a dangling symbolic link to X", "a file"..."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return "missing"
+    except OSError as error:
+        return f"unreadable ({error.strerror or error})"
+    if stat.S_ISLNK(mode):
+        try:
+            path.stat()
+        except FileNotFoundError:
+            return f"a dangling symbolic link (to {os.readlink(path)})"
+        except OSError as error:
+            return (
+                f"a symbolic link that cannot be followed ({error.strerror or error})"
+            )
+        return _what_is(path.resolve())
+    kinds = [
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISREG, "a file"),
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ]
+    return next((word for test, word in kinds if test(mode)), "not a regular file")
+
+
+def _other_case(folder: Path, name: str) -> str | None:
+    """An entry of ``folder`` whose name is ``name`` in another case, if there is one."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return None
+    return next(
+        (e for e in sorted(entries) if e.lower() == name.lower() and e != name), None
+    )
+
+
+def _zip_problem(path: Path) -> str | None:
+    """Why ``path`` (a data folder's ``ml-*.zip``) cannot be read as the zip, or ``None``.
+
+    ``None`` also when there is nothing there at all (the caller says what to put).
+    """
+    what = _what_is(path)
+    if what == "a file":
+        return None
+    if what == "missing":
+        other = _other_case(path.parent, path.name)
+        if other is None:
+            return None
+        return f"{path.parent / other} is named in another case: rename it {path.name}"
+    return f"{path} is {what}, not the zip file; replace it with the downloaded {path.name}"
+
+
+def _extracted_problem(folder: Path, archive: Archive) -> str | None:
+    """What is wrong with an extracted ``ml-*/`` folder's ratings file, if there is one.
+
+    ``None`` when neither the folder (in any case) is there.
+    """
+    top = folder / archive.folder
+    what = _what_is(top)
+    if what == "missing":
+        other = _other_case(folder, archive.folder)
+        if other is None:
+            return None
+        return f"{folder / other} is named in another case: rename it {archive.folder}"
+    if what != "a folder":
+        return f"{top} is {what}, not the extracted folder"
+    ratings = top / archive.ratings_file
+    what = _what_is(ratings)
+    if what == "a file":
+        return None
+    if what != "missing":
+        return f"{ratings} is {what}, not the ratings file"
+    other = _other_case(top, archive.ratings_file)
+    if other is not None:
+        return (
+            f"{top / other} is named in another case: rename it {archive.ratings_file}"
+        )
+    nested = top / archive.folder / archive.ratings_file
+    if _what_is(nested) != "missing":
+        return (
+            f"{top} holds another {archive.folder}/ folder ({nested}): the archive was "
+            f"extracted one level too deep; move the contents of {top / archive.folder} "
+            f"up into {top}"
+        )
+    try:
+        held = ", ".join(sorted(os.listdir(top))[:10]) or "nothing"
+    except OSError as error:
+        held = f"unreadable: {error.strerror or error}"
+    return f"{ratings} is missing ({top} holds: {held})"
 
 
 def verify_archive(path: Path, archive: Archive) -> Path:
@@ -189,7 +310,15 @@ def verify_archive(path: Path, archive: Archive) -> Path:
     return path
 
 
-def _missing(folder: Path, archive: Archive, *alternatives: str) -> MissingArchiveError:
+def _missing(
+    folder: Path, archive: Archive, *alternatives: str, problem: str | None = None
+) -> MissingArchiveError:
+    if problem is not None:
+        return MissingArchiveError(
+            f"MovieLens-{archive.variant.upper()} in ${DATA_DIR_ENV} ({folder}) cannot "
+            f"be read: {problem}. (The files: {archive.url}; or unset ${DATA_DIR_ENV} "
+            f"to download it online.)"
+        )
     wanted = " or ".join((archive.filename, *alternatives))
     return MissingArchiveError(
         f"No MovieLens-{archive.variant.upper()} in ${DATA_DIR_ENV} ({folder}): "
@@ -211,7 +340,7 @@ def local_archive(variant: str) -> Path | None:
         return None
     path = folder / archive.filename
     if not path.is_file():
-        raise _missing(folder, archive)
+        raise _missing(folder, archive, problem=_zip_problem(path))
     return verify_archive(path, archive)
 
 
@@ -232,6 +361,11 @@ def cached_archive(variant: str, folder: Path | None = None) -> Path:
     """
     archive = archive_for(variant)
     target = (cache_dir() if folder is None else Path(folder)) / archive.filename
+    if target.exists() and not target.is_file():
+        raise MovieLensError(
+            f"{target} is {_what_is(target)}, not the zip file: remove it, and run again "
+            f"to download {archive.url}."
+        )
     if target.is_file():
         if mismatch(target, archive.size, archive.sha256) is None:
             return target
@@ -253,7 +387,18 @@ def fetch_archives(
     What a machine with internet runs once to work offline afterwards (the
     book's CI does, under a cache keyed by the archives' checksums). Archives
     already there and genuine are kept; the paths are returned in order.
+
+    Raises:
+        TypeError: ``variants`` is a string (``"100k"``), not a list of them.
     """
+    if isinstance(variants, (str, bytes)):
+        raise TypeError(
+            f"variants must be a list of variants, like ['100k', '1m']; got "
+            f"{variants!r} (write [{variants!r}] for one)."
+        )
+    variants = list(variants)
+    for variant in variants:
+        archive_for(variant)
     folder = Path(folder).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return [cached_archive(variant, folder) for variant in variants]
@@ -355,16 +500,42 @@ def load_tfds(
     name = tfds_name(table, variant)
     _check_split(split)
     tfds.disable_progress_bar()
-    builder = tfds.builder(name)
     manual = local_archive(variant)
-    if manual is None and not builder.is_prepared():
+    try:
+        builder = tfds.builder(name)
+        prepared = builder.is_prepared()
+    except Exception as error:  # ParseError, AssertionError, ...: an unreadable info
+        folder = tfds_cache_folder(name)
+        if not folder.exists():
+            raise
+        raise _damaged_cache(name, folder, error) from error
+    if manual is None and not prepared:
         manual = cached_archive(variant)
     if manual is not None:
         config = tfds.download.DownloadConfig(manual_dir=str(manual.parent))
         with _quiet_preparation():
             builder.download_and_prepare(download_config=config)
     check_tfds_cache(builder)
-    return builder.as_dataset(split=split)
+    try:
+        return builder.as_dataset(split=split)
+    except KeyError as error:  # "splits is empty": an emptied cache
+        raise _damaged_cache(name, Path(builder.data_dir), error) from error
+
+
+def tfds_cache_folder(name: str) -> Path:
+    """The folder of TensorFlow Datasets' cache holding data set ``name`` (all versions)."""
+    from tensorflow_datasets.core import constants
+
+    return Path(os.path.expanduser(constants.DATA_DIR)) / name
+
+
+def _damaged_cache(name: str, folder: Path, error: BaseException) -> MovieLensError:
+    first = (str(error).strip("'\"").splitlines() or [""])[0][:300]
+    return MovieLensError(
+        f"The TFDS cache of {name} is damaged ({type(error).__name__}: {first}). "
+        f"Delete the folder {folder} and run again: TFDS rebuilds it from the "
+        f"verified zip."
+    )
 
 
 @contextlib.contextmanager
@@ -528,6 +699,11 @@ def load_ratings(variant: str = "1m") -> pd.DataFrame:
         path = folder / archive.folder / archive.ratings_file
         frame = _read_ratings_bytes(path.read_bytes(), archive, str(path))
     else:
-        raise _missing(folder, archive, f"its extracted {archive.folder}/ folder")
+        problem = _zip_problem(folder / archive.filename) or _extracted_problem(
+            folder, archive
+        )
+        raise _missing(
+            folder, archive, f"its extracted {archive.folder}/ folder", problem=problem
+        )
     verify_ratings(frame, archive, str(path))
     return frame.sort_values(["user_id", "movie_id"], ignore_index=True)

@@ -15,6 +15,8 @@ import os
 import re
 import sys
 
+from . import checks  # standard library only, like this module
+
 HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
 
@@ -22,9 +24,12 @@ def with_host_device_count(flags: str, count: int) -> str:
     """``flags`` (an ``XLA_FLAGS`` value) with the host device count set to ``count``.
 
     The other flags are kept.
+
+    Raises:
+        TypeError, ValueError: ``count`` is not a whole number of at least 1
+            (``2.0``, ``True`` and ``"2"`` are refused).
     """
-    if not isinstance(count, int) or count < 1:
-        raise ValueError(f"count must be a positive integer, got {count!r}.")
+    count = checks.whole("count", count)
     kept = re.sub(rf"{HOST_DEVICE_FLAG}=\S*", "", flags).split()
     return " ".join([*kept, f"{HOST_DEVICE_FLAG}={count}"])
 

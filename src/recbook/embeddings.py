@@ -2,6 +2,13 @@
 
 All are backend-agnostic Keras 3 layers taking integer ids in ``[0, input_dim)``
 and returning ``(..., output_dim)`` vectors, serializable with ``get_config``.
+Their arguments are checked with :mod:`recbook.checks` (whole numbers for sizes,
+dimensions, buckets and blocks; at most ``input_dim`` buckets). An id outside
+``[0, input_dim)`` is an error when the layer is called on concrete values
+(numpy arrays, eager tensors); inside a compiled step (a JAX trace, a
+``tf.function``) ids cannot be read, and keeping them in range is the caller's
+contract: there an out-of-range id would read a NaN row (QR, MD) or wrap round
+(hashing).
 
 * :class:`HashEmbedding`: the hashing trick, ``m`` rows shared as ``id mod m``.
 * :class:`QREmbedding`: quotient-remainder embeddings (Shi et al., 2020): rows
@@ -23,18 +30,34 @@ import keras
 import numpy as np
 from keras import ops
 
+from . import checks
+
 COMBINERS = ("multiply", "add", "concat")
 LOOKUPS = ("gather", "mask")
 
 
 def _check_positive(**values: int) -> None:
     for name, value in values.items():
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        checks.whole(name, value)
+
+
+def _check_buckets(input_dim: int, output_dim: int, num_buckets: int) -> None:
+    _check_positive(input_dim=input_dim, output_dim=output_dim)
+    checks.whole(
+        "num_buckets", num_buckets, maximum=input_dim, bound="input_dim, the vocabulary"
+    )
+
+
+class _CheckedIds:
+    """Refuses concrete ids outside ``[0, input_dim)`` before the layer runs (see the module)."""
+
+    def __call__(self, ids, *args, **kwargs):
+        checks.ids(f"{self.name} ids", ids, self.input_dim, "input_dim")
+        return super().__call__(ids, *args, **kwargs)
 
 
 @keras.saving.register_keras_serializable(package="recbook")
-class HashEmbedding(keras.layers.Layer):
+class HashEmbedding(_CheckedIds, keras.layers.Layer):
     """The hashing trick: ``num_buckets`` rows, id ``i`` reads row ``i mod num_buckets``.
 
     Ids that share a bucket share a vector: the compressed baseline that a
@@ -43,9 +66,7 @@ class HashEmbedding(keras.layers.Layer):
 
     def __init__(self, input_dim: int, output_dim: int, num_buckets: int, **kwargs):
         super().__init__(**kwargs)
-        _check_positive(
-            input_dim=input_dim, output_dim=output_dim, num_buckets=num_buckets
-        )
+        _check_buckets(input_dim, output_dim, num_buckets)
         self.input_dim, self.output_dim, self.num_buckets = (
             input_dim,
             output_dim,
@@ -56,6 +77,7 @@ class HashEmbedding(keras.layers.Layer):
     @staticmethod
     def count_params_for(input_dim: int, output_dim: int, num_buckets: int) -> int:
         """Trainable parameters: ``num_buckets * output_dim``."""
+        _check_buckets(input_dim, output_dim, num_buckets)
         return num_buckets * output_dim
 
     def build(self, input_shape):
@@ -78,7 +100,7 @@ class HashEmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="recbook")
-class QREmbedding(keras.layers.Layer):
+class QREmbedding(_CheckedIds, keras.layers.Layer):
     """Quotient-remainder embedding.
 
     Id ``i`` reads row ``i // num_buckets`` of a quotient table with
@@ -98,9 +120,7 @@ class QREmbedding(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        _check_positive(
-            input_dim=input_dim, output_dim=output_dim, num_buckets=num_buckets
-        )
+        _check_buckets(input_dim, output_dim, num_buckets)
         if combiner not in COMBINERS:
             raise ValueError(
                 f"Unknown combiner {combiner!r}; choose one of {COMBINERS}."
@@ -127,6 +147,7 @@ class QREmbedding(keras.layers.Layer):
         input_dim: int, output_dim: int, num_buckets: int, combiner: str = "multiply"
     ) -> int:
         """Trainable parameters: ``(ceil(n / m) + m) * width``."""
+        _check_buckets(input_dim, output_dim, num_buckets)
         width = output_dim // 2 if combiner == "concat" else output_dim
         return (math.ceil(input_dim / num_buckets) + num_buckets) * width
 
@@ -158,7 +179,7 @@ class QREmbedding(keras.layers.Layer):
 
 
 @keras.saving.register_keras_serializable(package="recbook")
-class MDEmbedding(keras.layers.Layer):
+class MDEmbedding(_CheckedIds, keras.layers.Layer):
     """Mixed-dimension embedding over ids ordered by popularity (0 = most popular).
 
     Block ``b`` holds the next ``block_sizes[b]`` ids with ``block_dims[b]``-dim
@@ -184,20 +205,7 @@ class MDEmbedding(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        block_sizes, block_dims = (
-            [int(n) for n in block_sizes],
-            [int(d) for d in block_dims],
-        )
-        if len(block_sizes) != len(block_dims) or not block_sizes:
-            raise ValueError(
-                "block_sizes and block_dims need the same, non-zero, length; "
-                f"got {len(block_sizes)} and {len(block_dims)}."
-            )
-        _check_positive(
-            output_dim=output_dim,
-            **{f"block_sizes[{i}]": n for i, n in enumerate(block_sizes)},
-            **{f"block_dims[{i}]": d for i, d in enumerate(block_dims)},
-        )
+        block_sizes, block_dims = _check_blocks(block_sizes, block_dims, output_dim)
         if lookup not in LOOKUPS:
             raise ValueError(f"Unknown lookup {lookup!r}; choose one of {LOOKUPS}.")
         self.block_sizes, self.block_dims = block_sizes, block_dims
@@ -214,6 +222,7 @@ class MDEmbedding(keras.layers.Layer):
         block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
     ) -> int:
         """Trainable parameters: ``sum(n_b d_b) + sum(d_b * output_dim for d_b != output_dim)``."""
+        block_sizes, block_dims = _check_blocks(block_sizes, block_dims, output_dim)
         rows = sum(n * d for n, d in zip(block_sizes, block_dims))
         return rows + sum(d * output_dim for d in block_dims if d != output_dim)
 
@@ -294,6 +303,42 @@ class MDEmbedding(keras.layers.Layer):
         }
 
 
+def _check_blocks(
+    block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
+) -> tuple[list[int], list[int]]:
+    """Block sizes and dimensions as lists of whole numbers of the same, non-zero, length."""
+    block_sizes = checks.whole_list("block_sizes", block_sizes, example="[400, 1300]")
+    block_dims = checks.whole_list("block_dims", block_dims, example="[64, 32]")
+    if len(block_sizes) != len(block_dims):
+        raise ValueError(
+            "block_sizes and block_dims need the same, non-zero, length; "
+            f"got {len(block_sizes)} and {len(block_dims)}."
+        )
+    _check_positive(output_dim=output_dim)
+    return block_sizes, block_dims
+
+
+def _check_shares(name: str, values: Sequence[float]) -> np.ndarray:
+    """Finite, non-negative numbers, the first (the most popular) greater than 0."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a list of numbers; got {values!r}.")
+    array = np.asarray(values, dtype="float64")
+    if array.ndim != 1 or not len(array):
+        raise ValueError(f"{name} must be a non-empty list of numbers; got {values!r}.")
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must be finite and at least 0; {name}[{i}] is {array[i]}."
+        )
+    if array[0] <= 0:
+        raise ValueError(
+            f"{name}[0], the most popular block's, must be greater than 0; got "
+            f"{array[0]} (the rule divides by it)."
+        )
+    return array
+
+
 def block_probabilities(
     counts: Sequence[int], block_sizes: Sequence[int]
 ) -> np.ndarray:
@@ -303,7 +348,8 @@ def block_probabilities(
         counts: queries per id, ids ordered by popularity (most popular first).
         block_sizes: how many consecutive ids each block holds (summing to ``len(counts)``).
     """
-    counts = np.asarray(counts, dtype="float64")
+    block_sizes = checks.whole_list("block_sizes", block_sizes, example="[400, 1300]")
+    counts = _check_shares("counts", counts)
     if sum(block_sizes) != len(counts):
         raise ValueError(
             f"block_sizes sum to {sum(block_sizes)}, but there are {len(counts)} ids."
@@ -323,9 +369,10 @@ def alpha_power_dims(
     keeps ``base_dim``; ``alpha = 0`` gives every block ``base_dim``, larger alpha
     shrinks the rarer blocks faster. Dimensions are floored at ``min_dim``.
     """
-    if not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha}.")
-    p = np.asarray(probabilities, dtype="float64")
+    checks.real("alpha", alpha, minimum=0, maximum=1)
+    base_dim = checks.whole("base_dim", base_dim)
+    min_dim = checks.whole("min_dim", min_dim, maximum=base_dim, bound="base_dim")
+    p = _check_shares("probabilities", probabilities)
     dims = np.rint(base_dim * (p / p[0]) ** alpha).astype(int)
     return [int(d) for d in np.clip(dims, min_dim, base_dim)]
 
@@ -348,8 +395,16 @@ def top_dim_for_budget(
     budget, its top block then projecting down.
 
     Raises:
+        TypeError, ValueError: an argument is out of range (whole numbers of at
+            least 1; ``max_dim`` at least ``min_dim``).
         ValueError: even ``d_0 = min_dim`` does not fit.
     """
+    checks.whole("output_dim", output_dim)
+    checks.whole("budget", budget)
+    checks.whole("min_dim", min_dim)
+    if max_dim is not None:
+        checks.whole("max_dim", max_dim, minimum=min_dim, bound="min_dim")
+    checks.real("alpha", alpha, minimum=0, maximum=1)
 
     def size(top: int) -> int:
         dims = alpha_power_dims(probabilities, top, alpha, min_dim)

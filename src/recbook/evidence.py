@@ -1,33 +1,41 @@
 """When the book may call two figures different, and how far from a published figure ours may be.
 
-Two rules, used by the chapters, the results page and the tests alike:
+Two rules, used by the chapters, the results page and the tests alike, both on
+sample standard deviations (``ddof=1``) over seeds, and both through standard
+errors of means:
 
-* :func:`compare`: a difference between two of our models is stated only when
-  it exceeds :data:`SPREAD_MULTIPLE` times its seed-to-seed spread.
-* :func:`tolerance`: ours reproduces a published figure when it lies within
-  :data:`PUBLISHED_SPREAD_MULTIPLE` times the spread of the published runs plus
-  :data:`SEED_STD_MULTIPLE` of our seed standard deviations.
+* :func:`compare`: a difference between two of our means is stated only when it
+  exceeds its 95% threshold, the two-sided critical value of Student's t (Welch's
+  degrees of freedom) times the standard error of the difference: a 5% chance
+  for two equal models (:data:`SIGNIFICANCE`).
+* :func:`tolerance`: ours reproduces a published figure when the two lie within
+  :data:`REPRODUCTION_MULTIPLE` standard errors of their difference,
+  ``sqrt(s_pub**2 + s_ours**2 / n)``, where ``s_pub`` is the spread of one run of
+  the published code and ``s_ours / sqrt(n)`` the standard error of our mean over
+  ``n`` seeds. The tolerance is also the smallest difference the row can detect.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-SPREAD_MULTIPLE = 2.0
-"""A difference of means is stated when it exceeds this many times its spread,
-``sqrt(std_a**2 + std_b**2)`` (the standard deviation over seeds of a
-difference of two independent runs): about a 5% chance for two equal models."""
+from scipy import stats
 
-PUBLISHED_SPREAD_MULTIPLE = 2.0
-"""The published figure is one run; two published runs of the same code differ
-by their spread, and another run could differ from either by about as much
-again, hence twice it."""
+from . import checks
 
-SEED_STD_MULTIPLE = 3.0
-"""Our figure is a mean over seeds; three of its standard deviations cover
-almost every draw of it."""
+SIGNIFICANCE = 0.05
+"""The chance that :func:`compare` calls two equal models different: two-sided,
+Student's t with Welch's degrees of freedom (exact for normal seed-to-seed noise)."""
+
+REPRODUCTION_MULTIPLE = 2.0
+"""``k`` of :func:`tolerance`: a difference beyond ``k`` standard errors is
+"outside". For normal run-to-run noise with known spreads that calls an exact
+reproduction outside 4.6% of the time (:func:`reproduction_false_alarm_rate`);
+the spreads here are estimated from two published runs or a few seeds, which
+makes the real rate higher."""
 
 CROSS_MACHINE_SIGMAS = 3.0
 """Another machine (one CPU, no FMA, another jaxlib) perturbs the rounding and
@@ -42,62 +50,195 @@ measured spread, may move by this share of their value on another machine.
 Measured with XLA capped at AVX: up to 6% (recall@10 of a log Q model)."""
 
 
+def reproduction_false_alarm_rate(multiple: float = REPRODUCTION_MULTIPLE) -> float:
+    """The chance that an exact reproduction lies beyond ``multiple`` standard errors
+    (normal noise, known spreads): ``2 * (1 - Phi(multiple))``."""
+    return float(2 * stats.norm.sf(multiple))
+
+
+def critical_value(degrees_of_freedom: float) -> float:
+    """Student's t two-sided critical value at :data:`SIGNIFICANCE`; inf without freedom."""
+    if not degrees_of_freedom > 0:
+        return math.inf
+    return float(stats.t.ppf(1 - SIGNIFICANCE / 2, degrees_of_freedom))
+
+
 @dataclass(frozen=True)
 class Comparison:
-    """The difference ``a - b`` of two means, its seed-to-seed spread, and the verdict."""
+    """The difference ``a - b`` of two means, its standard error and the verdict.
+
+    Attributes:
+        difference: ``a - b``.
+        standard_error: ``sqrt(s_a**2 / n_a + s_b**2 / n_b)``.
+        degrees_of_freedom: Welch-Satterthwaite's (0 when neither side has a spread).
+        seeds: ``(n_a, n_b)``.
+    """
 
     difference: float
-    spread: float
+    standard_error: float
+    degrees_of_freedom: float
+    seeds: tuple[int, int]
 
     @property
-    def exceeds_spread(self) -> bool:
-        """Whether the difference is larger than :data:`SPREAD_MULTIPLE` spreads.
+    def threshold(self) -> float:
+        """The smallest difference stated: the critical value times the standard error
+        (inf when no side measured a spread)."""
+        if self.standard_error == 0:
+            return math.inf
+        return critical_value(self.degrees_of_freedom) * self.standard_error
 
-        Never with a spread of 0: one seed each measures no spread, so no verdict.
-        """
-        return self.spread > 0 and abs(self.difference) > SPREAD_MULTIPLE * self.spread
+    @property
+    def exceeds_noise(self) -> bool:
+        """Whether the difference is beyond :attr:`threshold` (never without a spread)."""
+        return abs(self.difference) > self.threshold
+
+    @property
+    def margin(self) -> float:
+        """How far the difference is beyond its threshold: ``difference - threshold``,
+        positive only when ``a`` is higher beyond the noise. Without a spread (no
+        verdict) it is ``-abs(difference)``, never above 0, and always finite, so
+        that a chapter can record it."""
+        if self.standard_error == 0:
+            return -abs(self.difference)
+        return self.difference - self.threshold
 
     def describe(self, higher: str, lower: str, unit: str = "") -> str:
         """A sentence for the chapter: which is higher, by how much, or a tie."""
-        spread = f"(seed-to-seed spread {self.spread:.4f}{unit})"
-        if self.spread == 0:
+        n_a, n_b = self.seeds
+        noise = (
+            f"standard error {self.standard_error:.4f}{unit}, {n_a} and {n_b} "
+            f"seeds; a difference counts beyond {self.threshold:.4f}{unit}"
+        )
+        if self.standard_error == 0:
             return (
                 f"{higher} and {lower} differ by {self.difference:+.4f}{unit}; "
-                "one seed each measures no spread, so no verdict"
+                "with one seed each there is no measured spread, so no verdict"
             )
-        if not self.exceeds_spread:
+        if not self.exceeds_noise:
             return (
                 f"{higher} and {lower} differ by {abs(self.difference):.4f}{unit}, "
-                f"within the noise {spread}"
+                f"within the noise ({noise})"
             )
         first, second = (higher, lower) if self.difference > 0 else (lower, higher)
         return (
             f"{first} is higher than {second} by {abs(self.difference):.4f}{unit} "
-            f"{spread}"
+            f"({noise})"
         )
 
 
-def compare(a: float, a_std: float, b: float, b_std: float) -> Comparison:
-    """Compare two means over seeds, given their standard deviations over seeds."""
-    return Comparison(difference=a - b, spread=math.hypot(a_std, b_std))
+def compare(
+    a: float, a_std: float, a_seeds: int, b: float, b_std: float, b_seeds: int
+) -> Comparison:
+    """Compare two means over seeds, given their sample standard deviations and seeds.
 
-
-def tolerance(published_runs: Sequence[float], ours_std: float) -> float:
-    """How far our mean may be from a published figure: the book's one rule.
-
-    ``PUBLISHED_SPREAD_MULTIPLE * (max - min of the published runs) +
-    SEED_STD_MULTIPLE * ours_std``.
+    A figure without spread (a deterministic baseline) is passed with
+    ``std=0`` and ``seeds=1``.
 
     Raises:
-        ValueError: fewer than two published runs (one run has no spread), or a
-            negative standard deviation.
+        TypeError, ValueError: a standard deviation is negative or not finite, or a
+            seed count is not a whole number of at least 1.
     """
-    if len(published_runs) < 2:
+    terms = []
+    for name, std, seeds in (("a", a_std, a_seeds), ("b", b_std, b_seeds)):
+        checks.whole(f"{name}_seeds", seeds)
+        if not (math.isfinite(std) and std >= 0):
+            raise ValueError(f"{name}_std must be finite and at least 0; got {std}.")
+        if seeds == 1 and std > 0:
+            raise ValueError(f"{name}_std must be 0 for one seed; got {std}.")
+        terms.append((std**2 / seeds, seeds))
+    variance = sum(v for v, _ in terms)
+    freedom = sum(v**2 / (n - 1) for v, n in terms if v > 0)
+    return Comparison(
+        difference=a - b,
+        standard_error=math.sqrt(variance),
+        degrees_of_freedom=variance**2 / freedom if freedom else 0.0,
+        seeds=(a_seeds, b_seeds),
+    )
+
+
+def published_spread(published_runs: Sequence[float], ours_std: float) -> float:
+    """The spread of one run of the published code: the sample standard deviation of
+    the published runs when there are two or more, else ours over seeds (the same
+    code, one run each)."""
+    if len(published_runs) >= 2:
+        return statistics.stdev(published_runs)
+    return ours_std
+
+
+def tolerance(published_runs: Sequence[float], ours_std: float, seeds: int) -> float:
+    """How far our mean may be from a published figure: the book's one rule.
+
+    ``REPRODUCTION_MULTIPLE * sqrt(s_pub**2 + ours_std**2 / seeds)``, with ``s_pub``
+    from :func:`published_spread`. It is also the smallest difference the row can
+    call "outside".
+
+    Raises:
+        TypeError, ValueError: no published run, a negative or non-finite
+            standard deviation, a seed count below 1, or no spread at all (one
+            published run and one seed).
+    """
+    if len(published_runs) < 1:
+        raise ValueError("tolerance needs at least one published run; got none.")
+    checks.whole("seeds", seeds)
+    if not (math.isfinite(ours_std) and ours_std >= 0):
+        raise ValueError(f"ours_std must be finite and at least 0; got {ours_std}.")
+    spread = published_spread(published_runs, ours_std)
+    value = REPRODUCTION_MULTIPLE * math.sqrt(spread**2 + ours_std**2 / seeds)
+    if value == 0:
         raise ValueError(
-            "tolerance needs at least two published runs of the same experiment; "
-            f"got {len(published_runs)}."
+            "tolerance needs a spread: two published runs, or two seeds or more of ours."
         )
-    if ours_std < 0:
-        raise ValueError(f"ours_std must be at least 0; got {ours_std}.")
-    spread = max(published_runs) - min(published_runs)
-    return PUBLISHED_SPREAD_MULTIPLE * spread + SEED_STD_MULTIPLE * ours_std
+    return value
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """Our mean beside a published figure, judged by :func:`tolerance`.
+
+    Attributes:
+        ours: our mean over seeds.
+        published: the published figure (its first run).
+        tolerance: :func:`tolerance`, also the smallest difference the row detects.
+    """
+
+    ours: float
+    published: float
+    tolerance: float
+
+    @property
+    def difference(self) -> float:
+        """``ours - published``."""
+        return self.ours - self.published
+
+    @property
+    def within(self) -> bool:
+        """Whether the difference is inside the tolerance."""
+        return abs(self.difference) <= self.tolerance
+
+    @property
+    def verdict(self) -> str:
+        """``"within"``, or ``"outside"`` with the side: ``"outside (ours higher)"``."""
+        if self.within:
+            return "within"
+        return f"outside (ours {'higher' if self.difference > 0 else 'lower'})"
+
+    def describe(self, name: str) -> str:
+        """A sentence for the chapter: the figures, the difference and the verdict."""
+        where = "within" if self.within else "outside"
+        side = self.verdict.removeprefix("outside (").removesuffix(")")
+        return (
+            f"{name}: {self.ours:.4f} against the published {self.published:.4f}, "
+            f"a difference of {self.difference:+.4f}, {where} the tolerance of "
+            f"±{self.tolerance:.4f}" + ("" if self.within else f", {side}")
+        )
+
+
+def reproduction(
+    ours: float, ours_std: float, seeds: int, published_runs: Sequence[float]
+) -> Reproduction:
+    """Judge our mean against the first of ``published_runs`` (:func:`tolerance`)."""
+    return Reproduction(
+        ours=ours,
+        published=published_runs[0],
+        tolerance=tolerance(published_runs, ours_std, seeds),
+    )

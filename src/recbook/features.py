@@ -3,7 +3,8 @@
 * :func:`title_vectorizer`: movie titles to 16 token ids (``TextVectorization``).
 * :func:`feature_space`: a ``keras.utils.FeatureSpace`` with user age in 10
   bins, the rating rescaled to [0, 1], gender and occupation as integer
-  categories, a gender x raw-age cross hashed to 20 bins, and the title tokens.
+  categories, a gender x raw-age cross hashed to 20 bins, and the title tokens;
+  :func:`encode` shows what it makes of one rating.
 * :func:`candidate_set`: every movie's id, title tokens and padded genres, as
   native tensors for ``keras_rs.layers.BruteForceRetrieval``.
 * :func:`preprocessor` and :func:`split`: the per-rating preprocessing and the
@@ -94,6 +95,25 @@ def feature_space(
     )
     space.adapt(ratings.map(lambda x: {k: x[k] for k in FEATURE_SPACE_INPUTS}))
     return space
+
+
+def encode(space: keras.utils.FeatureSpace, record: dict) -> dict[str, np.ndarray]:
+    """One raw rating through the FeatureSpace as :func:`preprocessor` runs it: in a
+    ``tf.data`` graph, every output (the cross included) as a numpy array, batch axis
+    dropped.
+
+    Called eagerly on a non-TensorFlow backend, a FeatureSpace converts its outputs
+    to that backend's tensors, and JAX (without x64) truncates the int64 outputs of
+    ``IntegerLookup``, ``HashedCrossing`` and the title feature to int32 with a
+    ``UserWarning``. The training pipeline never converts them: it runs in the graph,
+    as here, so the values and dtypes shown are those the models receive.
+
+    Args:
+        record: the raw features of one rating (at least :data:`FEATURE_SPACE_INPUTS`).
+    """
+    one = tf.data.Dataset.from_tensors({k: [record[k]] for k in FEATURE_SPACE_INPUTS})
+    encoded = next(one.map(space).as_numpy_iterator())
+    return {name: np.asarray(value)[0] for name, value in encoded.items()}
 
 
 @dataclass(frozen=True)

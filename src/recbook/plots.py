@@ -1,31 +1,234 @@
-"""Labelled plots shared by the chapters (matplotlib; one function per figure kind)."""
+"""Labelled plots shared by the chapters (matplotlib; one function per figure kind).
+
+Every figure is drawn for the book's content column (:data:`COLUMN_PX`): at
+:data:`DPI` dots per inch a figure :data:`FIGURE_WIDTH_IN` inches wide is a PNG of
+:data:`FIGURE_WIDTH_PX` pixels, which the page shows unscaled at 1280 px, with text of
+at least :data:`MIN_TEXT_PX` pixels. A chapter calls :func:`setup` once, in its import
+cell, and draws with :func:`figure` (or with the helpers below, which use it).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import NullFormatter
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter, NullLocator
+
+COLUMN_PX = 724
+"""Width of the site's content column at a 1280 px window (sphinx-book-theme with
+_static/recbook.css; measured in headless Chromium)."""
+
+DPI = 96
+"""Dots per inch of the figures: one PNG pixel is one CSS pixel."""
+
+FIGURE_WIDTH_PX = 720
+"""Width of every figure's PNG: the column's width, less a few pixels of slack."""
+
+FIGURE_WIDTH_IN = FIGURE_WIDTH_PX / DPI
+"""Width of every figure, in inches (7.5)."""
+
+FIGURE_HEIGHT_IN = 4.2
+"""Default height of a one-row figure, in inches (403 px)."""
+
+MIN_TEXT_PX = 10
+"""No text is drawn smaller than this, in pixels on the page (7.5 pt at :data:`DPI`)."""
+
+FONT_PT = 10.0
+"""Body text of a figure (axis labels), in points: 13.3 px."""
+
+SMALL_PT = 8.5
+"""Tick labels and legends, in points: 11.3 px, above :data:`MIN_TEXT_PX`."""
+
+RC = {
+    "figure.dpi": DPI,
+    "figure.figsize": (FIGURE_WIDTH_IN, FIGURE_HEIGHT_IN),
+    "savefig.dpi": "figure",
+    "savefig.bbox": None,
+    # Where a tight bbox is still used (an inline backend before setup()): 2 px around
+    # the ink, not 10, so the PNG stays within the column.
+    "savefig.pad_inches": 0.02,
+    "font.size": FONT_PT,
+    "axes.titlesize": FONT_PT + 1,
+    "axes.labelsize": FONT_PT,
+    "xtick.labelsize": SMALL_PT,
+    "ytick.labelsize": SMALL_PT,
+    "legend.fontsize": SMALL_PT,
+    "legend.title_fontsize": SMALL_PT,
+    "figure.titlesize": FONT_PT + 2,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+"""The rcParams :func:`setup` sets (a chapter's plain ``plt.subplots`` gets them too).
+
+Not ``figure.constrained_layout.use``: matplotlib 3.11 gives a figure drawn without a
+layout engine (:func:`comparison_overview`, the diagrams) that default engine after
+its first savefig. :func:`figure` asks for a constrained layout itself."""
+
+PRINT_FIGURE_KWARGS = {"bbox_inches": None}
+"""What the notebook's inline backend passes to ``savefig``. Its default,
+``bbox_inches="tight"``, crops or grows each PNG to its ink, so widths would vary
+with the labels; without it a PNG is exactly the figure's size times its dpi."""
+
+
+def setup() -> None:
+    """Draw figures for the column: the rcParams of :data:`RC`, and in a notebook the
+    inline backend's PNGs at the figure's own size (:data:`PRINT_FIGURE_KWARGS`).
+
+    Call once in a chapter's import cell. Idempotent; outside IPython it only sets the
+    rcParams.
+    """
+    mpl.rcParams.update(RC)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is installed with Jupyter
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    from IPython.core.pylabtools import select_figure_formats
+    from matplotlib_inline.backend_inline import InlineBackend
+
+    config = InlineBackend.instance()
+    # Also what a later "%matplotlib inline" (or the first pyplot import) applies.
+    config.print_figure_kwargs = dict(PRINT_FIGURE_KWARGS)
+    select_figure_formats(shell, config.figure_formats, **PRINT_FIGURE_KWARGS)
+
+
+def figure(
+    nrows: int = 1,
+    ncols: int = 1,
+    height: float | None = None,
+    **subplot_kw,
+) -> tuple[Figure, Axes | np.ndarray]:
+    """A figure as wide as the column (:data:`FIGURE_WIDTH_IN`) with a grid of axes.
+
+    Its layout is constrained: labels, titles and legends placed outside the axes stay
+    inside the figure, so the PNG is :data:`FIGURE_WIDTH_PX` wide after :func:`setup`
+    (and within a few pixels of it without). Applies :data:`RC` first.
+
+    Args:
+        nrows, ncols: the grid of axes.
+        height: in inches; by default :data:`FIGURE_HEIGHT_IN` for one row and 3.2 in
+            per row for more.
+        **subplot_kw: passed to :func:`matplotlib.pyplot.subplots` (``sharey=True``,
+            ``subplot_kw={...}``, ``gridspec_kw={...}``); ``figsize`` and ``dpi`` are
+            the standard's.
+
+    Returns:
+        The figure and its axes (one :class:`~matplotlib.axes.Axes`, or an array as
+        :func:`matplotlib.pyplot.subplots` returns).
+    """
+    mpl.rcParams.update(RC)
+    if height is None:
+        height = FIGURE_HEIGHT_IN if nrows == 1 else 3.2 * nrows
+    for key in ("figsize", "dpi"):
+        subplot_kw.pop(key, None)
+    subplot_kw.setdefault("layout", "constrained")
+    return plt.subplots(
+        nrows, ncols, figsize=(FIGURE_WIDTH_IN, height), dpi=DPI, **subplot_kw
+    )
 
 
 def _axes(ax: Axes | None) -> Axes:
-    return ax if ax is not None else plt.subplots(figsize=(6, 4))[1]
+    return ax if ax is not None else figure()[1]
+
+
+_TUPLE = re.compile(r"[(\[]\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[)\]]")
+
+
+def tower_label(sizes: Sequence[int] | str, suffix: str = " towers") -> str:
+    """A tower's layer sizes as a reader writes them: ``(64, 32)`` -> ``"64-32 towers"``.
+
+    Also rewrites every tuple or list of integers inside a longer label
+    (``"(32,), log Q"`` -> ``"32 towers, log Q"``); other text is left alone.
+
+    Args:
+        sizes: the layer sizes, or a label that contains them as a tuple or list repr.
+        suffix: appended to the sizes.
+    """
+    if not isinstance(sizes, str):
+        return "-".join(str(int(size)) for size in sizes) + suffix
+    return _TUPLE.sub(
+        lambda match: "-".join(re.split(r"\s*,\s*", match.group(1))) + suffix, sizes
+    )
+
+
+def count_label(value: float) -> str:
+    """A count for a tick: 950, 2k, 15k, 1.5M (no exponents)."""
+    value = float(value)
+    for size, unit in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:.3g}"
+
+
+def _thousands(value: float, _=None) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.3g}"
+
+
+def log_ticks(ax: Axes, axis: str = "x", formatter=count_label) -> None:
+    """Labelled ticks on a log axis, at least four where they fit: powers of ten,
+    else 1-2-5 or 1-2-3-5 steps per decade, else 1...9; minor ticks unlabelled.
+
+    Call after the data are drawn (it reads the axis's limits).
+
+    Args:
+        axis: ``"x"`` or ``"y"``.
+        formatter: a tick value to its label (:func:`count_label`: 20k, 1.5M).
+    """
+    low, high = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
+    low, high = max(low, 1e-300), max(high, 1e-300)
+    decades = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    ticks: list[float] = []
+    for subs in ((1.0,), (1.0, 2.0, 5.0), (1.0, 2.0, 3.0, 5.0), tuple(range(1, 10))):
+        ticks = [
+            s * 10.0**d for d in decades for s in subs if low <= s * 10.0**d <= high
+        ]
+        if len(ticks) >= 4:
+            break
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    which.set_major_locator(FixedLocator(ticks))
+    which.set_major_formatter(FuncFormatter(lambda v, _: formatter(v)))
+    which.set_minor_formatter(NullFormatter())
+    if len(ticks) > 6:
+        which.set_minor_locator(NullLocator())
+
+
+def legend_below(ax: Axes, ncol: int = 2, **kwargs) -> None:
+    """The axes' legend under its x label, where it covers no data."""
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.16),
+        ncol=ncol,
+        frameon=False,
+        **kwargs,
+    )
+
+
+def shared_legend(fig: Figure, ax: Axes, ncol: int = 3) -> None:
+    """One legend (the handles of ``ax``) under all of ``fig``'s panels; for figures
+    whose panels draw the same series (the helpers' ``legend=False``)."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
 
 
 def rating_distribution(
     ratings: pd.Series, ax: Axes | None = None, label: str = "ratings"
 ) -> Axes:
-    """Bar chart of how many ratings give each star value."""
+    """Bar chart of how many ratings give each star value (bars from 0)."""
     ax = _axes(ax)
     counts = ratings.value_counts().sort_index()
     ax.bar(counts.index.astype(str), counts.to_numpy(), label=label)
     ax.set_xlabel("rating (stars)")
-    ax.set_ylabel("number of ratings")
+    ax.set_ylabel(f"number of {label}")
+    ax.yaxis.set_major_formatter(FuncFormatter(_thousands))
     ax.set_title("Distribution of ratings")
-    ax.legend()
     return ax
 
 
@@ -44,12 +247,16 @@ def long_tail(
     ranks = np.arange(1, len(counts) + 1)
     ax.plot(ranks, counts, label=f"{len(counts):,} {what}")
     ax.set_yscale("log")
+    log_ticks(ax, "y", _thousands)
     if loglog:
         ax.set_xscale("log")
-    ax.set_xlabel(f"{what} ranked by number of ratings (rank)")
-    ax.set_ylabel("number of ratings (log scale)")
+        log_ticks(ax, "x", _thousands)
+    else:
+        ax.xaxis.set_major_formatter(FuncFormatter(_thousands))
+    ax.set_xlabel(f"{what} ranked by number of ratings (rank{', log scale' * loglog})")
+    ax.set_ylabel(f"ratings per {what[:-1]} (log scale)")
     ax.set_title(f"Ratings per {what[:-1]}")
-    ax.legend()
+    ax.legend(loc="upper right")
     return ax
 
 
@@ -63,8 +270,8 @@ def share_of_ratings(ids: pd.Series, what: str, ax: Axes | None = None) -> Axes:
     ax.plot([0, 100], [0, 100], linestyle="--", color="grey", label="equal popularity")
     ax.set_xlabel(f"share of {what} (%)")
     ax.set_ylabel("share of all ratings (%)")
-    ax.set_title(f"How concentrated the ratings are over {what}")
-    ax.legend()
+    ax.set_title(f"Ratings covered by the top {what}")
+    ax.legend(loc="lower right")  # the curve runs above the diagonal
     return ax
 
 
@@ -80,13 +287,18 @@ def params_vs_error(
     metric: str = "mae",
     published: pd.DataFrame | None = None,
     ax: Axes | None = None,
+    legend: bool = True,
 ) -> Axes:
     """Validation error against trainable parameters (log scale), one curve per method.
+
+    The parameter axis has several labelled ticks (20k, 50k, 100k; :func:`log_ticks`).
 
     Args:
         summary: rows with ``method``, ``params``, ``<metric>`` and ``<metric>_std``
             (mean and standard deviation over seeds).
         published: optional rows with ``label``, ``params`` and ``<metric>``, drawn as stars.
+        legend: draw the legend under the axes; ``False`` for panels that share one
+            (:func:`shared_legend`).
     """
     ax = _axes(ax)
     for method, rows in summary.sort_values("params").groupby("method", sort=False):
@@ -96,7 +308,7 @@ def params_vs_error(
             yerr=rows[f"{metric}_std"],
             marker="o",
             capsize=3,
-            label=method,
+            label=str(method),
         )
     if published is not None:
         for _, row in published.iterrows():
@@ -109,16 +321,13 @@ def params_vs_error(
                 label=f"published: {row['label']}",
             )
     ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(
-        NullFormatter()
-    )  # minor ticks unlabelled: the labels collide
+    ax.margins(x=0.08)
+    log_ticks(ax, "x")
     ax.set_xlabel("trainable parameters (log scale)")
     ax.set_ylabel(f"{error_label(metric)} (stars)")
-    ax.set_title(
-        f"{error_label(metric).capitalize()} against model size (mean, std over seeds)",
-        fontsize="medium",
-    )
-    ax.legend(fontsize="small")
+    ax.set_title(f"{error_label(metric)} against model size")
+    if legend:
+        legend_below(ax, ncol=2, title="method (mean ± std over seeds)")
     return ax
 
 
@@ -128,23 +337,55 @@ def bars_with_errors(
     metric: str = "mae",
     ax: Axes | None = None,
     title: str = "",
+    kind: str = "auto",
+    xlabel: str | None = None,
 ) -> Axes:
-    """Bar chart of ``metric`` (mean over seeds, std as error bars) per ``label`` value."""
+    """``metric`` (mean over seeds, std as error bars) per ``label`` value.
+
+    Bars start at 0. When the values differ by less than a fifth of the largest, bars
+    from 0 would look equal, so ``kind="auto"`` draws a dot plot instead: one row per
+    value, a dot with its std, on an axis fitted to the values (position, not length,
+    carries the value).
+
+    Args:
+        summary: rows with ``label``, ``<metric>`` and ``<metric>_std``.
+        label: the column that names the rows (tuple reprs become :func:`tower_label`).
+        kind: ``"bar"``, ``"dot"`` or ``"auto"``.
+        xlabel: the name of the ``label`` column for the reader (its name by default).
+    """
     ax = _axes(ax)
-    names = summary[label].astype(str)
-    ax.bar(
-        names,
-        summary[metric],
-        yerr=summary[f"{metric}_std"],
-        capsize=4,
-        label=f"{error_label(metric)}, mean and std over seeds",
-    )
-    low = (summary[metric] - 3 * summary[f"{metric}_std"]).min()
-    ax.set_ylim(bottom=max(0.0, low - 0.02))
-    ax.set_xlabel(label)
-    ax.set_ylabel(f"{error_label(metric)} (stars)")
+    names = [tower_label(str(name)) for name in summary[label]]
+    values = summary[metric].to_numpy(dtype=float)
+    spread = summary[f"{metric}_std"].to_numpy(dtype=float)
+    what = f"{error_label(metric)} (stars, mean ± std over seeds)"
+    if kind == "auto":
+        kind = "dot" if np.ptp(values) < 0.2 * np.abs(values).max() else "bar"
+    name_label = xlabel or label.replace("_", " ")
+    if kind == "dot":
+        rows = np.arange(len(names))[::-1]
+        ax.errorbar(values, rows, xerr=spread, fmt="o", capsize=4, markersize=7)
+        ax.set_yticks(rows, names)
+        ax.set_ylim(rows.min() - 0.6, rows.max() + 0.6)
+        ax.grid(axis="x", alpha=0.4)
+        ax.set_xlabel(what)
+        ax.set_ylabel(name_label)
+        for value, row in zip(values, rows):
+            ax.annotate(
+                f"{value:.4f}",
+                (value, row),
+                xytext=(0, 7),
+                textcoords="offset points",
+                ha="center",
+                fontsize=SMALL_PT,
+            )
+    elif kind == "bar":
+        ax.bar(names, values, yerr=spread, capsize=4)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(name_label)
+        ax.set_ylabel(what)
+    else:
+        raise ValueError(f"kind must be 'auto', 'bar' or 'dot', not {kind!r}")
     ax.set_title(title)
-    ax.legend(loc="lower right", fontsize="small")
     return ax
 
 
@@ -155,9 +396,13 @@ def accuracy_vs_epoch(
     ax: Axes | None = None,
     title: str = "",
     curve: str = "accuracy",
+    legend: bool = True,
 ) -> Axes:
     """Test accuracy against epoch: ours solid (mean, with a +/- std band over seeds),
     the published curves dashed in the same colour.
+
+    Labels that are layer-size tuples (``"(64, 32)"``) are shown as
+    :func:`tower_label` writes them (``"64-32 towers"``).
 
     Args:
         summaries: rows with ``label``, ``epochs``, ``<curve>_curve``,
@@ -165,6 +410,8 @@ def accuracy_vs_epoch(
             returns for :func:`recbook.retrieval.fit` runs).
         published: published values by the same labels, at ``published_epochs``.
         curve: ``"accuracy"`` (5-star test ratings) or ``"accuracy_all"`` (every one).
+        legend: draw the legend under the axes; ``False`` for panels that share one
+            (:func:`shared_legend`).
     """
     ax = _axes(ax)
     for row in summaries:
@@ -173,10 +420,9 @@ def accuracy_vs_epoch(
             np.asarray(row[f"{curve}_curve"]),
             np.asarray(row[f"{curve}_curve_std"]),
         )
+        name = tower_label(str(row["label"]))
         seeds = f"mean of {row['seeds']} seeds" if row["seeds"] > 1 else "1 seed"
-        (line,) = ax.plot(
-            epochs, mean, marker="o", label=f"{row['label']}, ours ({seeds})"
-        )
+        (line,) = ax.plot(epochs, mean, marker="o", label=f"{name}, ours ({seeds})")
         if row["seeds"] > 1:
             ax.fill_between(
                 epochs, mean - std, mean + std, color=line.get_color(), alpha=0.2
@@ -188,13 +434,14 @@ def accuracy_vs_epoch(
                 linestyle="--",
                 marker="x",
                 color=line.get_color(),
-                label=f"{row['label']}, published",
+                label=f"{name}, published",
             )
     ax.set_xlabel("epoch")
     counted = "5-star ratings" if curve == "accuracy" else "all ratings"
-    ax.set_ylabel(f"test top-100 accuracy ({counted})")
+    ax.set_ylabel(f"top-100 accuracy\n(share of test {counted})")
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    if legend:
+        legend_below(ax, ncol=2)
     return ax
 
 
@@ -204,14 +451,18 @@ def curves_and_difference(
     ylabel: str,
     xlabel: str = "training step",
     title: str = "",
+    axes: tuple[Axes, Axes] | None = None,
 ) -> tuple[Axes, Axes]:
-    """Several runs' curves on the left; on the right, each run's absolute difference
-    from ``reference``.
+    """Several runs' curves on top; below, each run's absolute difference from
+    ``reference`` (log scale; a difference of exactly 0 is drawn at 10^-12).
 
     Args:
         curves: equally long curves by run name (one of them ``reference``).
+        axes: the two axes to draw on (default: a new two-row :func:`figure`).
     """
-    _, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    if axes is None:
+        _, axes = figure(2, 1, sharex=True)
+    left, right = axes
     base = np.asarray(curves[reference], dtype="float64")
     for name, curve in curves.items():
         curve = np.asarray(curve, dtype="float64")
@@ -220,20 +471,15 @@ def curves_and_difference(
             steps, curve, label=name, linestyle="-" if name == reference else "--"
         )
         if name != reference:
-            right.plot(
-                steps,
-                np.maximum(np.abs(curve - base), 1e-12),
-                label=f"|{name} - {reference}|",
-            )
-    left.set_xlabel(xlabel)
+            right.plot(steps, np.maximum(np.abs(curve - base), 1e-12), label=name)
     left.set_ylabel(ylabel)
     left.set_title(title)
-    left.legend()
+    legend_below(left, ncol=2)
     right.set_yscale("log")
     right.set_xlabel(xlabel)
-    right.set_ylabel("absolute difference (log scale)")
-    right.set_title(f"Difference from {reference} (1e-12 marks equal)")
-    right.legend()
+    right.set_ylabel("absolute difference\n(log scale)")
+    right.set_title(f"Difference from {reference} ($10^{{-12}}$ marks none)")
+    legend_below(right, ncol=2)
     return left, right
 
 
@@ -255,10 +501,11 @@ def bytes_vs_devices(
         sorted(table["devices"].unique()),
         [str(d) for d in sorted(table["devices"].unique())],
     )
+    ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel("devices in the mesh (log scale)")
-    ax.set_ylabel("MB of collective results per device per step")
+    ax.set_ylabel("collective results per device\nper step (MB)")
     ax.set_title(title)
-    ax.legend()
+    legend_below(ax, ncol=2)
     return ax
 
 
@@ -294,7 +541,9 @@ def _overview_range(row: Mapping) -> tuple[float, float]:
 
 
 def comparison_overview(
-    table: pd.DataFrame, titles: Mapping[str, str] | None = None, width: float = 7.2
+    table: pd.DataFrame,
+    titles: Mapping[str, str] | None = None,
+    width: float | None = None,
 ) -> plt.Figure:
     """Every headline comparison at a glance: one strip per row, grouped by chapter.
 
@@ -308,6 +557,7 @@ def comparison_overview(
     Args:
         table: rows as :func:`recbook.results_page.comparisons` returns them.
         titles: chapter titles by notebook stem (the stem where there is none).
+        width: in inches; the column's width (:data:`FIGURE_WIDTH_IN`) by default.
     """
     import textwrap
 
@@ -315,6 +565,7 @@ def comparison_overview(
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+    width = FIGURE_WIDTH_IN if width is None else width
     titles = titles or {}
     groups = list(table.groupby("chapter", sort=False))
     labels = {
@@ -326,7 +577,8 @@ def comparison_overview(
         heights.append(0.3)  # the chapter's title
         heights += [max(0.42, 0.13 * labels[i].count("\n") + 0.32) for i in rows.index]
     height = sum(heights) + 0.9  # the legend above, the last strip's ticks below
-    figure = plt.figure(figsize=(width, height))
+    # Its own grid (left, right): no layout engine, whatever setup() made the default.
+    figure = plt.figure(figsize=(width, height), dpi=DPI, layout="none")
     grid = figure.add_gridspec(
         len(heights),
         1,

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import checks, training
+from . import checks, guards, training
 from .embeddings import (
     HashEmbedding,
     MDEmbedding,
@@ -112,6 +112,10 @@ def split_ratings(
     """
     checks.fraction("val_fraction", val_fraction)
     checks.whole("seed", seed, minimum=0)
+    if len(frame) == 0:
+        raise ValueError(
+            "split_ratings needs at least one rating; got an empty ratings table."
+        )
     if max_train is not None:
         checks.whole("max_train", max_train)
     rng = np.random.default_rng(seed)
@@ -212,15 +216,25 @@ def fit(
 
     Raises:
         TypeError, ValueError: ``epochs``, ``batch_size`` or ``shuffle_buffer``
-            is not a whole number of at least 1, or ``seed`` one of at least 0.
+            is not a whole number of at least 1, ``seed`` one of at least 0,
+            ``learning_rate`` is not finite and greater than 0, or there are no
+            training ratings.
+        recbook.guards.NonFiniteTrainingError: the loss or a weight stopped
+            being finite (no metric is returned).
     """
     checks.whole("epochs", epochs)
     checks.whole("batch_size", batch_size)
     checks.whole("seed", seed, minimum=0)
     if shuffle_buffer is not None:
         checks.whole("shuffle_buffer", shuffle_buffer)
+    checks.learning_rate(learning_rate)
+    if not len(data.train.get("rating", ())):
+        raise ValueError("fit needs training ratings; data.train is empty.")
     keras.utils.set_random_seed(seed)
     model = build()
+    guard = guards.FiniteGuard(
+        f"{type(model).__name__} {model.name!r}", seed, learning_rate
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
         loss="mse",
@@ -237,7 +251,8 @@ def fit(
         batches = {"x": training_batches(data, batch_size, shuffle_buffer, seed)}
         batches["shuffle"] = False  # the pipeline shuffles
     tic = time.perf_counter()
-    model.fit(**batches, epochs=epochs, verbose=0)
+    model.fit(**batches, epochs=epochs, verbose=0, callbacks=[guard])
+    guard.check()
     seconds = time.perf_counter() - tic
     scores = model.evaluate(
         data.inputs("val"),
@@ -313,8 +328,11 @@ def compressed_table(
         combiner: how QR combines its two rows; ``concat`` tables are half as
             wide, so they get twice the rows for the same size.
     """
+    checks.real("ratio", ratio)  # NaN and infinities first: no 1-dimensional table
     if ratio < 1:
         raise ValueError(f"ratio must be at least 1, got {ratio}.")
+    checks.whole("dim", dim)
+    checks.whole("min_dim", min_dim)
     n = len(counts)
     if method == "full":
         return keras.layers.Embedding(n, max(1, round(dim / ratio)))

@@ -32,6 +32,7 @@ COLUMNS = [
     "difference",
     "tolerance",
     "verdict",
+    "side",
 ]
 
 
@@ -46,17 +47,24 @@ def comparison(
     ours: float,
     std: float | None = None,
     reference: float | None = None,
-    tolerance: float | None = None,
+    reproduction: evidence.Reproduction | None = None,
     goal: records.Goal | None = None,
 ) -> dict:
-    """One comparison. With a tolerance: within it or not; with a goal: met or not.
+    """One comparison. With a reproduction: within its tolerance or not (and on which
+    side); with a goal: met or not; with neither the row is context only.
 
-    Without either the row is context only. The goal's verdict is
-    :meth:`recbook.records.Goal.verdict`, as in the chapters.
+    The verdicts are :attr:`recbook.evidence.Reproduction.within` and
+    :meth:`recbook.records.Goal.verdict`, as in the chapters. ``side`` says whether
+    an "outside" figure is higher or lower than the published one.
     """
     difference = None if reference is None else ours - reference
-    if tolerance is not None:
-        verdict = "within" if abs(difference) <= tolerance else "outside"
+    tolerance, side = None, ""
+    if reproduction is not None:
+        verdict = "within" if reproduction.within else "outside"
+        tolerance, difference = reproduction.tolerance, reproduction.difference
+        reference = reproduction.published
+        if not reproduction.within:
+            side = "ours higher" if difference > 0 else "ours lower"
     elif goal is not None:
         verdict = goal.verdict(ours)
     else:
@@ -70,11 +78,13 @@ def comparison(
         "difference": difference,
         "tolerance": tolerance,
         "verdict": verdict,
+        "side": side,
     }
 
 
-def retrieval_rows(figures: dict) -> list[dict]:
-    """Chapter 3: the tutorial's towers, the baselines and objectives beyond it, the goal.
+def retrieval_rows(figures: Mapping) -> list[dict]:
+    """Chapter 3: the tutorial's towers, the baselines that frame them, the objectives
+    and tuning beyond the tutorial, and the chapter's goal.
 
     Each published figure is compared on its own metric: the keras.io tutorial's
     on 5-star test ratings, TensorFlow Recommenders' on all test ratings.
@@ -90,18 +100,22 @@ def retrieval_rows(figures: dict) -> list[dict]:
                 f"MSE towers {widths}, top-100 (5-star)",
                 ours["accuracy"],
                 ours["accuracy_std"],
-                curve[-1],
-                tolerance=evidence.tolerance(runs, ours["accuracy_std"]),
+                reproduction=evidence.reproduction(
+                    ours["accuracy"], ours["accuracy_std"], ours["seeds"], runs
+                ),
             )
         )
-    for metric, counted in (("accuracy", "5-star"), ("accuracy_all", "all")):
-        rows.append(
-            comparison(
-                RETRIEVAL,
-                f"popularity, top-100 ({counted})",
-                figures[records.POPULARITY][metric],
+    baselines = {
+        "popularity": figures[records.POPULARITY],
+        **figures[records.CLASSICAL],
+    }
+    for name, result in baselines.items():
+        for metric, counted in (("accuracy", "5-star"), ("accuracy_all", "all")):
+            rows.append(
+                comparison(
+                    RETRIEVAL, f"baseline: {name}, top-100 ({counted})", result[metric]
+                )
             )
-        )
     for widths, value in published.TFRS_TOP100.items():
         ours = softmax[str(widths)]  # TFRS: one run, other features, 300 epochs
         rows.append(
@@ -126,47 +140,53 @@ def retrieval_rows(figures: dict) -> list[dict]:
     rows.append(
         comparison(
             RETRIEVAL,
-            f"goal: best, softmax {figures[records.BEST_MODEL]}, top-100 (5-star)",
+            f"softmax {figures[records.BEST_MODEL]} (chosen on the holdout), "
+            "top-100 (5-star)",
             best["accuracy"],
             best["accuracy_std"],
-            goal=records.RETRIEVAL_GOAL,
+        )
+    )
+    goal = records.RETRIEVAL_GOAL
+    rows.append(
+        comparison(
+            RETRIEVAL,
+            f"goal: {goal.text}",
+            figures[records.GOAL_FIGURES][goal.record],
+            goal=goal,
         )
     )
     return rows
 
 
-def embeddings_rows(figures: dict) -> list[dict]:
-    """Chapter 4: the recipe's two models on its protocol, and the chapter's goals."""
-    reproduction = figures[records.REPRODUCTION]
-    published_runs = {
-        records.BASELINE: (
-            published.EMBEDDINGS_BASELINE["mae"],
-            published.EMBEDDINGS_EARLIER_RUN_MAE["baseline"],
-        ),
-        records.RECIPE: (
-            published.EMBEDDINGS_RECIPE["mae"],
-            published.EMBEDDINGS_EARLIER_RUN_MAE["recipe"],
-        ),
-    }
-    rows = []
-    for name, ours in reproduction.items():
-        runs = published_runs[name.removesuffix(records.PIPELINE)]
+def embeddings_rows(figures: Mapping) -> list[dict]:
+    """Chapter 4: the baselines without embeddings, the recipe's two models on its
+    protocol, and the chapter's goals."""
+    rows = [
+        comparison(EMBEDDINGS, f"baseline: {name}, validation MAE", model["mae"])
+        for name, model in figures[records.RATING_BASELINES].items()
+    ]
+    for name, ours in figures[records.REPRODUCTION].items():
+        model = name.removesuffix(records.PIPELINE)
         batches = "recipe's pipeline" if name.endswith(records.PIPELINE) else "i.i.d."
         rows.append(
             comparison(
                 EMBEDDINGS,
-                f"{name.removesuffix(records.PIPELINE)}, {batches}, validation MAE",
+                f"{model}, {batches}, validation MAE",
                 ours["mae"],
                 ours["mae_std"],
-                runs[0],
-                tolerance=evidence.tolerance(runs, ours["mae_std"]),
+                reproduction=evidence.reproduction(
+                    ours["mae"],
+                    ours["mae_std"],
+                    ours["seeds"],
+                    published.EMBEDDINGS_MAE_RUNS[model],
+                ),
             )
         )
     for goal in records.EMBEDDING_GOALS:
         rows.append(
             comparison(
                 EMBEDDINGS,
-                f"goal: {goal.question}",
+                f"goal: {goal.text}",
                 figures[records.GOAL_FIGURES][goal.record],
                 goal=goal,
             )
@@ -196,7 +216,13 @@ def scaling_rows(figures: dict) -> list[dict]:
     rows = []
     for layout, quantity, name, kind in checks:
         question = f"{layout}, {devices} devices: {quantity}, largest difference"
-        goal = records.Goal(question, name, tolerance[kind], lower_is_better=True)
+        goal = records.Goal(
+            question,
+            name,
+            tolerance[kind],
+            "float32 sums in another order differ by rounding alone",
+            lower_is_better=True,
+        )
         rows.append(comparison(SCALING, question, figures[name], goal=goal))
     for model, held in figures[records.PER_DEVICE_BYTES].items():
         rows.append(
@@ -241,9 +267,8 @@ def comparisons(notebooks_dir: Path) -> pd.DataFrame:
 def sizes(notebooks_dir: Path) -> pd.DataFrame:
     """Trainable parameters of the headline models, ours beside any published count."""
     towers = glue.read(notebooks_dir / f"{RETRIEVAL}.ipynb")[records.TOWERS]
-    reproduction = glue.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")[
-        records.REPRODUCTION
-    ]
+    embeddings = glue.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")
+    reproduction = embeddings[records.REPRODUCTION]
     rows = [
         {
             "chapter": RETRIEVAL,
@@ -264,6 +289,15 @@ def sizes(notebooks_dir: Path) -> pd.DataFrame:
             (records.BASELINE, published.EMBEDDINGS_BASELINE),
             (records.RECIPE, published.EMBEDDINGS_RECIPE),
         )
+    ]
+    rows += [
+        {
+            "chapter": EMBEDDINGS,
+            "model": f"baseline: {name}",
+            "ours": model["params"],
+            "published": None,
+        }
+        for name, model in embeddings[records.RATING_BASELINES].items()
     ]
     return pd.DataFrame(rows, columns=["chapter", "model", "ours", "published"])
 
@@ -415,9 +449,10 @@ def compact_table(
             stem where there is none.
 
     Returns:
-        ``figure`` (the experiment), ``ours`` (with its spread over seeds),
-        ``published / goal``, ``difference`` and ``verdict`` (in words, with the
-        tolerance it used).
+        ``figure`` (the experiment), ``ours`` (with its sample standard deviation
+        over seeds), ``published / goal``, ``difference``, ``detectable`` (the
+        tolerance: the smallest difference a reproduction row can call outside)
+        and ``verdict`` (in words; an outside figure says on which side it lies).
     """
     titles = titles or {}
     rows, previous = [], None
@@ -433,18 +468,26 @@ def compact_table(
             relation = RELATION_SIGNS.get(goal_relation(row), "")
             reference = " ".join(part for part in ("goal", relation, reference) if part)
         verdict = str(row["verdict"])
-        if verdict in TOLERANCE_VERDICTS and not missing(row["tolerance"]):
-            verdict += f" ±{number(row['tolerance'], trim=True)}"
+        if row.get("side"):
+            verdict += f" ({row['side']})"
         rows.append(
             {
                 "figure": str(row["experiment"]),
                 "ours": ours,
                 "published / goal": reference,
                 "difference": number(row["difference"], sign=True),
+                "detectable": number(row["tolerance"], trim=True),
                 "verdict": verdict,
             }
         )
-    columns = ["figure", "ours", "published / goal", "difference", "verdict"]
+    columns = [
+        "figure",
+        "ours",
+        "published / goal",
+        "difference",
+        "detectable",
+        "verdict",
+    ]
     return pd.DataFrame(rows, columns=columns).fillna("")
 
 
@@ -513,7 +556,7 @@ def styled(table: pd.DataFrame, caption: str | None = None) -> Styler:
     )
     if "verdict" in table.columns:
         style = style.map(
-            lambda v: f"color: {VERDICT_COLOURS.get(v.split(' ±')[0], 'inherit')}",
+            lambda v: f"color: {VERDICT_COLOURS.get(v.split(' (')[0], 'inherit')}",
             subset=["verdict"],
         )
     return style.set_caption(caption) if caption else style
@@ -527,3 +570,36 @@ def verdict_counts(table: pd.DataFrame) -> str:
         v for v in counts.index if v not in order
     ]
     return ", ".join(f"{counts[v]} {v}" for v in known)
+
+
+def answers(table: pd.DataFrame, titles: Mapping[str, str] | None = None) -> str:
+    """The book's questions answered in words, as Markdown for the page's first screen.
+
+    One bullet per goal row (its question, *yes* or *no*, and the figure), then one
+    per chapter counting its reproduction verdicts, naming the rows outside and
+    their side.
+    """
+    titles = titles or {}
+    lines = []
+    for _, row in table[table["verdict"].isin(GOAL_VERDICTS)].iterrows():
+        question = str(row["experiment"]).removeprefix("goal: ")
+        answer = "yes" if row["verdict"] == "met" else "no"
+        lines.append(
+            f"- {question} **{answer.capitalize()}** "
+            f"({titles.get(row['chapter'], row['chapter'])}: {number(row['ours'])} "
+            f"against {number(row['published'], trim=True)})."
+        )
+    reproductions = table[table["verdict"].isin(TOLERANCE_VERDICTS)]
+    for chapter, rows in reproductions.groupby("chapter", sort=False):
+        outside = rows[rows["verdict"] == "outside"]
+        text = (
+            f"- {titles.get(chapter, chapter)}: {len(rows) - len(outside)} of "
+            f"{len(rows)} published figures reproduced within the tolerance"
+        )
+        if len(outside):
+            named = "; ".join(
+                f"{row['experiment']} ({row['side']})" for _, row in outside.iterrows()
+            )
+            text += f"; outside: {named}"
+        lines.append(text + ".")
+    return "\n".join(lines)

@@ -33,7 +33,7 @@ import keras_rs
 import numpy as np
 import pandas as pd
 
-from . import checks, training
+from . import checks, guards, training
 from .features import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates, Vocabularies
 
 OBJECTIVES = ("rating", "softmax")
@@ -63,7 +63,16 @@ MASKED_LOGIT = -1e9
 
 def dense_stack(layer_sizes: Sequence[int]) -> keras.Sequential:
     """Dense layers of the given widths, ReLU on all but the last (which stays linear)."""
-    if not layer_sizes or any(int(size) < 1 for size in layer_sizes):
+    if (
+        isinstance(layer_sizes, (str, bytes))
+        or not layer_sizes
+        or any(
+            isinstance(size, bool)
+            or not isinstance(size, (int, np.integer))
+            or size < 1
+            for size in layer_sizes
+        )
+    ):
         raise ValueError(
             f"layer_sizes must be positive widths, like (64, 32); got {tuple(layer_sizes)!r}."
         )
@@ -210,10 +219,20 @@ class RetrievalModel(keras.Model):
             raise ValueError(
                 "movie_probabilities corrects the in-batch softmax; use objective='softmax'."
             )
-        if not 1 <= k <= candidates.movies_count + 1:
+        checks.whole("k", k)
+        if k > candidates.movies_count + 1:
             raise ValueError(
-                f"k must be between 1 and {candidates.movies_count + 1}, the candidates; got {k}."
+                f"k must be between 1 and {candidates.movies_count + 1}, the candidates; "
+                f"got {k}."
             )
+        if movie_probabilities is not None:
+            movie_probabilities = checks.probabilities(
+                "movie_probabilities",
+                movie_probabilities,
+                candidates.movies_count + 1,
+                f"one per movie id, 0 to {candidates.movies_count}",
+            )
+        checks.whole("embedding_dimension", embedding_dimension)
         self.objective = objective
         self.candidates = candidates
         self.query_tower = QueryTower(layer_sizes, vocab, embedding_dimension)
@@ -345,14 +364,21 @@ def fit(
     Raises:
         TypeError, ValueError: ``validation_freq``, ``epochs`` (at least
             ``validation_freq``) or ``batch_size`` is not a whole number of at
-            least 1, or ``seed`` one of at least 0.
+            least 1, ``seed`` one of at least 0, or ``learning_rate`` is not
+            finite and greater than 0.
+        recbook.guards.NonFiniteTrainingError: the loss or a weight stopped
+            being finite (no metric is returned).
     """
     checks.whole("validation_freq", validation_freq)
     checks.whole("epochs", epochs, minimum=validation_freq, bound="validation_freq")
     checks.whole("batch_size", batch_size)
     checks.whole("seed", seed, minimum=0)
+    checks.learning_rate(learning_rate)
     keras.utils.set_random_seed(seed)
     model = build()
+    guard = guards.FiniteGuard(
+        f"{type(model).__name__} {model.name!r}", seed, learning_rate
+    )
     model.compile(
         optimizer=keras.optimizers.Adagrad(learning_rate),
         steps_per_execution=STEPS_PER_EXECUTION,
@@ -366,7 +392,9 @@ def fit(
         batch_size=batch_size,
         shuffle=False,
         verbose=0,
+        callbacks=[guard],
     )
+    guard.check()
     seconds = time.perf_counter() - tic
     curves = {
         name: [float(a) for a in history.history[f"val_{metric}"]]
@@ -439,6 +467,7 @@ def popularity_accuracy(
     Over 5-star test ratings (the tutorial's metric), or over every test rating
     with ``five_stars_only=False`` (TensorFlow Recommenders' metric).
     """
+    checks.whole("k", k, maximum=movies_count + 1, bound="the movie ids")
     top = popularity_ranking(train_movie_ids, movies_count)[:k]
     counted = relevant_ratings(test_labels, five_stars_only)
     return float(np.isin(test_movie_ids[counted], top).mean())
@@ -481,6 +510,7 @@ def ranking_metrics(
 
     Users without a relevant test rating (see :func:`relevance`) are left out.
     """
+    ks = checks.whole_list("ks", ks, example="(10, 100)")
     rated = (relevant > 0).any(axis=1)
     scores, relevant = scores[rated], relevant[rated]
     result = {}
@@ -520,6 +550,7 @@ def recommendations(
     Raises:
         ValueError: the user has no training ratings.
     """
+    checks.whole("k", k)
     train_inputs, train_labels = train_data
     own = train_inputs["user_id"] == user
     if not own.any():
@@ -545,3 +576,87 @@ def recommendations(
             for m in top
         ]
     return pd.DataFrame(columns, index=pd.RangeIndex(1, k + 1, name="rank"))
+
+
+def tune(
+    builds: Mapping[str, Callable[[], RetrievalModel]],
+    tuning_problem: Any,
+    learning_rates: Sequence[float],
+    seeds: Sequence[int],
+    epochs: int = EPOCHS,
+) -> pd.DataFrame:
+    """Every model of ``builds`` (by label) at every learning rate, on the holdout.
+
+    Each (model, learning rate) trains once per seed on ``tuning_problem``
+    (:func:`holdout`), validating every 5 epochs; its best epoch is the one with
+    the highest mean validation top-100 accuracy (5-star) over the seeds. A run
+    whose loss or weights stop being finite (:class:`recbook.guards.NonFiniteTrainingError`)
+    makes its setting "diverged": it cannot be chosen.
+
+    Returns:
+        One row per model and learning rate: ``towers``, ``learning rate``,
+        ``best epoch``, ``validation top-100`` (NaN when diverged) and ``diverged``.
+    """
+    rows = []
+    for label, build in builds.items():
+        for learning_rate in learning_rates:
+            try:
+                runs = fit_seeds(
+                    build,
+                    tuning_problem,
+                    seeds,
+                    epochs=epochs,
+                    learning_rate=learning_rate,
+                )
+            except guards.NonFiniteTrainingError:
+                rows.append(
+                    {
+                        "towers": label,
+                        "learning rate": learning_rate,
+                        "best epoch": None,
+                        "validation top-100": float("nan"),
+                        "diverged": True,
+                    }
+                )
+                continue
+            curve = training.summarize(runs)["accuracy_curve"]
+            best = int(np.argmax(curve))
+            rows.append(
+                {
+                    "towers": label,
+                    "learning rate": learning_rate,
+                    "best epoch": runs[0].epochs[best],
+                    "validation top-100": curve[best],
+                    "diverged": False,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def tuning_choices(tuning: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Each model's best row of :func:`tune`, and the models whose chosen learning
+    rate lies on an edge of the grid (where a wider grid might choose otherwise).
+
+    Raises:
+        ValueError: every learning rate of some model diverged.
+    """
+    finite = tuning[~tuning["diverged"]]
+    missing = set(tuning["towers"]) - set(finite["towers"])
+    if missing:
+        raise ValueError(
+            f"every learning rate diverged for {', '.join(sorted(missing))}; "
+            "try smaller ones."
+        )
+    choices = finite.loc[
+        finite.groupby("towers", sort=False)["validation top-100"].idxmax()
+    ]
+    rates = sorted(set(tuning["learning rate"]))
+    edges = (rates[0], rates[-1]) if len(rates) > 1 else ()
+    on_edge = [
+        row["towers"]
+        for row in choices.to_dict("records")
+        if row["learning rate"] in edges
+    ]
+    if len(rates) == 1:
+        on_edge = list(choices["towers"])
+    return choices, on_edge

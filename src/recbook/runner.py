@@ -6,6 +6,11 @@ runner executes the source and, only when the whole run succeeded, replaces
 the stored ``.ipynb`` in one atomic step. A failed, killed or interrupted
 run leaves the stored notebook untouched and keeps its partial output in its
 own file, ``build/failed/<chapter>.<mode>.<UTC time>.ipynb``, to read.
+SIGTERM (a CI timeout, ``docker stop``) is handled as Ctrl-C is, with the
+partial output's path. Before the kernel starts, the output folder and
+``build/failed`` are each checked by writing and removing a probe file; a full
+disk is reported as such, and a truncated fragment is not kept. A replaced
+stored notebook keeps its file mode.
 
 Quick runs inject the chapter's quick parameters (the notebook metadata
 ``recbook.quick_parameters``, set in the ``.py`` header) into the cell tagged
@@ -18,13 +23,17 @@ Command line: ``recbook-run [--quick] [--list] [NAME ...]``; run
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import glob
 import importlib.metadata
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +51,12 @@ RUN_METADATA = "recbook_run"
 kernel CPU), and on how many cores (:func:`run_details` reads it)."""
 INTERRUPTED = 130
 """Exit code of ``recbook-run`` after Ctrl-C (128 + SIGINT), as shells use."""
+TERMINATED = 143
+"""Exit code of ``recbook-run`` after SIGTERM (128 + SIGTERM), as shells use."""
+CPUINFO = Path("/proc/cpuinfo")
+CPU_CACHES = Path("/sys/devices/system/cpu/cpu0/cache")
+"""Where a run's CPU model and cache sizes are read from (Linux)."""
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 class ChapterError(RuntimeError):
@@ -50,6 +65,51 @@ class ChapterError(RuntimeError):
 
 class ChapterInterrupted(ChapterError):
     """The run was interrupted (Ctrl-C)."""
+
+
+class ChapterTerminated(ChapterInterrupted):
+    """The run was terminated (SIGTERM: a CI timeout, ``docker stop``)."""
+
+
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so that everything unwinds as for Ctrl-C."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While inside, SIGTERM raises :class:`Terminated` (a ``KeyboardInterrupt``).
+
+    The kernel is then shut down and the partial output kept exactly as after
+    Ctrl-C. Outside the main thread (where signals cannot be handled) nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):
+        _terminated.set()
+        raise Terminated()
+
+    if signal.getsignal(signal.SIGTERM) is not _terminate_handler[0]:
+        _terminated.clear()  # the outermost: a fresh run
+    _terminate_handler[0] = terminate
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_terminate_handler: list = [None]
+
+
+def disk_full(error: BaseException) -> bool:
+    """Whether an error (or the error it was raised from) is "no space left on device"."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in DISK_FULL:
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 RESULTS_PAGE = records.RESULTS_CHAPTER
@@ -152,8 +212,11 @@ def failure_path(source: Path, quick: bool) -> Path:
     Its name holds the chapter, the mode and the UTC start time, e.g.
     ``01_movielens_data.quick.20261123T190501.ipynb`` (``-2``, ``-3``, ... are
     appended for runs started in the same second).
+
+    Raises:
+        ChapterError: ``build/failed`` cannot be written (see :func:`probe_writable`).
     """
-    FAILED_DIR.mkdir(parents=True, exist_ok=True)
+    probe_writable(FAILED_DIR, "the folder of failed runs")
     started = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     stem = f"{source.stem}.{'quick' if quick else 'full'}.{started}"
     for number in range(1, 1000):
@@ -165,24 +228,58 @@ def failure_path(source: Path, quick: bool) -> Path:
             return path
         except FileExistsError:
             continue
+        except OSError as error:
+            raise _cannot_write(
+                FAILED_DIR, "the folder of failed runs", error
+            ) from error
     raise ChapterError(
         f"Too many runs of {source.stem} started in the same second in {FAILED_DIR}."
     )
 
 
-def prepare_output_dir(output_dir: Path) -> None:
-    """Create the output folder, or stop before executing if it cannot be one.
+def _cannot_write(folder: Path, what: str, error: OSError) -> ChapterError:
+    if error.errno in DISK_FULL:
+        advice = f"the disk holding {folder.resolve()} is full: free some space"
+    elif what == "the output folder":
+        advice = "choose another --output-dir"
+    else:
+        advice = f"make {folder} writable"
+    return ChapterError(
+        f"Cannot write to {what} {folder} ({error.__class__.__name__}: "
+        f"{error.strerror or error}); {advice}."
+    )
+
+
+PROBE = b"recbook-run write probe\n"
+
+
+def probe_writable(folder: Path, what: str = "the folder") -> None:
+    """Create ``folder`` if needed, then write, flush and remove a probe file in it.
 
     Raises:
-        ChapterError: ``output_dir`` is a file, or cannot be created.
+        ChapterError: the folder cannot be created or written (read-only, not a
+            folder, no space left); the message names it and what to do.
     """
     try:
-        output_dir.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".recbook-probe.", dir=folder)
+        try:
+            os.write(fd, PROBE)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+            os.unlink(name)
     except OSError as error:
-        raise ChapterError(
-            f"Cannot write to the output folder {output_dir} ({error.__class__.__name__}: "
-            f"{error.strerror or error}); choose another --output-dir."
-        ) from error
+        raise _cannot_write(folder, what, error) from error
+
+
+def prepare_output_dir(output_dir: Path) -> None:
+    """Create the output folder and check that it can be written, or stop before executing.
+
+    Raises:
+        ChapterError: ``output_dir`` is a file, or cannot be created or written.
+    """
+    probe_writable(output_dir, "the output folder")
 
 
 def kernel_cpu_seconds() -> float:
@@ -250,8 +347,22 @@ def strip_volatile(notebook: Any) -> Any:
     return notebook
 
 
+def file_mode(target: Path) -> int:
+    """The mode a written ``target`` gets: the existing file's, else ``0o666`` less the umask."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomically(notebook: Any, target: Path) -> None:
-    """Write a notebook so that ``target`` is either the old file or the whole new one."""
+    """Write a notebook so that ``target`` is either the old file or the whole new one.
+
+    The new file keeps the old one's mode (a new one gets the usual ``0o666``
+    less the umask, 0644 typically), not the temporary file's 0600.
+    """
     import nbformat
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -261,6 +372,7 @@ def write_atomically(notebook: Any, target: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             nbformat.write(notebook, handle)
+        os.chmod(tmp, file_mode(target))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -296,7 +408,30 @@ def execute(
             notebook is kept in its own file in ``build/failed/``, and the
             stored one is left as it was).
         ChapterInterrupted: Ctrl-C, with the same guarantees.
+        ChapterTerminated: SIGTERM, with the same guarantees.
     """
+    with sigterm_as_interrupt():
+        return _execute(source, quick, output_dir, parameters)
+
+
+def _interrupted(source: Path, kept: str, where: str = "") -> ChapterInterrupted:
+    if isinstance(sys.exc_info()[1], Terminated) or _terminated.is_set():
+        return ChapterTerminated(
+            f"{source.name} was terminated (SIGTERM){where}. {kept}"
+        )
+    return ChapterInterrupted(f"{source.name} was interrupted (Ctrl-C){where}. {kept}")
+
+
+_terminated = threading.Event()
+"""Set while a SIGTERM is being handled (the kernel may die of it first)."""
+
+
+def _execute(
+    source: Path,
+    quick: bool,
+    output_dir: Path | None,
+    parameters: dict[str, Any] | None,
+) -> Path:
     import nbclient.exceptions
     import papermill
 
@@ -322,24 +457,30 @@ def execute(
         )
     except papermill.PapermillExecutionError as error:
         if error.ename == "KeyboardInterrupt":  # Ctrl-C reached the kernel first
-            raise ChapterInterrupted(
-                f"{source.name} was interrupted (Ctrl-C) in cell {error.exec_count}. "
-                f"{kept}"
-            ) from None
+            raise _interrupted(source, kept, f" in cell {error.exec_count}") from None
         raise ChapterError(
             f"{source.name} failed in cell {error.exec_count} "
             f"({error.ename}: {error.evalue}). {kept}"
         ) from error
     except nbclient.exceptions.DeadKernelError as error:
+        if _terminated.is_set():
+            raise _interrupted(source, kept) from None
         raise ChapterError(
             f"{source.name}: the kernel died (killed, perhaps for lack of memory: {error}). {kept}"
         ) from error
     except KeyboardInterrupt:
-        raise ChapterInterrupted(
-            f"{source.name} was interrupted (Ctrl-C). {kept}"
-        ) from None
-    except Exception:
-        if failed.stat().st_size == 0:
+        raise _interrupted(source, kept) from None
+    except Exception as error:
+        if disk_full(error):
+            # The partial output could not be written whole: keep no truncated fragment.
+            failed.unlink(missing_ok=True)
+            raise ChapterError(
+                f"{source.name}: no space left on the disk holding "
+                f"{failed.parent.resolve()} while writing its output "
+                f"({error}); the fragment was removed and {target} was left as it "
+                f"was. Free some space and run again."
+            ) from error
+        if failed.exists() and failed.stat().st_size == 0:
             # papermill stopped before writing anything: keep no empty file.
             failed.unlink()
         raise
@@ -350,13 +491,54 @@ def execute(
         "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
         "quick": quick,
         "cpus": os.cpu_count(),
+        **cpu_description(),
         "gpus": len(glob.glob("/proc/driver/nvidia/gpus/*")),
         "backend": os.environ.get("KERAS_BACKEND", "jax"),
         "versions": library_versions(),
     }
-    write_atomically(executed, target)
+    try:
+        write_atomically(executed, target)
+    except OSError as error:
+        if not disk_full(error):
+            raise
+        raise ChapterError(
+            f"{source.name} ran, but no space is left on the disk holding "
+            f"{target.parent.resolve()} to store it ({error}); {target} was left as "
+            f"it was. The whole executed notebook is in {failed}."
+        ) from error
     failed.unlink(missing_ok=True)
     return target
+
+
+def cpu_description() -> dict[str, Any]:
+    """The CPU's model name and cpu0's cache sizes, as Linux reports them.
+
+    ``cpu_model`` from :data:`CPUINFO` (``model name``), ``cpu_caches`` from
+    :data:`CPU_CACHES` (``{"L1d": "48K", "L1i": "64K", "L2": "2048K", ...}``);
+    either is left out where the file does not exist (another system).
+    """
+    found: dict[str, Any] = {}
+    try:
+        for line in CPUINFO.read_text(errors="replace").splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() in ("model name", "Model", "cpu model"):
+                found["cpu_model"] = value.strip()
+                break
+    except OSError:
+        pass
+    kinds = {"Data": "d", "Instruction": "i", "Unified": ""}
+    caches = {}
+    for index in sorted(CPU_CACHES.glob("index*"), key=lambda p: p.name):
+        try:
+            level, kind, size = (
+                (index / name).read_text().strip() for name in ("level", "type", "size")
+            )
+        except OSError:
+            continue
+        caches[f"L{level}{kinds.get(kind, kind)}"] = size
+    if caches:
+        found["cpu_caches"] = caches
+    return found
 
 
 VERSIONED = ("keras", "keras-rs", "jax", "jaxlib", "tensorflow", "tensorflow-cpu")
@@ -383,13 +565,21 @@ def run_details(notebook: Path) -> dict[str, Any] | None:
     """How the stored run of an executed notebook went, if :func:`execute` recorded it.
 
     The keys: ``date`` (UTC, ISO 8601), ``seconds``, ``kernel_cpu_seconds``,
-    ``quick``, ``cpus``, ``gpus`` (NVIDIA GPUs seen), ``backend`` (Keras's) and
-    ``versions`` (:func:`library_versions`); runs stored before a key existed lack it.
+    ``quick``, ``cpus``, ``cpu_model`` and ``cpu_caches`` (:func:`cpu_description`),
+    ``gpus`` (NVIDIA GPUs seen), ``backend`` (Keras's) and ``versions``
+    (:func:`library_versions`); runs stored before a key existed lack it.
 
     Raises:
-        FileNotFoundError, ValueError: see :func:`recbook.glue.stored_notebook`.
+        FileNotFoundError, ValueError: see :func:`recbook.glue.stored_notebook`
+            ("not a notebook: FILE" for a file that is not one).
     """
-    return glue.stored_notebook(notebook)["metadata"].get(RUN_METADATA)
+    details = glue.stored_notebook(notebook)["metadata"].get(RUN_METADATA)
+    if details is not None and not isinstance(details, dict):
+        raise glue.NotANotebookError(
+            f"Cannot read {notebook}: its {RUN_METADATA} metadata is not a mapping "
+            f"({details!r}); {glue.rerun_hint(notebook)}."
+        )
+    return details
 
 
 def prepare_nbval(
@@ -481,7 +671,11 @@ def main(argv: list[str] | None = None) -> int:
         help=f"write nbval copies to {NBVAL_DIR}/",
     )
     args = parser.parse_args(argv)
+    with sigterm_as_interrupt():
+        return _main(args)
 
+
+def _main(args: argparse.Namespace) -> int:
     try:
         if args.prepare_nbval:
             for path in prepare_nbval(args.notebooks_dir, args.output_dir or NBVAL_DIR):
@@ -508,7 +702,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     except ChapterError as error:
         print(f"recbook-run: {error}", file=sys.stderr)
+        if isinstance(error, ChapterTerminated):
+            return TERMINATED
         return INTERRUPTED if isinstance(error, ChapterInterrupted) else 1
+    except Terminated:
+        print("recbook-run: terminated (SIGTERM) between chapters.", file=sys.stderr)
+        return TERMINATED
     except KeyboardInterrupt:
         print("recbook-run: interrupted (Ctrl-C) between chapters.", file=sys.stderr)
         return INTERRUPTED

@@ -42,7 +42,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import rating_models
+from . import checks, rating_models
 from .devices import with_host_device_count
 from .embeddings import HashEmbedding, MDEmbedding, QREmbedding
 
@@ -88,8 +88,7 @@ def choose_devices(count: int) -> list[str]:
     else the CPU, whose device count ``XLA_FLAGS`` may have raised
     (:func:`recbook.devices.simulate_cpu_devices`).
     """
-    if count < 1:
-        raise ValueError(f"count must be positive, got {count}.")
+    checks.whole("count", count)
     return keras.distribution.list_devices()[:count]
 
 
@@ -97,8 +96,10 @@ def device_mesh(
     devices: Sequence[str], model: int | None = None
 ) -> keras.distribution.DeviceMesh:
     """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all)."""
+    _check_devices(devices)
     model = len(devices) if model is None else model
-    if model < 1 or len(devices) % model:
+    checks.whole("model", model, maximum=len(devices), bound="the devices")
+    if len(devices) % model:
         raise ValueError(f"{len(devices)} devices do not split into groups of {model}.")
     return keras.distribution.DeviceMesh(
         (len(devices) // model, model), (DATA_AXIS, MODEL_AXIS), list(devices)
@@ -107,6 +108,7 @@ def device_mesh(
 
 def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
     """Every variable replicated, the batch split over ``devices`` (a 1-D ``data`` mesh)."""
+    _check_devices(devices)
     mesh = keras.distribution.DeviceMesh((len(devices),), (DATA_AXIS,), list(devices))
     return keras.distribution.DataParallel(device_mesh=mesh)
 
@@ -125,14 +127,28 @@ def model_parallel(
     ), replicated
 
 
+def _check_devices(devices: Sequence[str]) -> None:
+    """A non-empty list of device names (a string is one name, not a list of them)."""
+    if isinstance(devices, (str, bytes)) or not isinstance(devices, Sequence):
+        raise TypeError(
+            f"devices must be a list of device names, like ['cpu:0', 'cpu:1']; "
+            f"got {devices!r}."
+        )
+    if not devices:
+        raise ValueError("devices must name at least one device; got an empty list.")
+
+
 # --- padding and layouts --------------------------------------------------------------
 
 
 def padded_rows(rows: int, shards: int) -> int:
-    """The smallest multiple of ``shards`` that is at least ``rows``."""
-    if rows < 1 or shards < 1:
-        raise ValueError(f"rows and shards must be positive, got {rows} and {shards}.")
-    return math.ceil(rows / shards) * shards
+    """The smallest multiple of ``shards`` that is at least ``rows``.
+
+    Raises:
+        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at least 1.
+    """
+    rows, shards = checks.whole("rows", rows), checks.whole("shards", shards)
+    return -(-rows // shards) * shards
 
 
 def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
@@ -150,6 +166,7 @@ def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
 
     Tables that still do not divide are replicated by :func:`row_layout_map`.
     """
+    checks.whole("shards", shards)
     config = layer.get_config()
     if type(layer) is keras.layers.Embedding:
         config["input_dim"] = padded_rows(layer.input_dim, shards)
@@ -234,11 +251,18 @@ class Catalogue:
     num_users: int
     num_movies: int
 
+    def __post_init__(self) -> None:
+        checks.whole("num_users", self.num_users)
+        checks.whole("num_movies", self.num_movies)
+
 
 def full_tables(
     num_users: int, num_movies: int, dim: int = 64
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """Chapter 4's baseline tables, named ``user_emb`` and ``movie_emb``."""
+    checks.whole("num_users", num_users)
+    checks.whole("num_movies", num_movies)
+    checks.whole("dim", dim)
     return (
         keras.layers.Embedding(num_users, dim, name=USER_TABLE),
         keras.layers.Embedding(num_movies, dim, name=MOVIE_TABLE),
@@ -265,6 +289,8 @@ def qr_tables(
 
     As chapter 4's ``qr`` sweep builds them.
     """
+    checks.real("ratio", ratio, minimum=1)
+    checks.whole("dim", dim)
     return tuple(
         QREmbedding(
             n, dim, num_buckets=rating_models.qr_buckets_for(n, n / ratio), name=name
@@ -280,6 +306,7 @@ def padded(
     layers: Iterable[keras.layers.Layer], shards: int
 ) -> tuple[keras.layers.Layer, ...]:
     """:func:`pad_table` applied to each layer."""
+    checks.whole("shards", shards)
     return tuple(pad_table(layer, shards) for layer in layers)
 
 
@@ -352,8 +379,14 @@ def train_and_score(
         ValueError: the batch does not split over the devices, or the training
             ratings do not fill whole batches on a distributed model.
     """
+    checks.whole("epochs", epochs)
+    checks.whole("batch_size", batch_size)
+    checks.whole("seed", seed, minimum=0)
+    checks.whole("eval_batch_size", eval_batch_size)
     shards = batch_shards()
     train_size = len(data.train["rating"])
+    if not train_size:
+        raise ValueError("train_and_score needs training ratings; data.train is empty.")
     if batch_size % shards or (shards > 1 and train_size % batch_size):
         raise ValueError(
             f"Batches of {batch_size} over {shards} devices need a batch size divisible "
@@ -404,10 +437,17 @@ def per_device_bytes(
     Each table weight keeps ``ceil(rows / devices)`` of its rows on every device
     (its padded share); other weights are replicated. Each value is counted
     ``1 + slots`` times: the weight and the optimizer's slots.
+
+    Raises:
+        TypeError, ValueError: ``devices`` or ``dtype_bytes`` is not a whole
+            number of at least 1, or ``slots`` one of at least 0.
     """
+    devices = checks.whole("devices", devices)
+    slots = checks.whole("slots", slots, minimum=0)
+    dtype_bytes = checks.whole("dtype_bytes", dtype_bytes)
     values = 0
     for path, shape in shapes.items():
-        rows = math.ceil(shape[0] / devices) if is_table_weight(path) else shape[0]
+        rows = -(-shape[0] // devices) if is_table_weight(path) else shape[0]
         values += rows * math.prod(shape[1:])
     return values * dtype_bytes * (1 + slots)
 
@@ -428,6 +468,8 @@ def memory_table(
     Every number comes from the layers' own weights, built without memory by
     :func:`weight_shapes`.
     """
+    device_counts = checks.whole_list("device_counts", device_counts, example="[1, 8]")
+    checks.whole("dim", dim)
     rows = []
     for catalogue in catalogues:
         for design, build in designs.items():
@@ -454,10 +496,61 @@ def memory_table(
 
 def human_bytes(value: float) -> str:
     """Decimal units, as memory sizes of accelerators are quoted: ``25.6 GB``."""
+    value = checks.real("value", value, minimum=0)
     for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if value >= scale:
             return f"{value / scale:.3g} {unit}"
     return f"{value:.0f} B"
+
+
+def fewest_devices(
+    shapes: Mapping[str, tuple[int, ...]],
+    capacity_bytes: float,
+    slots: int = ADAM_SLOTS,
+    most: int = 4096,
+) -> int | None:
+    """The fewest devices whose row shards of ``shapes`` (:func:`per_device_bytes`, with
+    ``slots`` optimizer slots) fit ``capacity_bytes`` each; ``None`` if ``most`` do not.
+    """
+    capacity_bytes = checks.real("capacity_bytes", capacity_bytes, above=0)
+    checks.whole("most", most)
+    for devices in range(1, most + 1):
+        if per_device_bytes(shapes, devices, slots) <= capacity_bytes:
+            return devices
+    return None
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def difference_words(gap: float) -> str:
+    """A difference for prose: ``"none"`` for 0, ``"0.694"`` from 0.01, else
+    ``"2.4 × 10⁻⁷"`` (never ``2.4e-07``)."""
+    gap = checks.real("gap", gap, minimum=0)
+    if gap == 0:
+        return "none"
+    if gap >= 0.01:
+        return f"{gap:.3g}"
+    mantissa, exponent = f"{gap:.1e}".split("e")
+    if int(exponent) == 0:
+        return mantissa
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
+def agreement(gaps: Mapping[str, float]) -> str:
+    """Largest differences from the single-device run, in words.
+
+    >>> agreement({"training losses": 2.4e-7, "validation MAEs": 0.0})
+    'the training losses differ by at most 2.4 × 10⁻⁷, the validation MAEs not at all'
+    """
+    parts = []
+    for number, (what, gap) in enumerate(gaps.items()):
+        if checks.real("gap", gap, minimum=0) == 0:
+            parts.append(f"the {what} {'do not differ at all' if not number else 'not at all'}")
+        else:
+            verb = "differ by at most" if not number else "by at most"
+            parts.append(f"the {what} {verb} {difference_words(gap)}")
+    return ", ".join(parts)
 
 
 def shard_shapes(value) -> list[tuple[int, ...]]:
@@ -636,6 +729,24 @@ def compile_rating_model(model: keras.Model) -> keras.Model:
     return model
 
 
+def compile_sgd_rating_model(model: keras.Model, learning_rate: float) -> keras.Model:
+    """Compile with plain SGD (no momentum) on the squared error, MAE as a metric.
+
+    SGD's step is the learning rate times the gradient, so a data-parallel step that
+    *summed* the devices' mean gradients instead of averaging them (``n`` times the
+    gradient on ``n`` devices) would be a step with ``n`` times the learning rate,
+    and its run would leave the single-device run's; Adam, which divides by the
+    gradients' running scale, would hide it. The optimizer is named ``sgd``.
+    """
+    learning_rate = checks.real("learning_rate", learning_rate, above=0)
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate, name="sgd"),
+        loss="mse",
+        metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
+    )
+    return model
+
+
 def step_collectives(
     strategy: str,
     devices: Sequence[str],
@@ -648,7 +759,19 @@ def step_collectives(
 
     ``strategy`` is ``"data"`` (:func:`data_parallel`) or ``"model"``
     (:func:`model_parallel` on a ``(1, len(devices))`` mesh, tables padded).
+
+    Raises:
+        ValueError: ``batch_size`` does not split evenly over the devices (JAX
+            would raise ``IndivisibleError`` while compiling), or another size
+            is out of range.
     """
+    _check_devices(devices)
+    checks.whole("batch_size", batch_size)
+    if strategy == "data" and batch_size % len(devices):
+        raise ValueError(
+            f"Batches of {batch_size} over {len(devices)} devices need a batch size "
+            f"divisible by {len(devices)}."
+        )
     layers = full_tables(num_users, num_movies, dim)
     if strategy == "data":
         distribution = data_parallel(devices)
@@ -675,6 +798,7 @@ def scaling_table(
 ) -> pd.DataFrame:
     """:func:`step_collectives` for data and model parallelism on the first ``n`` devices,
     for each ``n``."""
+    counts = checks.whole_list("counts", counts, example="[1, 2, 4, 8]")
     devices = keras.distribution.list_devices("cpu")
     rows = []
     for n in counts:
@@ -710,7 +834,23 @@ def collectives_by_device_count(
     (the compiled step of an ``n``-device mesh does not depend on how many
     other devices the process has). The child runs on the CPU platform even
     where accelerators exist, so its HLO is the CPU compiler's.
+
+    Raises:
+        TypeError, ValueError: a count, size or dimension is not a whole number
+            of at least 1, or ``batch_size`` does not split over every count of
+            devices (checked here, before the child process starts).
     """
+    counts = checks.whole_list("counts", counts, example="[1, 2, 4, 8]")
+    checks.whole("num_users", num_users)
+    checks.whole("num_movies", num_movies)
+    checks.whole("batch_size", batch_size)
+    checks.whole("dim", dim)
+    uneven = [n for n in counts if batch_size % n]
+    if uneven:
+        raise ValueError(
+            f"Batches of {batch_size} do not split over {uneven[0]} devices: choose a "
+            f"batch size divisible by every device count in {counts}."
+        )
     env = {
         **os.environ,
         "XLA_FLAGS": with_host_device_count(

@@ -54,13 +54,19 @@ def over_seeds(
     return [fit(build, data, seed, **options) for seed in checks.seeds("seeds", seeds)]
 
 
+def sample_std(values: Sequence[float]) -> float:
+    """The sample standard deviation (``ddof=1``) of seed figures; 0 for one seed."""
+    values = np.asarray(values, dtype=float)
+    return float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
 def summarize(runs: Sequence[Run], **labels: Any) -> dict:
     """One row for a list of runs of the same model, with ``labels`` first.
 
     Keys: ``params``, ``seeds``, ``seconds`` (mean), then for every metric
-    ``name`` its mean over seeds and ``name_std`` (the population standard
-    deviation, 0 for one seed); for every curve ``name_curve`` and
-    ``name_curve_std``, and ``epochs``.
+    ``name`` its mean over seeds and ``name_std`` (the sample standard
+    deviation, ``ddof=1``; 0 for one seed, which measures no spread); for every
+    curve ``name_curve`` and ``name_curve_std``, and ``epochs``.
 
     Raises:
         ValueError: ``runs`` is empty or its runs measured different metrics.
@@ -74,11 +80,11 @@ def summarize(runs: Sequence[Run], **labels: Any) -> dict:
     row["seconds"] = float(np.mean([run.seconds for run in runs]))
     for name in names:
         values = np.array([run.metrics[name] for run in runs])
-        row[name], row[f"{name}_std"] = float(values.mean()), float(values.std())
+        row[name], row[f"{name}_std"] = float(values.mean()), sample_std(values)
     if runs[0].curves:
         row["epochs"] = list(runs[0].epochs)
         for name in runs[0].curves:
             curves = np.array([run.curves[name] for run in runs])
             row[f"{name}_curve"] = curves.mean(axis=0).tolist()
-            row[f"{name}_curve_std"] = curves.std(axis=0).tolist()
+            row[f"{name}_curve_std"] = [sample_std(c) for c in curves.T]
     return row

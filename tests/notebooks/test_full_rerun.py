@@ -5,12 +5,12 @@ A figure recorded with its standard deviation over seeds (a sibling ``<name>_std
 may move by :data:`recbook.evidence.CROSS_MACHINE_SIGMAS` of them: on another machine
 (another CPU count, no FMA, another jaxlib) training rounds differently and behaves
 like another draw of the seeds. A standard deviation may move by as many times
-itself, one seed's ranking metrics by :data:`recbook.evidence.SINGLE_RUN_RELATIVE`
-of their value, and choices (:data:`recbook.records.CHOICE_FIELDS`) are left to the
-figures they lead to. Other figures are counts, sizes and figures computed without
-training, compared at 1e-3. The prose's copies and
-sentences (:data:`recbook.records.PROSE`) are compared through the records they come
-from, and the chapters' goals through their verdicts.
+itself, one seed's figures (ranking metrics, the log Q holdout scores) by
+:data:`recbook.evidence.SINGLE_RUN_RELATIVE` of their value, and choices
+(:data:`recbook.records.CHOICE_FIELDS`) are left to the figures they lead to.
+Other figures are counts, sizes and figures computed without training, compared at
+1e-3. The prose's copies and sentences (:data:`recbook.records.PROSE`) are compared
+through the records they come from, and the chapters' goals through their verdicts.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def tolerances(flat: dict) -> dict[str, float]:
             allowed[key] = 0.0
         elif key.endswith("_std"):  # a spread of 3 seeds is itself uncertain
             allowed[key] = evidence.CROSS_MACHINE_SIGMAS * value + 1e-6
-        elif key.startswith(f"{records.RANKING}/"):
+        elif key.startswith((f"{records.RANKING}/", f"{records.SOFTMAX_HOLDOUT}/")):
             allowed[key] = evidence.SINGLE_RUN_RELATIVE * abs(value)
         elif std is not None:
             allowed[key] = evidence.CROSS_MACHINE_SIGMAS * std + 1e-6
@@ -68,7 +68,9 @@ def differences(stored: dict, rerun: dict) -> list[str]:
     """The figures of ``rerun`` farther from ``stored`` than their tolerance."""
     for name in records.PROSE:
         stored.pop(name, None), rerun.pop(name, None)
-    goals = {goal.record: goal for goal in records.EMBEDDING_GOALS}
+    goals = {
+        goal.record: goal for goal in (records.RETRIEVAL_GOAL, *records.EMBEDDING_GOALS)
+    }
     verdicts = [
         {
             n: goals[n].verdict(v)

@@ -164,3 +164,142 @@ def test_ci_flag_words(monkeypatch, value, expected):
     else:
         monkeypatch.setenv("CI", value)
     assert checks.in_ci() is expected
+
+
+# --- issue 20: every public argument checked with one discipline ----------------------
+
+NAN, INF = float("nan"), float("inf")
+ONE_RATING = rating_models.RatingData(
+    train={"rating": np.ones(1)},
+    val={},
+    user_counts=np.ones(1),
+    movie_counts=np.ones(1),
+)
+
+
+@pytest.mark.parametrize(
+    "rate, error, message",
+    [
+        (
+            NAN,
+            ValueError,
+            r"learning_rate must be a finite number greater than 0; got nan",
+        ),
+        (INF, ValueError, r"learning_rate must be .* greater than 0; got inf"),
+        (-0.1, ValueError, r"learning_rate must be .* greater than 0; got -0.1"),
+        (0, ValueError, r"learning_rate must be .* greater than 0; got 0"),
+        ("0.1", TypeError, r"learning_rate must be .*; got '0.1' \(str\)"),
+    ],
+    ids=["nan", "inf", "negative", "zero", "text"],
+)
+def test_learning_rate_is_finite_and_positive_before_any_training(rate, error, message):
+    with pytest.raises(error, match=message):
+        retrieval.fit(no_build, None, seed=0, learning_rate=rate)
+    with pytest.raises(error, match=message):
+        rating_models.fit(no_build, ONE_RATING, 0, learning_rate=rate)
+
+
+def test_duplicate_seeds_are_refused():
+    with pytest.raises(ValueError, match=r"seeds must hold distinct seeds.*repeats 0"):
+        checks.seeds("seeds", [0, 0, 0])
+    with pytest.raises(ValueError, match=r"repeats 1, 2"):
+        rating_models.fit_seeds(no_build, NO_DATA, [2, 1, 2, 1])
+    with pytest.raises(ValueError, match="distinct seeds"):
+        retrieval.fit_seeds(no_build, None, [3, 3])
+    assert checks.seeds("seeds", [2, 0, 1]) == [2, 0, 1]  # order kept
+
+
+def test_empty_data_is_refused():
+    empty = pd.DataFrame({"user_id": [], "movie_id": [], "rating": []})
+    with pytest.raises(ValueError, match="got an empty ratings table"):
+        rating_models.split_ratings(empty)
+    no_training = rating_models.RatingData(
+        train={"rating": np.zeros(0)}, val={}, user_counts=[], movie_counts=[]
+    )
+    with pytest.raises(ValueError, match="fit needs training ratings"):
+        rating_models.fit(no_build, no_training, 0)
+
+
+@pytest.mark.parametrize(
+    "value, error, message",
+    [
+        (
+            "37",
+            TypeError,
+            r"blocks must be a list of whole numbers, like \[400, 1300\]",
+        ),
+        ([3.7, 6.6], TypeError, r"blocks\[0\] must be a whole number .* got 3.7"),
+        ([3, NAN], TypeError, r"blocks\[1\] must be a whole number .* got nan"),
+        ([], ValueError, "blocks must hold at least one value"),
+        ([3, 0], ValueError, r"blocks\[1\] must be at least 1; got 0"),
+        ({"a": 1}, TypeError, "blocks must be a list"),
+    ],
+)
+def test_whole_list_refuses_strings_floats_and_empty_lists(value, error, message):
+    with pytest.raises(error, match=message):
+        checks.whole_list("blocks", value)
+
+
+def test_whole_list_accepts_tuples_and_arrays():
+    assert checks.whole_list("b", (1, 2)) == [1, 2]
+    assert checks.whole_list("b", np.array([3, 4])) == [3, 4]
+
+
+@pytest.mark.parametrize(
+    "kwargs, value, message",
+    [
+        ({"above": 0}, NAN, r"ratio must be a finite number greater than 0; got nan"),
+        ({"minimum": 1}, INF, r"ratio must be a finite number at least 1; got inf"),
+        ({"minimum": 1}, 0.5, r"ratio must be a finite number at least 1; got 0.5"),
+        ({"minimum": 0, "maximum": 1}, 1.5, r"at least 0 and at most 1; got 1.5"),
+    ],
+)
+def test_real_names_the_parameter_the_value_and_the_range(kwargs, value, message):
+    with pytest.raises(ValueError, match=message):
+        checks.real("ratio", value, **kwargs)
+
+
+def test_real_accepts_numpy_floats_and_refuses_bools():
+    assert checks.positive("r", np.float32(0.5)) == 0.5
+    with pytest.raises(TypeError, match=r"r must be a finite number greater than 0"):
+        checks.positive("r", True)
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ([0.5, NAN, 0.5], r"p must be finite and at least 0; p\[1\] is nan"),
+        ([0.5, 0.5], r"p must hold 3 values \(one per id\); got shape \(2,\)"),
+        ([1.5, -0.5, 0.0], r"p\[1\] is -0.5"),
+        ([0.5, 0.4, 0.0], r"p must sum to 1 \(within 1e-06\); they sum to 0.9"),
+    ],
+)
+def test_probabilities_are_finite_shares_one_per_id(values, message):
+    with pytest.raises(ValueError, match=message):
+        checks.probabilities("p", values, 3, "one per id")
+
+
+def test_probabilities_allow_rounding():
+    shares = np.array([1, 2, 4], "float32") / np.float32(7)
+    assert checks.probabilities("p", shares, 3).sum() == pytest.approx(1)
+
+
+def test_ids_out_of_the_vocabulary_are_an_error():
+    checks.ids("ids", np.array([0, 9]), 10)
+    with pytest.raises(ValueError, match=r"ids must lie in \[0, 9\]; got id 10"):
+        checks.ids("ids", np.array([1, 10]), 10)
+    with pytest.raises(ValueError, match=r"got id -1, outside the vocabulary of 10"):
+        checks.ids("ids", [-1], 10)
+    with pytest.raises(TypeError, match="ids must be integer ids"):
+        checks.ids("ids", np.array([0.5]), 10)
+
+
+def test_ids_that_cannot_be_read_are_left_to_the_caller():
+    import jax
+
+    @jax.jit
+    def traced(x):
+        checks.ids("ids", x, 1)  # a tracer: nothing to read, no error
+        return x
+
+    assert int(traced(np.int32(5))) == 5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 
 from recbook import data
@@ -433,3 +434,154 @@ def test_fetch_archives_fills_a_data_folder_that_load_ratings_then_reads(
     monkeypatch.setenv(data.DATA_DIR_ENV, str(folder))
     assert len(data.load_ratings("1m")) == len(GRID)
     assert cache_listing() == []  # read from the folder, not the Keras cache
+
+
+# --- issue 20: data-folder messages that diagnose ------------------------------------
+
+
+def ml_1m_folder(root):
+    (root / "ml-1m").mkdir()
+    return root / "ml-1m"
+
+
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (
+            lambda top: (top / "movies.dat").write_text(""),
+            r"ml-1m/ratings.dat is missing \(.*ml-1m holds: movies.dat\)",
+        ),
+        (
+            lambda top: (top / "ratings.dat").mkdir(),
+            r"ml-1m/ratings.dat is a folder, not the ratings file",
+        ),
+        (
+            lambda top: (top / "ratings.dat").symlink_to(top / "gone.dat"),
+            r"ml-1m/ratings.dat is a dangling symbolic link \(to .*gone.dat\)",
+        ),
+        (
+            lambda top: os.mkfifo(top / "ratings.dat"),
+            r"ml-1m/ratings.dat is a named pipe \(FIFO\), not the ratings file",
+        ),
+        (
+            lambda top: (top / "Ratings.dat").write_text(""),
+            r"ml-1m/Ratings.dat is named in another case: rename it ratings.dat",
+        ),
+        (
+            lambda top: (top / "ml-1m").mkdir() or (top / "ml-1m/ratings.dat").touch(),
+            r"holds another ml-1m/ folder .*one level too deep; move the contents",
+        ),
+    ],
+    ids=["missing", "a-folder", "dangling-link", "fifo", "other-case", "nested"],
+)
+def test_an_extracted_folder_that_is_wrong_inside_is_diagnosed(
+    monkeypatch, tmp_path, make, problem
+):
+    make(ml_1m_folder(tmp_path))
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    with pytest.raises(data.MissingArchiveError, match=problem) as raised:
+        data.load_ratings("1m")
+    assert "put ml-1m.zip or its extracted" not in str(raised.value)
+
+
+def test_a_folder_named_like_the_zip_is_diagnosed(monkeypatch, tmp_path):
+    (tmp_path / "ml-100k.zip").mkdir()
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
+    with pytest.raises(
+        data.MissingArchiveError, match=r"ml-100k.zip is a folder, not the zip file"
+    ):
+        data.local_archive("100k")
+    (tmp_path / "ml-100k.zip").rmdir()
+    (tmp_path / "ML-100K.zip").write_bytes(b"")
+    with pytest.raises(
+        data.MissingArchiveError, match=r"ML-100K.zip is named in another case"
+    ):
+        data.local_archive("100k")
+
+
+def test_a_data_dir_that_is_a_symlink_loop_or_dangling_is_diagnosed(
+    monkeypatch, tmp_path
+):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(loop))
+    with pytest.raises(data.MissingArchiveError, match=r"symbolic link") as raised:
+        data.load_ratings("1m")
+    assert "MOVIELENS_DIR is set to" in str(raised.value)
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(dangling))
+    with pytest.raises(
+        data.MissingArchiveError,
+        match=r"which is a dangling symbolic link \(to .*nowhere\), not a folder",
+    ):
+        data.local_data_dir()
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "file"))
+    with pytest.raises(
+        data.MissingArchiveError, match=r"which is a file, not a folder"
+    ):
+        data.local_data_dir()
+
+
+def test_fetch_archives_refuses_a_string_of_variants(tmp_path):
+    with pytest.raises(
+        TypeError, match=r"variants must be a list .* \(write \[.100k.\] for one\)"
+    ):
+        data.fetch_archives(tmp_path, "100k")
+    with pytest.raises(ValueError, match="Unknown MovieLens variant '10m'"):
+        data.fetch_archives(tmp_path, ["10m"])
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://host/x/", "http:///path"])
+def test_a_download_base_that_is_not_an_address_is_refused(monkeypatch, url):
+    monkeypatch.setenv(data.GROUPLENS_URL_ENV, url)
+    with pytest.raises(ValueError, match=r"RECBOOK_GROUPLENS_URL must be an address"):
+        data.archive_for("1m").url
+
+
+def test_ratings_digest_by_hand():
+    frame = data.pd.DataFrame(
+        [r[:3] for r in ROWS], columns=["user_id", "movie_id", "rating"]
+    )
+    # printf '1\t4\t4\n1\t9\t3\n2\t7\t2\n3\t2\t1\n3\t7\t5\n' | sha256sum
+    assert data.ratings_digest(frame) == (
+        "d2cb39aab752f252aa8649558428af3ab9969efa7a9f774aa82865278c0fc3a9"
+    )
+
+
+def test_registered_digests_are_the_documented_ones():
+    assert data.ARCHIVES["1m"].ratings_digest == (
+        "927a392397fb028e4974abbda37b71dca5614cfbeb9d7d66b364039c6bd58450"
+    )
+    assert data.ARCHIVES["100k"].ratings_digest == (
+        "273f855410feb093231e19c35b690a9098bed32c77d1aa7b33d7cdcfec2d8b11"
+    )
+    assert (data.ARCHIVES["1m"].size, data.ARCHIVES["100k"].size) == (
+        5_917_549,
+        4_924_029,
+    )
+
+
+@pytest.mark.parametrize(
+    "info, error",
+    [
+        ("not json", "ParseError"),
+        ("{}", "AssertionError"),
+        ('{"name": "movielens", "version": "0.1.1"}', "KeyError"),
+    ],
+    ids=["invalid-json", "wrong-info", "emptied"],
+)
+def test_a_damaged_tfds_cache_names_the_folder_to_delete(
+    archive_server, tmp_path, info, error
+):
+    folder = tmp_path / "tensorflow_datasets" / "movielens" / "100k-movies"
+    (folder / "0.1.1").mkdir(parents=True)
+    (folder / "0.1.1" / "dataset_info.json").write_text(info)
+    with pytest.raises(data.MovieLensError) as raised:
+        data.load_tfds("movies")
+    message = str(raised.value)
+    assert f"The TFDS cache of movielens/100k-movies is damaged ({error}" in message
+    assert "Delete the folder" in message and str(folder) in message
+    assert archive_server.requests == []  # nothing downloaded meanwhile

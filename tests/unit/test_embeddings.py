@@ -64,7 +64,10 @@ def test_qr_refuses_bad_arguments():
         QREmbedding(10, 4, 3, combiner="max")
     with pytest.raises(ValueError, match="even output_dim"):
         QREmbedding(10, 5, 3, combiner="concat")
-    with pytest.raises(ValueError, match="num_buckets must be a positive integer"):
+    with pytest.raises(
+        ValueError,
+        match=r"num_buckets must be at least 1 and at most 10 \(input_dim, the vocabulary\); got 0",
+    ):
         QREmbedding(10, 4, 0)
 
 
@@ -123,7 +126,7 @@ def test_md_parameter_formula_and_the_recipe_blocks():
 def test_md_refuses_bad_arguments():
     with pytest.raises(ValueError, match="same, non-zero, length"):
         MDEmbedding([3, 4], [8], 8)
-    with pytest.raises(ValueError, match=r"block_dims\[1\] must be a positive integer"):
+    with pytest.raises(ValueError, match=r"block_dims\[1\] must be at least 1; got 0"):
         MDEmbedding([3, 4], [8, 0], 8)
     with pytest.raises(ValueError, match="Unknown lookup 'scan'"):
         MDEmbedding([3], [8], 8, lookup="scan")
@@ -144,7 +147,9 @@ def test_alpha_power_rule_by_hand():
     assert alpha_power_dims(p, 64, 0.5, min_dim=8) == [64, 20, 8]
     assert alpha_power_dims(p, 64, 0.0) == [64, 64, 64]
     assert alpha_power_dims(p, 64, 1.0) == [64, 6, 1]
-    with pytest.raises(ValueError, match=r"alpha must lie in \[0, 1\]"):
+    with pytest.raises(
+        ValueError, match=r"alpha must be a finite number at least 0 and at most 1; got"
+    ):
         alpha_power_dims(p, 64, 1.5)
 
 
@@ -216,3 +221,150 @@ def test_same_output_on_jax_and_tensorflow(tmp_path):
     np.testing.assert_allclose(
         outputs["jax"], outputs["tensorflow"], rtol=1e-5, atol=1e-6
     )
+
+
+# --- issue 20: one checking discipline for the layers and the rule -------------------
+
+
+@pytest.mark.parametrize(
+    "build, error, message",
+    [
+        (
+            lambda: MDEmbedding([3.7, 6.6], [4, 2], 4),
+            TypeError,
+            r"block_sizes\[0\] must be a whole number of at least 1; got 3.7",
+        ),
+        (
+            lambda: MDEmbedding("37", [4, 2], 4),
+            TypeError,
+            r"block_sizes must be a list of whole numbers, like \[400, 1300\]; got '37'",
+        ),
+        (
+            lambda: MDEmbedding([3, float("nan")], [4, 2], 4),
+            TypeError,
+            r"block_sizes\[1\] must be a whole number .* got nan",
+        ),
+        (
+            lambda: MDEmbedding([3, 7], [4, 2], 0),
+            ValueError,
+            "output_dim must be at least 1; got 0",
+        ),
+        (
+            lambda: QREmbedding(10, 4, 20),
+            ValueError,
+            r"num_buckets must be at least 1 and at most 10 \(input_dim, the vocabulary\)"
+            r"; got 20",
+        ),
+        (
+            lambda: HashEmbedding(10, 4, 11),
+            ValueError,
+            r"num_buckets must be at least 1 and at most 10",
+        ),
+        (
+            lambda: HashEmbedding(10, 4.0, 5),
+            TypeError,
+            r"output_dim must be a whole number of at least 1; got 4.0",
+        ),
+        (
+            lambda: QREmbedding.count_params_for(10, 4, 20),
+            ValueError,
+            "num_buckets must be at least 1 and at most 10",
+        ),
+        (
+            lambda: MDEmbedding.count_params_for([2.5], [4], 4),
+            TypeError,
+            r"block_sizes\[0\] must be a whole number",
+        ),
+    ],
+    ids=[
+        "md-float-blocks",
+        "md-string-blocks",
+        "md-nan-block",
+        "md-dim-0",
+        "qr-more-buckets-than-ids",
+        "hash-more-buckets-than-ids",
+        "hash-float-dim",
+        "qr-formula",
+        "md-formula",
+    ],
+)
+def test_layers_refuse_wrong_arguments_by_name(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        HashEmbedding(10, 4, 3),
+        QREmbedding(10, 4, 3),
+        MDEmbedding([3, 7], [4, 2], 4),
+        MDEmbedding([3, 7], [4, 2], 4, lookup="mask"),
+    ],
+    ids=["hash", "qr", "md", "md-mask"],
+)
+def test_an_id_outside_the_vocabulary_is_an_error_not_a_nan_or_a_wrapped_row(layer):
+    assert numpy(layer(np.array([0, 9]))).shape == (2, 4)
+    for wrong in (10, 1000, -1):
+        with pytest.raises(
+            ValueError, match=rf"ids must lie in \[0, 9\].*got id {wrong}"
+        ):
+            layer(np.array([1, wrong]))
+
+
+def test_ids_in_a_compiled_step_are_not_read():
+    user = keras.Input(shape=(), dtype="int32")
+    model = keras.Model(user, QREmbedding(10, 4, 3)(user))
+    assert model.predict(np.arange(10), verbose=0).shape == (10, 4)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: alpha_power_dims([0.0, 1.0], 16, 0.5),
+            r"probabilities\[0\].*greater than 0",
+        ),
+        (
+            lambda: alpha_power_dims([1.0, 0.5], 16, 0.5, min_dim=0),
+            "min_dim must be at least 1",
+        ),
+        (
+            lambda: alpha_power_dims([1.0, 0.5], 0, 0.5),
+            "base_dim must be at least 1; got 0",
+        ),
+        (
+            lambda: alpha_power_dims([1.0, 0.5], -16, 0.5),
+            "base_dim must be at least 1; got -16",
+        ),
+        (
+            lambda: alpha_power_dims([1.0, float("nan")], 16, 0.5),
+            r"probabilities\[1\] is nan",
+        ),
+        (lambda: alpha_power_dims([1.0, -0.5], 16, 0.5), r"probabilities\[1\] is -0.5"),
+        (
+            lambda: alpha_power_dims([1.0], 16, float("nan")),
+            "alpha must be a finite number",
+        ),
+        (
+            lambda: alpha_power_dims([1.0], 16, 0.5, min_dim=17),
+            r"at most 16 \(base_dim\)",
+        ),
+        (
+            lambda: block_probabilities([1, 2, 3], [1.5, 1.5]),
+            r"block_sizes\[0\] must be",
+        ),
+        (lambda: block_probabilities([1, -2, 3], [1, 2]), r"counts\[1\] is -2"),
+        (
+            lambda: top_dim_for_budget([1.0, 0.5], [1, 2], 8, 0.5, 100, max_dim=0),
+            r"max_dim must be at least 1 \(min_dim\); got 0",
+        ),
+        (
+            lambda: top_dim_for_budget([1.0, 0.5], [1, 2], 8, 0.5, 10.5),
+            "budget must be a whole number",
+        ),
+    ],
+)
+def test_the_alpha_rule_refuses_what_would_give_zero_or_negative_dims(call, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        call()

@@ -17,18 +17,27 @@ def run(mae, seconds, curve=None):
     return training.Run(10, seconds, {"mae": mae, "x": 2 * mae}, curves, epochs)
 
 
-def test_summarize_means_and_population_stds_by_hand():
+def test_summarize_means_and_sample_stds_by_hand():
     row = training.summarize(
         [run(0.1, 1.0, [0.1, 0.3]), run(0.3, 3.0, [0.2, 0.5])], m="a"
     )
     assert list(row)[:3] == ["m", "params", "seeds"]
     assert row["seeds"] == 2 and row["params"] == 10 and row["seconds"] == 2.0
-    assert row["mae"] == pytest.approx(0.2) and row["mae_std"] == pytest.approx(0.1)
-    assert row["x"] == pytest.approx(0.4) and row["x_std"] == pytest.approx(0.2)
+    # Two values d apart: sample std = d / sqrt(2) (ddof 1), not d / 2.
+    assert row["mae"] == pytest.approx(0.2)
+    assert row["mae_std"] == pytest.approx(0.2 / 2**0.5)
+    assert row["x"] == pytest.approx(0.4) and row["x_std"] == pytest.approx(
+        0.4 / 2**0.5
+    )
     assert row["mae_curve"] == pytest.approx([0.15, 0.4])
-    assert row["mae_curve_std"] == pytest.approx([0.05, 0.1])
+    assert row["mae_curve_std"] == pytest.approx([0.1 / 2**0.5, 0.2 / 2**0.5])
     assert row["epochs"] == [5, 10]
     assert "epochs" not in training.summarize([run(0.1, 1.0)])
+    # One seed measures no spread.
+    assert training.summarize([run(0.1, 1.0)])["mae_std"] == 0.0
+    # Three seeds 0.1, 0.2, 0.6: mean 0.3, squares 0.04 + 0.01 + 0.09 = 0.14 over 2.
+    three = training.summarize([run(0.1, 1), run(0.2, 1), run(0.6, 1)])
+    assert three["mae_std"] == pytest.approx(0.07**0.5)
 
 
 def test_summarize_refuses_nothing_and_mixed_metrics():
@@ -48,42 +57,135 @@ def test_over_seeds_calls_fit_once_per_seed_and_checks_seeds():
 
     assert len(training.over_seeds(fit, lambda: "m", "d", [3, 4], lr=1)) == 2
     assert calls == [("m", "d", 3, {"lr": 1}), ("m", "d", 4, {"lr": 1})]
-    with pytest.raises(ValueError, match="seeds must hold at least one seed"):
+    with pytest.raises(ValueError, match="seeds must hold at least one"):
         training.over_seeds(fit, lambda: "m", "d", [])
 
 
-def test_tolerance_is_twice_the_published_spread_plus_three_seed_stds():
-    # The recipe's runs 0.7419 and 0.7357: spread 0.0062; our std 0.001.
-    assert evidence.tolerance((0.7419, 0.7357), 0.001) == pytest.approx(
-        2 * 0.0062 + 3 * 0.001
+def test_tolerance_is_two_standard_errors_of_the_difference():
+    # The recipe's runs 0.7419 and 0.7357: s_pub = 0.0062 / sqrt(2); ours 0.001, 3 seeds.
+    s_pub = 0.0062 / 2**0.5
+    assert evidence.tolerance((0.7419, 0.7357), 0.001, 3) == pytest.approx(
+        2 * (s_pub**2 + 0.001**2 / 3) ** 0.5
     )
-    with pytest.raises(ValueError, match="at least two published runs"):
-        evidence.tolerance((0.3,), 0.01)
-    with pytest.raises(ValueError, match="ours_std must be at least 0"):
-        evidence.tolerance((0.3, 0.31), -0.01)
+    # One published run: its spread is ours (the same code, one run each).
+    assert evidence.tolerance((0.27,), 0.004, 4) == pytest.approx(
+        2 * (0.004**2 + 0.004**2 / 4) ** 0.5
+    )
+    assert evidence.REPRODUCTION_MULTIPLE == 2.0
+    assert evidence.reproduction_false_alarm_rate() == pytest.approx(0.0455, abs=1e-4)
+    with pytest.raises(ValueError, match="at least one published run"):
+        evidence.tolerance((), 0.01, 3)
+    with pytest.raises(ValueError, match="ours_std must be finite"):
+        evidence.tolerance((0.3, 0.31), -0.01, 3)
+    with pytest.raises(ValueError, match="needs a spread"):
+        evidence.tolerance((0.3,), 0.0, 1)
 
 
-def test_compare_states_a_difference_only_beyond_twice_its_spread():
-    # Spread sqrt(0.003^2 + 0.004^2) = 0.005: a difference of 0.011 counts, 0.009 not.
-    beyond = evidence.compare(0.511, 0.003, 0.500, 0.004)
-    assert beyond.spread == pytest.approx(0.005) and beyond.exceeds_spread
-    assert beyond.describe("deep", "shallow").startswith("deep is higher than shallow")
-    within = evidence.compare(0.491, 0.003, 0.500, 0.004)
-    assert not within.exceeds_spread
-    assert "within the noise" in within.describe("deep", "shallow")
-    spread = evidence.compare(0.4, 0.001, 0.5, 0.0).describe("a", "b")
-    assert spread.startswith("b is higher than a by 0.1000")
-    one_seed = evidence.compare(0.4, 0.0, 0.5, 0.0)
-    assert not one_seed.exceeds_spread and "no verdict" in one_seed.describe("a", "b")
+def test_the_rule_rejects_clearly_different_models():
+    # Planted: the plain softmax (64, 32) at 0.2003 (std 0.0439 over 3 seeds) against
+    # the 1-layer tutorial's 0.3216 (later run 0.3100): the old rule, 2 x range +
+    # 3 x std = 0.155, called it within; two standard errors, 0.053, do not.
+    softmax = evidence.reproduction(0.2003, 0.0439, 3, (0.3216, 0.3100))
+    assert 2 * (0.3216 - 0.3100) + 3 * 0.0439 > abs(0.2003 - 0.3216)
+    assert softmax.tolerance == pytest.approx(
+        2 * ((0.0116 / 2**0.5) ** 2 + 0.0439**2 / 3) ** 0.5
+    )
+    assert not softmax.within and softmax.verdict == "outside (ours lower)"
+    # Full tables of dimension 13 (5x fewer parameters): test MAE 0.6933, std 0.0015,
+    # against the recipe's baseline 0.6808 / 0.6869: within the old rule, outside now.
+    dim13 = evidence.reproduction(0.6933, 0.0015, 3, (0.6808, 0.6869))
+    assert 2 * (0.6869 - 0.6808) + 3 * 0.0015 > 0.6933 - 0.6808
+    assert not dim13.within and dim13.verdict == "outside (ours higher)"
+    # And a faithful reproduction stays within: our 1-layer towers, 0.3204 +- 0.0033.
+    assert evidence.reproduction(0.3204, 0.0033, 3, (0.3216, 0.3100)).within
+    assert "within the tolerance of ±0.0168" in evidence.reproduction(
+        0.3204, 0.0033, 3, (0.3216, 0.3100)
+    ).describe("1 layer")
 
 
-def test_goals_verdicts():
-    goal = records.Goal("Below 0.03?", "gap", 0.03, lower_is_better=True)
-    assert goal.verdict(0.03) == "met" and goal.verdict(0.031) == "not met"
-    assert records.RETRIEVAL_GOAL.verdict(0.35) == "met"
-    assert records.RETRIEVAL_GOAL.verdict(0.3499) == "not met"
+def test_compare_uses_standard_errors_and_welch_t():
+    # s = 0.003 and 0.004 over 3 seeds each: standard error sqrt((9 + 16) / 3) x 1e-3
+    # = 0.002887; Welch dof (v_a + v_b)^2 / (v_a^2 / 2 + v_b^2 / 2) = 3.71; its
+    # t critical value 2.864, so a difference counts beyond 0.00827.
+    pair = evidence.compare(0.509, 0.003, 3, 0.500, 0.004, 3)
+    assert pair.standard_error == pytest.approx((25e-6 / 3) ** 0.5)
+    va, vb = 9e-6 / 3, 16e-6 / 3
+    assert pair.degrees_of_freedom == pytest.approx(
+        (va + vb) ** 2 / (va**2 / 2 + vb**2 / 2)
+    )
+    assert pair.threshold == pytest.approx(0.00827, abs=2e-5)
+    assert pair.exceeds_noise and pair.margin == pytest.approx(0.009 - pair.threshold)
+    assert pair.describe("deep", "shallow").startswith("deep is higher than shallow")
+    assert "3 and 3 seeds" in pair.describe("deep", "shallow")
+    close = evidence.compare(0.507, 0.003, 3, 0.500, 0.004, 3)
+    assert not close.exceeds_noise and close.margin < 0
+    assert "within the noise" in close.describe("deep", "shallow")
+    # Against a baseline without spread: dof n - 1 = 4, t = 2.776, SE = 0.01 / sqrt(5).
+    baseline = evidence.compare(0.40, 0.01, 5, 0.38, 0.0, 1)
+    assert baseline.degrees_of_freedom == pytest.approx(4)
+    assert baseline.threshold == pytest.approx(2.7764 * 0.01 / 5**0.5, rel=1e-4)
+    assert baseline.exceeds_noise
+    lower = evidence.compare(0.4, 0.001, 3, 0.5, 0.0, 1).describe("a", "b")
+    assert lower.startswith("b is higher than a by 0.1000")
+    one_seed = evidence.compare(0.4, 0.0, 1, 0.5, 0.0, 1)
+    assert not one_seed.exceeds_noise and "no verdict" in one_seed.describe("a", "b")
+    assert one_seed.margin == pytest.approx(-0.1)
+    with pytest.raises(ValueError, match="must be 0 for one seed"):
+        evidence.compare(0.4, 0.01, 1, 0.5, 0.0, 1)
+    with pytest.raises(ValueError, match="a_std must be finite"):
+        evidence.compare(0.4, float("nan"), 3, 0.5, 0.0, 1)
+
+
+def test_significance_is_five_percent():
+    assert evidence.SIGNIFICANCE == 0.05
+    assert evidence.critical_value(1e9) == pytest.approx(1.95996, abs=1e-4)
+    assert evidence.critical_value(0) == float("inf")
+
+
+def test_cross_machine_allowances():
+    # The slow tier's stated allowances: 3 seed stds, 10% of a single run's figure.
+    assert evidence.CROSS_MACHINE_SIGMAS == 3.0
+    assert evidence.SINGLE_RUN_RELATIVE == 0.1
+
+
+def test_goals_state_their_limit_and_are_strict():
+    goal = records.Goal("Below {limit}?", "gap", 0.03, "why", lower_is_better=True)
+    assert goal.text == "Below 0.03?"
+    assert goal.verdict(0.0299) == "met" and goal.verdict(0.03) == "not met"
+    retrieval_goal = records.RETRIEVAL_GOAL
+    assert retrieval_goal.limit == 0.0 and not retrieval_goal.lower_is_better
+    assert retrieval_goal.verdict(0.0001) == "met"
+    assert retrieval_goal.verdict(0.0) == "not met"
+    assert "above 0?" in retrieval_goal.text
     names = [g.record for g in records.EMBEDDING_GOALS]
     assert len(set(names)) == len(names) == 3
+    shares = {g.record: g.limit for g in records.EMBEDDING_GOALS}
+    assert shares == {
+        "qr_md_5x_share": 0.5,
+        "chosen_10x_share": 0.5,
+        "qr_over_hashing_share": 0.1,
+    }
+    assert "more than 50%" in records.EMBEDDING_GOALS[0].text
+    assert "more than 10%" in records.EMBEDDING_GOALS[2].text
+    for g in (retrieval_goal, *records.EMBEDDING_GOALS):
+        assert g.reason and "{" not in g.text
+
+
+def test_no_baseline_meets_a_goal():
+    # Chapter 3: a baseline put in the towers' place is compared with the best
+    # baseline; without a spread its margin is -|difference| <= 0: never met.
+    for value, best in ((0.42, 0.52), (0.52, 0.52)):
+        margin = evidence.compare(value, 0.0, 1, best, 0.0, 1).margin
+        assert not records.RETRIEVAL_GOAL.met(margin)
+    # Chapter 4: the bias model keeps 0 of the gain, the global mean less than 0,
+    # hashing leads itself by 0.
+    from recbook import baselines
+
+    bias_share = baselines.gain_share(0.715, 0.715, 0.674)
+    mean_share = baselines.gain_share(0.934, 0.715, 0.674)
+    assert bias_share == 0 and mean_share < 0
+    for goal in records.EMBEDDING_GOALS:
+        assert not goal.met(bias_share) and not goal.met(mean_share)
 
 
 def test_max_isa_is_added_once_and_an_explicit_cap_is_kept():

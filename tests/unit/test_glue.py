@@ -89,3 +89,75 @@ def test_a_broken_notebook_file_is_named(tmp_path):
     for read in (glue.read, runner.run_details):
         with pytest.raises(ValueError, match=re.escape(f"Cannot read {notebook}: not")):
             read(notebook)
+
+
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (b"{}", "no list of cells"),
+        (b"[]", "JSON list, not an object"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff", "not UTF-8 text"),
+        (b'{"cells": {}}', "no list of cells"),
+        (b'{"cells": [], "metadata": []}', "its metadata is not an object"),
+    ],
+    ids=["empty-object", "list", "binary", "cells-not-a-list", "metadata-not-a-dict"],
+)
+def test_a_file_that_is_not_a_notebook_says_so(tmp_path, content, why):
+    notebook = tmp_path / "03_retrieval_towers.ipynb"
+    notebook.write_bytes(content)
+    for read in (glue.read, glue.stored_notebook, runner.run_details):
+        with pytest.raises(glue.NotANotebookError) as raised:
+            read(notebook)
+        message = str(raised.value)
+        assert f"not a notebook: {notebook} ({why}" in message
+        assert "re-run chapter 03 (recbook-run 03)" in message
+
+
+def test_a_malformed_record_says_not_a_notebook(tmp_path):
+    notebook = write_notebook(tmp_path / "04_x.ipynb", [glued("towers", "{'a': [1,")])
+    with pytest.raises(
+        glue.NotANotebookError,
+        match=re.escape(
+            f"not a notebook: {notebook} (record 'towers' is not a literal"
+        ),
+    ):
+        glue.read(notebook)
+    notebook = write_notebook(
+        tmp_path / "04_x.ipynb",
+        [{"output_type": "display_data", "metadata": {"scrapbook": {"name": "x"}}}],
+    )
+    with pytest.raises(glue.NotANotebookError, match="a record's output lacks 'data'"):
+        glue.read(notebook)
+
+
+def test_a_missing_record_names_the_file_and_the_chapter_to_rerun(tmp_path):
+    notebook = write_notebook(tmp_path / "03_retrieval_towers.ipynb", [glued("x", "1")])
+    values = glue.read(notebook)
+    assert values["x"] == 1 and values.get("towers") is None and "towers" not in values
+    with pytest.raises(KeyError) as raised:
+        values["towers"]
+    assert isinstance(raised.value, glue.MissingRecordError)
+    assert str(raised.value) == (
+        f"record 'towers' missing from {notebook}: re-run chapter 03 (recbook-run 03)."
+    )
+    assert glue.read(write_notebook(tmp_path / "notes.ipynb", [])).notebook.endswith(
+        "notes.ipynb"
+    )
+    with pytest.raises(KeyError, match="re-run the chapter that writes notes.ipynb"):
+        glue.read(tmp_path / "notes.ipynb")["y"]
+
+
+def test_records_pickle_and_compare_as_plain_dicts(tmp_path):
+    import pickle
+
+    values = glue.read(write_notebook(tmp_path / "01_a.ipynb", [glued("x", "[1, 2]")]))
+    assert values == {"x": [1, 2]}
+    copy = pickle.loads(pickle.dumps(values))
+    assert copy == values and copy.notebook == values.notebook
+
+
+def test_run_details_must_be_a_mapping(tmp_path):
+    notebook = tmp_path / "02_b.ipynb"
+    notebook.write_text(json.dumps({"cells": [], "metadata": {"recbook_run": [1]}}))
+    with pytest.raises(ValueError, match="its recbook_run metadata is not a mapping"):
+        runner.run_details(notebook)

@@ -7,42 +7,58 @@ import json
 import math
 import re
 
-from recbook import published, records, results_page, runner
+from recbook import evidence, published, records, results_page, runner
 
 import pandas as pd
 import pytest
 
 
 @pytest.mark.parametrize(
-    "ours, options, verdict",
+    "ours, options, verdict, side",
     [
-        (0.3204, {"reference": 0.3216, "tolerance": 0.03}, "within"),
-        (0.2800, {"reference": 0.3216, "tolerance": 0.03}, "outside"),
-        (0.5084, {"goal": records.RETRIEVAL_GOAL}, "met"),
-        (0.3400, {"goal": records.RETRIEVAL_GOAL}, "not met"),
-        (0.0303, {"goal": records.EMBEDDING_GOALS[0]}, "not met"),
-        (0.0377, {"goal": records.EMBEDDING_GOALS[1]}, "met"),
-        (0.2314, {"reference": 0.27}, "context"),
+        (0.3204, {"reproduction": (0.0027, 3, (0.3216, 0.3100))}, "within", ""),
+        (
+            0.2800,
+            {"reproduction": (0.0027, 3, (0.3216, 0.3100))},
+            "outside",
+            "ours lower",
+        ),
+        (
+            0.3500,
+            {"reproduction": (0.0027, 3, (0.3216, 0.3100))},
+            "outside",
+            "ours higher",
+        ),
+        (0.0100, {"goal": records.RETRIEVAL_GOAL}, "met", ""),
+        (-0.020, {"goal": records.RETRIEVAL_GOAL}, "not met", ""),
+        (0.4000, {"goal": records.EMBEDDING_GOALS[0]}, "not met", ""),
+        (0.6000, {"goal": records.EMBEDDING_GOALS[1]}, "met", ""),
+        (0.2314, {"reference": 0.27}, "context", ""),
     ],
 )
-def test_verdicts(ours, options, verdict):
+def test_verdicts(ours, options, verdict, side):
+    if "reproduction" in options:
+        std, seeds, runs = options.pop("reproduction")
+        options["reproduction"] = evidence.reproduction(ours, std, seeds, runs)
     row = results_page.comparison("chapter", "experiment", ours, **options)
-    assert row["verdict"] == verdict
-    if "reference" in options:
-        assert row["difference"] == pytest.approx(ours - options["reference"])
-        assert row["published"] == options["reference"]
+    assert row["verdict"] == verdict and row["side"] == side
+    if "reproduction" in options:
+        assert row["difference"] == pytest.approx(ours - 0.3216)
+        assert row["published"] == 0.3216
+        # 2 sqrt((0.0116 / sqrt 2)^2 + 0.0027^2 / 3) = 0.01670
+        assert row["tolerance"] == pytest.approx(0.01670, abs=1e-5)
     if "goal" in options:
         assert row["published"] == options["goal"].limit and row["difference"] is None
 
 
-def retrieval_model(accuracy, std, accuracy_all=0.2, all_std=0.01):
+def retrieval_model(accuracy, std, accuracy_all=0.2, all_std=0.01, seeds=3):
     return {
         "accuracy": accuracy,
         "accuracy_std": std,
         "accuracy_all": accuracy_all,
         "accuracy_all_std": all_std,
         "params": 1,
-        "seeds": 3,
+        "seeds": seeds,
         "seconds": 1.0,
     }
 
@@ -63,42 +79,58 @@ def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
             records.TOWERS: towers,
             records.SOFTMAX: softmax,
             records.POPULARITY: {"accuracy": 0.4231, "accuracy_all": 0.3027},
-            records.TUNED: {"(32,)": retrieval_model(0.33, 0.004)},
+            records.CLASSICAL: {
+                "item-item": {"accuracy": 0.515, "accuracy_all": 0.389, "setting": 200},
+                "EASE": {"accuracy": 0.521, "accuracy_all": 0.385, "setting": 3200},
+            },
+            records.TUNED: {"(32,)": retrieval_model(0.33, 0.004, seeds=5)},
             records.BEST_MODEL: "(64, 32), log Q",
+            records.GOAL_FIGURES: {records.LOG_Q_MARGIN: -0.02},
         }
     )
     by_name = {row["experiment"]: row for row in rows}
     one = by_name["MSE towers (32,), top-100 (5-star)"]
-    # Published 0.3216 and 0.3100: 2 x 0.0116 + 3 x 0.0027 = 0.0313.
-    assert one["tolerance"] == pytest.approx(0.0313) and one["verdict"] == "within"
-    # Published 0.2964 and 0.3093: 2 x 0.0129 + 3 x 0.001 = 0.0288 < |0.26 - 0.2964|.
-    assert by_name["MSE towers (64, 32), top-100 (5-star)"]["verdict"] == "outside"
+    assert one["tolerance"] == pytest.approx(0.01670, abs=1e-5)
+    assert one["verdict"] == "within"
+    # Published 0.2964 and 0.3093: 2 sqrt(0.00912^2 + 0.001^2 / 3) = 0.0183 < 0.0364.
+    deep = by_name["MSE towers (64, 32), top-100 (5-star)"]
+    assert deep["verdict"] == "outside" and deep["side"] == "ours lower"
     tfrs = by_name["softmax (32,) vs TFRS, top-100 (all)"]
-    # TFRS counts all ratings: compared with accuracy_all, one published run, context.
+    # TFRS counts all ratings: compared with accuracy_all, other protocol, context.
     assert tfrs["ours"] == 0.21 and tfrs["published"] == published.TFRS_TOP100[(32,)]
     assert tfrs["verdict"] == "context"
+    assert by_name["baseline: EASE, top-100 (5-star)"]["ours"] == 0.521
+    assert by_name["baseline: item-item, top-100 (all)"]["verdict"] == "context"
     goal = rows[-1]
-    assert goal["ours"] == 0.51 and goal["verdict"] == "met"
+    assert goal["ours"] == -0.02 and goal["verdict"] == "not met"
+    assert goal["experiment"] == f"goal: {records.RETRIEVAL_GOAL.text}"
 
 
 def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
-    model = {"mae": 0.7356, "mae_std": 0.0005, "params": 1}
+    model = {"mae": 0.7356, "mae_std": 0.0005, "params": 1, "seeds": 3}
     reproduction = {
         records.BASELINE: {**model, "mae": 0.6748},
         records.RECIPE: {**model, "mae": 0.7235},
         records.RECIPE + records.PIPELINE: model,
     }
     figures = {
+        records.RATING_BASELINES: {
+            records.GLOBAL_MEAN: {"mae": 0.93, "params": 1},
+            records.BIAS_MODEL: {"mae": 0.716, "params": 9_747},
+        },
         records.REPRODUCTION: reproduction,
-        records.GOAL_FIGURES: {g.record: 0.0 for g in records.EMBEDDING_GOALS},
+        records.GOAL_FIGURES: {g.record: 0.6 for g in records.EMBEDDING_GOALS},
     }
     rows = {row["experiment"]: row for row in results_page.embeddings_rows(figures)}
-    # Recipe runs 0.7419 and 0.7357: tolerance 2 x 0.0062 + 3 x 0.0005 = 0.0139.
+    # Recipe runs 0.7419 and 0.7357: 2 sqrt((0.0062 / sqrt 2)^2 + 0.0005^2 / 3) = 0.00879.
     piped = rows[f"{records.RECIPE}, recipe's pipeline, validation MAE"]
-    assert piped["tolerance"] == pytest.approx(0.0139) and piped["verdict"] == "within"
+    assert piped["tolerance"] == pytest.approx(0.00879, abs=1e-5)
+    assert piped["verdict"] == "within"  # 0.0063 from 0.7419
     iid = rows[f"{records.RECIPE}, i.i.d., validation MAE"]
-    assert iid["verdict"] == "outside"  # 0.0184 from the published 0.7419
+    assert iid["verdict"] == "outside" and iid["side"] == "ours lower"
     assert rows[f"{records.BASELINE}, i.i.d., validation MAE"]["verdict"] == "within"
+    bias = rows[f"baseline: {records.BIAS_MODEL}, validation MAE"]
+    assert bias["verdict"] == "context" and bias["ours"] == 0.716
     goals = [row for name, row in rows.items() if name.startswith("goal: ")]
     assert [row["verdict"] for row in goals] == ["met"] * 3
 
@@ -223,6 +255,7 @@ def row(chapter, experiment, verdict, ours=None, std=None, published=None, **mor
         "difference": more.get("difference"),
         "tolerance": more.get("tolerance"),
         "verdict": verdict,
+        "side": more.get("side", ""),
     }
 
 
@@ -246,6 +279,7 @@ ROWS = [
         0.3,
         difference=0.2 - 0.3,
         tolerance=0.03,
+        side="ours lower",
     ),
     row("03_a", "popularity", "context", 0.4231),
     row("03_a", "best", "met", 0.5084, 0.0026, 0.35),
@@ -273,6 +307,7 @@ def test_compact_table_groups_by_chapter_and_writes_every_verdict():
         "ours",
         "published / goal",
         "difference",
+        "detectable",
         "verdict",
     ]
     assert shown["figure"].tolist() == [
@@ -291,15 +326,16 @@ def test_compact_table_groups_by_chapter_and_writes_every_verdict():
         "0.3204 ± 0.0027",
         "0.3216",
         "-0.0012",
-        "within ±0.03",
+        "0.03",
+        "within",
     ]
-    assert rows.loc["accuracy, deep", "verdict"] == "outside ±0.03"
-    assert rows.loc["popularity"].tolist() == ["0.4231", "", "", "context"]
+    assert rows.loc["accuracy, deep", "verdict"] == "outside (ours lower)"
+    assert rows.loc["popularity"].tolist() == ["0.4231", "", "", "", "context"]
     assert rows.loc["best", "published / goal"] == "goal ≥ 0.35"
-    assert rows.loc["loss gap"].tolist() == ["2.4e-7", "goal ≤ 1e-4", "", "met"]
+    assert rows.loc["loss gap"].tolist() == ["2.4e-7", "goal ≤ 1e-4", "", "", "met"]
     assert rows.loc["gap", "verdict"] == "not met"
-    assert rows.loc["a yes-or-no check"].tolist() == ["", "", "", "met"]
-    assert rows.loc["Retrieval"].tolist() == ["", "", "", ""], "a heading row"
+    assert rows.loc["a yes-or-no check"].tolist() == ["", "", "", "", "met"]
+    assert rows.loc["Retrieval"].tolist() == ["", "", "", "", ""], "a heading row"
 
 
 def test_styled_table_has_no_index_and_bold_chapter_headings():

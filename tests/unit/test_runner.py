@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import signal
 import time
 from pathlib import Path
 
@@ -67,6 +70,14 @@ def test_full_run_stores_outputs_beside_the_source(book):
     assert (
         0 < details["kernel_cpu_seconds"] < 300
     )  # the kernel's own CPU time, beside the wall time
+    assert details["cpu_model"] and details["cpu_caches"]  # where Linux reports them
+    assert target.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
@@ -314,3 +325,132 @@ def test_command_line_reports_errors(book, capsys):
     assert "No single chapter is called 'nope'" in capsys.readouterr().err
     assert runner.main(["--list"]) == 0
     assert "01_tiny: quick {'epochs': 1}" in capsys.readouterr().out
+
+
+# --- issue 20: SIGTERM, write probes, a full disk, the stored file's mode ------------
+
+
+def test_sigterm_is_handled_like_ctrl_c(book, capsys):
+    # The kernel's parent is this process, the runner: the cell terminates it.
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace(
+            'assert not fail, "asked to fail"',
+            "import os, signal, time\n"
+            "os.kill(os.getppid(), signal.SIGTERM)\n"
+            "time.sleep(60)",
+        )
+    )
+    tic = time.perf_counter()
+    code = runner.main(["--quick", "01"])
+    assert time.perf_counter() - tic < 50
+    assert code == runner.TERMINATED == 143
+    error = capsys.readouterr().err
+    assert error.startswith("recbook-run: 01_tiny.py was terminated (SIGTERM)")
+    assert "Its partial output is in build/failed/01_tiny.quick." in error
+    assert "Traceback" not in error
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored
+
+
+def test_sigterm_between_chapters_ends_with_143(book, capsys, monkeypatch):
+    def terminated(*args, **kwargs):
+        raise runner.Terminated()
+
+    monkeypatch.setattr(runner, "find_chapters", terminated)
+    assert runner.main(["01"]) == runner.TERMINATED
+    assert "terminated (SIGTERM) between chapters" in capsys.readouterr().err
+
+
+def refuse_writes_in(monkeypatch, folder: str, code: int):
+    original = runner.tempfile.mkstemp
+
+    def mkstemp(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir).resolve() == Path(folder).resolve():
+            raise OSError(code, os.strerror(code))
+        return original(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(runner.tempfile, "mkstemp", mkstemp)
+
+    def never(*args, **kwargs):
+        raise AssertionError("the kernel started despite an unwritable folder")
+
+    monkeypatch.setattr(papermill, "execute_notebook", never)
+
+
+def test_an_unwritable_output_folder_stops_before_the_kernel(book, capsys, monkeypatch):
+    Path("out").mkdir()
+    refuse_writes_in(monkeypatch, "out", errno.EROFS)
+    assert runner.main(["--output-dir", "out", "1"]) == 1
+    error = capsys.readouterr().err
+    assert "Cannot write to the output folder out (OSError: Read-only file system)" in (
+        error
+    )
+    assert "choose another --output-dir" in error
+    assert not list(Path("out").iterdir())  # no probe left
+
+
+def test_a_full_failed_folder_stops_before_the_kernel(book, capsys, monkeypatch):
+    refuse_writes_in(monkeypatch, "build/failed", errno.ENOSPC)
+    assert runner.main(["--quick", "1"]) == 1
+    error = capsys.readouterr().err
+    assert "Cannot write to the folder of failed runs build/failed" in error
+    assert f"the disk holding {Path('build/failed').resolve()} is full" in error
+
+
+def test_a_disk_that_fills_during_the_run_leaves_no_fragment(book, monkeypatch):
+    def fills(notebook, output, **kwargs):
+        Path(output).write_text('{"cells": [{"cell_type": "co')  # truncated
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(papermill, "execute_notebook", fills)
+    with pytest.raises(runner.ChapterError) as raised:
+        runner.execute(Path("notebooks/01_tiny.py"), quick=True)
+    message = str(raised.value)
+    assert "no space left on the disk holding" in message
+    assert str(Path("build/failed").resolve()) in message
+    assert "the fragment was removed" in message
+    assert not failure_files()
+
+
+def test_write_atomically_keeps_the_mode(tmp_path):
+    notebook = nbformat.v4.new_notebook()
+    kept = tmp_path / "kept.ipynb"
+    kept.write_text("{}")
+    kept.chmod(0o640)
+    runner.write_atomically(notebook, kept)
+    assert kept.stat().st_mode & 0o777 == 0o640
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.ipynb"
+        runner.write_atomically(notebook, fresh)
+        assert fresh.stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(umask)
+
+
+def test_cpu_model_and_caches_are_read_from_linux(tmp_path, monkeypatch):
+    (tmp_path / "cpuinfo").write_text(
+        "processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\n"
+        "processor\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+    )
+    caches = tmp_path / "cache"
+    for index, (level, kind, size) in enumerate(
+        [
+            (1, "Data", "32K"),
+            (1, "Instruction", "32K"),
+            (2, "Unified", "512K"),
+            (3, "Unified", "32768K"),
+        ]
+    ):
+        folder = caches / f"index{index}"
+        folder.mkdir(parents=True)
+        for name, value in (("level", level), ("type", kind), ("size", size)):
+            (folder / name).write_text(f"{value}\n")
+    monkeypatch.setattr(runner, "CPUINFO", tmp_path / "cpuinfo")
+    monkeypatch.setattr(runner, "CPU_CACHES", caches)
+    assert runner.cpu_description() == {
+        "cpu_model": "AMD EPYC 7B13",
+        "cpu_caches": {"L1d": "32K", "L1i": "32K", "L2": "512K", "L3": "32768K"},
+    }
+    monkeypatch.setattr(runner, "CPUINFO", tmp_path / "none")
+    monkeypatch.setattr(runner, "CPU_CACHES", tmp_path / "none")
+    assert runner.cpu_description() == {}

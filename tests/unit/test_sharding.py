@@ -32,8 +32,11 @@ def test_host_device_flag_is_set_once_and_other_flags_kept():
         devices.with_host_device_count("", 1)
         == "--xla_force_host_platform_device_count=1"
     )
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="count must be at least 1; got 0"):
         devices.with_host_device_count("", 0)
+    for wrong in (2.0, True, "2"):
+        with pytest.raises(TypeError, match="count must be a whole number"):
+            devices.with_host_device_count("", wrong)
 
 
 def test_simulate_cpu_devices_reports_that_jax_already_started(monkeypatch):
@@ -391,3 +394,152 @@ def test_sharded_predictions_equal_and_only_activations_move(four_devices):
         "all-to-all": 0,
         "collective-permute": 0,
     }
+
+
+# --- issue 20: the sharding arithmetic checks its arguments, and its bytes by hand ----
+
+
+def test_per_device_bytes_by_hand():
+    shapes = {
+        "user_emb/embeddings": (10, 4),
+        "movie_emb/rows": (7,),
+        "p/kernel": (3, 4),
+    }
+    # 4 devices: ceil(10 / 4) = 3 rows of 4, ceil(7 / 4) = 2 values, 12 replicated:
+    # 26 values, 4 bytes each, 3 times (Adam's two slots): 312.
+    assert sharding.per_device_bytes(shapes, 4) == 312
+    assert sharding.per_device_bytes(shapes, 1) == (40 + 7 + 12) * 4 * 3 == 708
+    assert sharding.per_device_bytes(shapes, 4, slots=0, dtype_bytes=2) == 26 * 2
+    assert sharding.per_device_bytes(shapes, 64) == (4 + 1 + 12) * 12
+
+
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            lambda: sharding.per_device_bytes({}, -4),
+            ValueError,
+            "devices must be at least 1",
+        ),
+        (
+            lambda: sharding.per_device_bytes({}, 0),
+            ValueError,
+            "devices must be at least 1; got 0",
+        ),
+        (
+            lambda: sharding.per_device_bytes({}, 2.0),
+            TypeError,
+            "devices must be a whole number",
+        ),
+        (
+            lambda: sharding.per_device_bytes({}, 2, slots=-1),
+            ValueError,
+            "slots must be at least 0",
+        ),
+        (
+            lambda: sharding.padded_rows(10, 2.5),
+            TypeError,
+            "shards must be a whole number",
+        ),
+        (
+            lambda: sharding.padded_rows(10.0, 2),
+            TypeError,
+            "rows must be a whole number",
+        ),
+        (
+            lambda: sharding.choose_devices(1.5),
+            TypeError,
+            "count must be a whole number",
+        ),
+        (
+            lambda: sharding.choose_devices(0),
+            ValueError,
+            "count must be at least 1; got 0",
+        ),
+        (
+            lambda: sharding.device_mesh("cpu:0"),
+            TypeError,
+            "devices must be a list of device",
+        ),
+        (
+            lambda: sharding.device_mesh([]),
+            ValueError,
+            "devices must name at least one",
+        ),
+        (
+            lambda: sharding.device_mesh(["a", "b"], model=0),
+            ValueError,
+            "model must be at least 1",
+        ),
+        (
+            lambda: sharding.data_parallel([]),
+            ValueError,
+            "devices must name at least one",
+        ),
+        (
+            lambda: sharding.Catalogue("x", 0, 5),
+            ValueError,
+            "num_users must be at least 1",
+        ),
+        (
+            lambda: sharding.Catalogue("x", 5, 2.5),
+            TypeError,
+            "num_movies must be a whole",
+        ),
+        (
+            lambda: sharding.qr_tables(ML_1M, float("inf")),
+            ValueError,
+            "ratio must be a finite",
+        ),
+        (
+            lambda: sharding.qr_tables(ML_1M, float("nan")),
+            ValueError,
+            "ratio must be a finite",
+        ),
+        (
+            lambda: sharding.full_tables(10, 10, 0),
+            ValueError,
+            "dim must be at least 1; got 0",
+        ),
+        (
+            lambda: sharding.human_bytes(float("nan")),
+            ValueError,
+            "value must be a finite",
+        ),
+        (
+            lambda: sharding.memory_table([ML_1M], {}, device_counts=[4, -2]),
+            ValueError,
+            r"device_counts\[1\] must be at least 1",
+        ),
+        (
+            lambda: sharding.step_collectives("data", ["a", "b", "c"], 10, 10, 128),
+            ValueError,
+            "Batches of 128 over 3 devices need a batch size divisible by 3",
+        ),
+        (
+            lambda: sharding.collectives_by_device_count([1, 3], 10, 10, 128),
+            ValueError,
+            r"Batches of 128 do not split over 3 devices",
+        ),
+        (
+            lambda: sharding.collectives_by_device_count("8", 10, 10),
+            TypeError,
+            "counts must be a list of whole numbers",
+        ),
+    ],
+)
+def test_sharding_arguments_are_checked_by_name(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_train_and_score_refuses_empty_training_data():
+    from recbook import rating_models
+
+    empty = rating_models.RatingData(
+        train={"rating": np.zeros(0)}, val={}, user_counts=[1], movie_counts=[1]
+    )
+    with pytest.raises(ValueError, match="train_and_score needs training ratings"):
+        sharding.train_and_score(None, empty)
+    with pytest.raises(ValueError, match="epochs must be at least 1; got 0"):
+        sharding.train_and_score(None, empty, epochs=0)

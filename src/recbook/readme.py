@@ -1,0 +1,239 @@
+"""The README's performance figures, generated from the stored runs (``recbook-readme``).
+
+The README's *Performance* section holds a block between two marker comments
+(:data:`BEGIN` and :data:`END`) that this module writes: each chapter's wall time and
+kernel CPU time as ``recbook-run`` recorded them in the stored notebook's
+``recbook_run`` metadata (:func:`recbook.runner.run_details`), the whole book's time
+against its target (:data:`recbook.benchmark.TARGETS`), the machine and versions of
+those runs, and the JAX vs. TensorFlow ratio that chapter 3 records
+(:data:`recbook.records.JAX_SPEEDUP`, :data:`recbook.records.BACKEND_SECONDS`).
+No figure in the block is typed: ``recbook-readme`` rewrites it after a chapter is
+re-executed, and ``tests/test_readme.py`` fails while the README differs from what the
+stored runs say (``recbook-readme --check`` says the same).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import benchmark, glue, records, runner
+
+BACKENDS = {"jax": "JAX", "tensorflow": "TensorFlow", "torch": "PyTorch"}
+WIDTH = 88
+"""The README's prose lines wrap at this column."""
+
+BEGIN = (
+    "<!-- recbook-readme: performance. Generated from the stored runs by "
+    "`recbook-readme`; do not edit by hand. -->"
+)
+END = "<!-- /recbook-readme: performance -->"
+README = Path("README.md")
+
+
+def duration(seconds: float) -> str:
+    """``"18 s"``, ``"15 min 25 s"``, ``"1 h 2 min"`` (as each chapter's run line)."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    minutes, rest = divmod(whole, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest} s" if rest else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def chapter_title(notebook: Path) -> str:
+    """The chapter's title: the text of its first level-one heading (markdown)."""
+    for cell in glue.stored_notebook(notebook)["cells"]:
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in "".join(cell.get("source", "")).splitlines():
+            if line.startswith("# "):
+                return line[2:].strip()
+    return notebook.stem
+
+
+def _listed(values: list[str]) -> str:
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) == 1:
+        return distinct[0]
+    return ", ".join(distinct[:-1]) + " and " + distinct[-1]
+
+
+def _day(iso: str) -> str:
+    day = datetime.fromisoformat(iso)
+    return f"{day.day} {day:%B %Y}"
+
+
+def machine(runs: list[tuple[dict[str, Any], str | None]]) -> str:
+    """The machine and versions of the stored runs, from their metadata."""
+    cpus = _listed([f"{d['cpus']} CPU cores" for d, _ in runs if d.get("cpus")])
+    gpus = [d.get("gpus") for d, _ in runs]
+    gpu = _listed(
+        [
+            "no GPU"
+            if not g
+            else (", ".join(g) if isinstance(g, list) else f"{g} GPUs")
+            for g in gpus
+            if g is not None
+        ]
+    )
+    backend = _listed(
+        [BACKENDS.get(d["backend"], d["backend"]) for d, _ in runs if d.get("backend")]
+    )
+    keras = _listed(
+        [d["versions"]["keras"] for d, _ in runs if "keras" in d.get("versions", {})]
+    )
+    python = _listed([p for _, p in runs if p])
+    said = [part for part in (cpus, gpu) if part]
+    if python:
+        said.append(f"Python {python}")
+    if keras:
+        said.append(f"Keras {keras}")
+    if backend:
+        said.append(f"{backend} backend")
+    return ", ".join(said)
+
+
+def block(notebooks_dir: Path = runner.NOTEBOOKS_DIR) -> str:
+    """The README's generated performance block, markers included."""
+    rows, runs, total, cpu_total, dates = [], [], 0.0, 0.0, []
+    complete = True
+    for number, source in enumerate(runner.chapters(notebooks_dir), start=1):
+        notebook = source.with_suffix(".ipynb")
+        details = runner.run_details(notebook)
+        name = f"{number}. {chapter_title(notebook)} (`{source.stem}`)"
+        if not details or details.get("quick") or details.get("seconds") is None:
+            rows.append(f"| {name} | not recorded (no full run stored) | |")
+            complete = False
+            continue
+        stored = glue.stored_notebook(notebook)["metadata"]
+        runs.append((details, stored.get("language_info", {}).get("version")))
+        if details.get("date"):
+            dates.append(details["date"])
+        cpu = details.get("kernel_cpu_seconds")
+        rows.append(
+            f"| {name} | {duration(details['seconds'])} | "
+            f"{'' if cpu is None else duration(cpu)} |"
+        )
+        total += float(details["seconds"])
+        cpu_total += float(cpu or 0.0)
+    target = benchmark.TARGETS["book_seconds"]
+    if complete:
+        verdict = "met" if total <= target else "not met"
+        rows.append(
+            f"| **the whole book** | **{duration(total)}** | {duration(cpu_total)} |"
+        )
+        book = (
+            f"The whole book takes {duration(total)} of wall time: the target of at "
+            f"most {duration(target)} (`recbook.benchmark.TARGETS`) is {verdict}."
+        )
+    else:
+        rows.append("| **the whole book** | not known (a chapter has no full run) | |")
+        book = "The whole book's time is not known: a chapter has no stored full run."
+    span = sorted(dates)
+    when = (
+        _day(span[0])
+        if span and _day(span[0]) == _day(span[-1])
+        else f"{_day(span[0])} to {_day(span[-1])}"
+        if span
+        else "dates not recorded"
+    )
+    lines = [
+        BEGIN,
+        *textwrap.wrap(
+            f"The stored full runs ({when}; {machine(runs)}), as `recbook-run` "
+            "recorded them in each notebook's `recbook_run` metadata:",
+            WIDTH,
+        ),
+        "",
+        "| chapter | wall time | kernel CPU time |",
+        "|---|---|---|",
+        *rows,
+        "",
+        *textwrap.wrap(book, WIDTH),
+    ]
+    retrieval = notebooks_dir / f"{records.RETRIEVAL_CHAPTER}.ipynb"
+    recorded = glue.read(retrieval) if retrieval.is_file() else {}
+    if records.JAX_SPEEDUP in recorded and records.BACKEND_SECONDS in recorded:
+        ratio = float(recorded[records.JAX_SPEEDUP])
+        seconds = recorded[records.BACKEND_SECONDS]
+        wanted = benchmark.TARGETS["jax_speedup"]
+        lines += [
+            "",
+            *textwrap.wrap(
+                "JAX against the TensorFlow backend, in chapter 3's stored run (the "
+                "one-layer retrieval towers, trained once with each): JAX "
+                f"{seconds['jax']:.1f} s, TensorFlow {seconds['tensorflow']:.1f} s, "
+                f"**{ratio:.2f}x faster with JAX** (target at least {wanted:g}x: "
+                f"{'met' if ratio >= wanted else 'not met'}).",
+                WIDTH,
+            ),
+        ]
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def current(text: str) -> str | None:
+    """The generated block as the README holds it, markers included, if it has one."""
+    start, end = text.find(BEGIN), text.find(END)
+    if start < 0 or end < start:
+        return None
+    return text[start : end + len(END)]
+
+
+def update(readme: Path = README, notebooks_dir: Path = runner.NOTEBOOKS_DIR) -> bool:
+    """Rewrite the README's block from the stored runs; True if it changed.
+
+    Raises:
+        ValueError: the README has no block between :data:`BEGIN` and :data:`END`.
+    """
+    text = readme.read_text(encoding="utf-8")
+    held = current(text)
+    if held is None:
+        raise ValueError(
+            f"{readme} has no generated performance block: put the lines\n{BEGIN}\n{END}\n"
+            "in its Performance section, then run recbook-readme."
+        )
+    fresh = block(notebooks_dir)
+    if fresh == held:
+        return False
+    readme.write_text(text.replace(held, fresh), encoding="utf-8")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point (``recbook-readme``)."""
+    parser = argparse.ArgumentParser(
+        prog="recbook-readme",
+        description="Rewrite the README's performance block from the stored runs.",
+    )
+    parser.add_argument("--readme", type=Path, default=README)
+    parser.add_argument("--notebooks-dir", type=Path, default=runner.NOTEBOOKS_DIR)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 if the README's block differs from the stored runs",
+    )
+    args = parser.parse_args(argv)
+    if args.check:
+        held = current(args.readme.read_text(encoding="utf-8"))
+        if held != block(args.notebooks_dir):
+            print(f"{args.readme}: the performance block is stale; run recbook-readme.")
+            return 1
+        print(f"{args.readme}: the performance block matches the stored runs.")
+        return 0
+    changed = update(args.readme, args.notebooks_dir)
+    print(
+        f"{args.readme}: performance block {'rewritten' if changed else 'up to date'}."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
