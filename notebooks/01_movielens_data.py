@@ -58,8 +58,6 @@ if "google.colab" in sys.modules:
 from recbook import data, glue, plots, records, tables
 
 import matplotlib.pyplot as plt
-import pandas as pd
-import tensorflow_datasets as tfds
 
 plots.setup()
 
@@ -98,21 +96,25 @@ for record in movies.take(1).as_numpy_iterator():
         print(f"{key:>24}: {value!r}")
 
 # %% [markdown]
-# For counting and plotting, the scalar columns go into a pandas DataFrame. The first
-# three ratings, one per column (text fields are bytes in TFDS, decoded here):
+# For counting and plotting, the scalar columns go into a pandas DataFrame, one row per
+# rating. The first three:
 
 # %%
 frame = data.as_frame(
     ratings, ["user_id", "movie_id", "user_rating", "raw_user_age", "user_gender"]
 )
 movie_frame = data.as_frame(movies, ["movie_id", "movie_title"])
-first = tfds.as_dataframe(ratings.take(3)).T
-first = first.map(lambda v: v.decode() if isinstance(v, bytes) else v)
 tables.show(
-    first.rename(columns=lambda i: f"rating {i + 1}").rename_axis("field").reset_index(),
-    formats={f"rating {i + 1}": "{}" for i in range(3)},
-    prettify_headers=False,
-    caption="The first three records of the ratings table, one per column",
+    frame.head(3),
+    headers={
+        "user_id": "user id",
+        "movie_id": "movie id",
+        "user_rating": "rating (stars)",
+        "raw_user_age": "age (years)",
+        "user_gender": "user gender",
+    },
+    formats={"user_rating": "{:.0f}", "raw_user_age": "{:.0f}"},
+    caption="The first three ratings in the DataFrame",
 )
 
 # %% [markdown]

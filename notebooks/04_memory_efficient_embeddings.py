@@ -228,7 +228,7 @@ tables.show(
 # the movies, most rated first, into three blocks: 400 at 64 dimensions, 1,300 at 32
 # and the rest at 16. Users get a QR table with `m = 6,040 // 50 = 120`.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Training ratings per movie, most rated first, on a log scale, with the recipe's two block boundaries (dashed): the first 400 movies get 64 dimensions, the next 1,300 get 32 and the rest 16.", "name": "fig-recipe-blocks"}, "image": {"alt": "Long-tail curve of ratings per movie falling from about 3,000 for the most rated movie to a handful for the rarest, with dashed vertical lines at movie ranks 400 and 1,700."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Training ratings per movie, most rated first, on a log scale, with the recipe's two block boundaries (dashed): the first 400 movies get 64 dimensions, the next 1,300 get 32 and the rest 16.", "name": "fig-recipe-blocks"}, "image": {"alt": "Curve of training ratings per movie, most rated first, on a log scale, with dashed vertical lines at movie ranks 400 and 1,700, the recipe's block boundaries."}}
 fig, ax = plots.figure()
 plots.long_tail(ratings["movie_id"], "movies", ax=ax)
 for edge, name in zip(
@@ -519,7 +519,7 @@ alpha_summary = pd.DataFrame(
     + [{**recipe_summary, "alpha": "hand-picked"}]
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Selection-half MAE of the movie tables of each alpha at the recipe's budget, and of the recipe's hand-picked blocks: mean and one standard deviation over three seeds. The dashed line is the bias model, which has no embeddings.", "name": "fig-alphas"}, "image": {"alt": "Dot plot of selection MAE for alphas 0, 0.2, 0.4 and 0.6 and the hand-picked blocks, all between about 0.716 and 0.724 stars, close to the bias model's dashed line."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Selection-half MAE of the movie tables of each alpha at the recipe's budget, and of the recipe's hand-picked blocks: mean and one standard deviation over three seeds. The dashed line is the bias model, which has no embeddings (right of it is worse).", "name": "fig-alphas"}, "image": {"alt": "Dot plot of the selection-half MAE, with its standard deviation, of each alpha's movie tables and of the recipe's hand-picked blocks, beside the bias model's MAE as a dashed vertical line."}}
 fig, ax = plots.figure()
 plots.bars_with_errors(
     alpha_summary,
@@ -528,7 +528,7 @@ plots.bars_with_errors(
     title="MD movie tables at the recipe's budget",
     ax=ax,
 )
-ax.axhline(bias["selection_mae"], color="grey", linestyle="--", label="bias model")
+ax.axvline(bias["selection_mae"], color="grey", linestyle="--", label="bias model")
 plots.legend_below(ax)
 plt.show()
 
@@ -642,7 +642,7 @@ sweep = pd.DataFrame(
     ]
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test-half MAE (top) and RMSE (bottom) against trainable parameters for the five ways to shrink the tables, mean and one standard deviation over three seeds; the rightmost point is the full tables. The dashed line is the bias model, which has no embeddings.", "name": "fig-sweep"}, "image": {"alt": "Two log-scale charts of error against parameters from about 30 thousand to 620 thousand: every method's error rises as the tables shrink, toward the bias model's dashed line, and hashing rises above it."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Test-half MAE (top) and RMSE (bottom) against trainable parameters for the five ways to shrink the tables, mean and one standard deviation over three seeds; the rightmost point is the full tables. The dashed line is the bias model, which has no embeddings.", "name": "fig-sweep"}, "image": {"alt": "Two charts of test-half MAE and RMSE against trainable parameters on a log scale, one line per method (full, hashing, qr, md, qr+md) from the smallest tables to the full ones, with the bias model's error as a dashed horizontal line."}}
 fig, axes = plots.figure(nrows=2, sharex=True)
 for ax, metric in zip(axes, ("test_mae", "test_rmse")):
     plots.params_vs_error(sweep, metric, ax=ax, legend=False)
@@ -740,7 +740,7 @@ by_popularity = pd.concat(
     axis=1,
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation MAE by how many training ratings the movie has, for the full tables, the recipe's design and QR + MD and hashing at the middle ratio (each model's first seed).", "name": "fig-head-tail"}, "image": {"alt": "Dot plot of validation MAE per popularity bin: the error is highest for the rarest movies and falls for popular ones; the compressed models lose most on the rare movies."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation MAE by how many training ratings the movie has, for the full tables, the recipe's design and QR + MD and hashing at the middle ratio (each model's first seed).", "name": "fig-head-tail"}, "image": {"alt": "Line chart of validation MAE in four bins of training ratings per movie, from fewer than 20 to 500 or more, one line per model: the full tables, the recipe's design, and QR + MD and hashing at the middle ratio."}}
 fig, ax = plots.figure()
 maes = by_popularity.xs("mae", axis=1, level=1)
 for name in maes.columns:

@@ -180,7 +180,10 @@ designs = {
 memory = sharding.memory_table(catalogues, designs, memory_device_counts)
 tables.show(
     pd.DataFrame(
-        [{"catalogue": c.name, "users": c.num_users, "movies": c.num_movies} for c in catalogues]
+        [
+            {"catalogue": c.name, "users": c.num_users, "movies": c.num_movies}
+            for c in catalogues
+        ]
     ),
     caption="The catalogues",
 )
@@ -190,9 +193,11 @@ tables.show(
 # The recipe design's MovieLens-1M row is chapter 4's 113,312 parameters.
 
 # %% tags=["nbval-check-output"]
-in_bytes = [c for c in memory.columns if c.endswith("(bytes)")]
+in_bytes = ["weights (bytes)", "with Adam (bytes)"]
 tables.show(
-    memory[["catalogue", "design", "parameters", "weights (bytes)", "with Adam (bytes)"]],
+    memory[
+        ["catalogue", "design", "parameters", "weights (bytes)", "with Adam (bytes)"]
+    ],
     headers={"weights (bytes)": "weights", "with Adam (bytes)": "with Adam"},
     formats={c: sharding.human_bytes for c in in_bytes},
     caption="Parameters and memory of the two tables, float32",
@@ -247,12 +252,18 @@ tables.show(
     caption="Production catalogue, full tables with Adam: the fewest devices that hold it",
 )
 
+# %%
+production_with_adam = sharding.human_bytes(
+    sharding.per_device_bytes(production_shapes, 1)
+)
+print(f"production catalogue, full tables with Adam: {production_with_adam}")
+
 # %% [markdown]
 # So the production catalogue's full tables with Adam, 84.5 GB, do not fit one 80 GB
-# device, fill most of one 141 GB device, and fit one 192 GB device with room to spare;
-# two 80 GB devices hold them, and on 64 devices each holds little more than a GB.
-# Compression and sharding multiply: the QR tables at 10x on 8 devices need less per
-# device than the full tables on 64.
+# device but fit one 141 GB or one 192 GB device, with what is left for everything else
+# (activations, the rest of the model); two 80 GB devices hold them, and on 64 devices
+# each holds little more than a GB. Compression and sharding multiply: the QR tables at
+# 10x on 8 devices need less per device than the full tables on 64.
 
 # %% tags=["remove-cell"]
 glue.record(
@@ -277,6 +288,7 @@ glue.record(
     ],
 )
 glue.record(records.DEVICES_TO_HOLD_PRODUCTION, holders)
+glue.record(records.PRODUCTION_FULL_WITH_ADAM_TEXT, production_with_adam)
 
 # %% [markdown]
 # ## The data and the single-device run
@@ -340,7 +352,7 @@ with data_parallel.scope():
 # The same seed shuffles the same batches, so the two loss curves should be one curve: only
 # the order in which float32 sums are taken differs.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, at most about two ten-millionths, from float32 rounding."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, about 2 × 10⁻⁷ at the first step (float32 rounding) and none after it."}}
 plots.curves_and_difference(
     {
         "one device": single_losses,
@@ -359,16 +371,12 @@ dp_agreement = sharding.agreement(
     {"training losses": dp_loss_gap, "validation MAEs": dp_mae_gap}
 )
 print(f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}")
-print(f"over {len(dp_losses)} steps, {dp_agreement}")
-print(
-    "tolerance: "
-    + sharding.agreement(
-        {
-            "training losses": published.SCALING_TOLERANCE["loss"],
-            "validation MAEs": published.SCALING_TOLERANCE["mae"],
-        }
-    )
-)
+print(textwrap.fill(f"over {len(dp_losses)} steps, {dp_agreement}", width=80))
+tolerance = {
+    k: sharding.difference_words(published.SCALING_TOLERANCE[k])
+    for k in ("loss", "mae")
+}
+print(f"tolerance: {tolerance['loss']} for the losses, {tolerance['mae']} for the MAEs")
 
 # %% [markdown]
 # This run checks the mechanics, not a trained model: one epoch of Adam on 65,536
@@ -381,6 +389,7 @@ print(
 glue.record(records.DEVICES, len(mesh_devices))
 glue.record(records.DP_LOSS_MAX_ABS_DIFF, dp_loss_gap)
 glue.record(records.DP_MAE_ABS_DIFF, dp_mae_gap)
+glue.record(records.DP_AGREEMENT, dp_agreement)
 
 # %% [markdown]
 # ## Data parallel with plain SGD, on a trained model
@@ -403,8 +412,8 @@ sgd_global_mean = baselines.global_mean(sgd_split)
 sgd_train_count = len(sgd_split.train["rating"])
 print(
     f"training ratings: {sgd_train_count:,} ({sgd_train_count // sgd_batch_size} steps of "
-    f"{sgd_batch_size:,} per epoch, {sgd_epochs} epochs), SGD learning rate "
-    f"{sgd_learning_rate:g}"
+    f"{sgd_batch_size:,} per epoch, {sgd_epochs} epoch{'s' * (sgd_epochs > 1)}), "
+    f"SGD learning rate {sgd_learning_rate:g}"
 )
 print(f"global mean {sgd_global_mean['mae']:.4f} validation MAE")
 
@@ -441,7 +450,7 @@ summed_losses, summed_mae = sharding.train_and_score(
     summed, sgd_split, sgd_epochs, sgd_batch_size
 )
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Plain SGD: the training loss (running mean over each epoch) of the single-device run, of data parallel on the same weights and batches, and of the planted error that sums the devices' gradients instead of averaging them (top); and each run's absolute difference from the single-device run (bottom, log scale).", "name": "fig-dp-sgd"}, "image": {"alt": "Two charts over three epochs of SGD steps. Top: the single-device and data-parallel loss curves lie on top of each other and fall, while the planted summed-gradient run's loss stays far higher. Bottom: on a log scale, data parallel stays within about a millionth of the single-device run, and the planted run is of order one away."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Plain SGD: the training loss (running mean over each epoch) of the single-device run, of data parallel on the same weights and batches, and of the planted error that sums the devices' gradients instead of averaging them (top); and each run's absolute difference from the single-device run (bottom, log scale).", "name": "fig-dp-sgd"}, "image": {"alt": "Two charts over three epochs of SGD steps. Top: the single-device and data-parallel loss curves lie on top of each other and fall from about 2.4 to 0.7; the planted summed-gradient run's loss first falls faster, then climbs to about 2.8. Bottom: on a log scale, data parallel stays below a millionth of the single-device run, while the planted run is about 1 to 2 away."}}
 plots.curves_and_difference(
     {
         "one device": sgd_losses,
@@ -465,9 +474,15 @@ sgd_agreement = sharding.agreement(
 tables.show(
     pd.DataFrame(
         [
-            {"run": "global mean (no training)", "validation MAE": sgd_global_mean["mae"]},
+            {
+                "run": "global mean (no training)",
+                "validation MAE": sgd_global_mean["mae"],
+            },
             {"run": "one device", "validation MAE": sgd_mae},
-            {"run": f"data parallel, {len(mesh_devices)} devices", "validation MAE": sgd_dp_mae},
+            {
+                "run": f"data parallel, {len(mesh_devices)} devices",
+                "validation MAE": sgd_dp_mae,
+            },
             {"run": "gradients summed (planted error)", "validation MAE": summed_mae},
         ]
     ),
@@ -479,13 +494,11 @@ tables.show(
 # Data parallel against one device, and the planted error against one device:
 
 # %%
-print(f"data parallel: {sgd_agreement}")
-print(
-    "planted error: "
-    + sharding.agreement(
-        {"training losses": summed_loss_gap, "validation MAEs": summed_mae_gap}
-    )
+planted_agreement = sharding.agreement(
+    {"training losses": summed_loss_gap, "validation MAEs": summed_mae_gap}
 )
+print(textwrap.fill(f"data parallel: {sgd_agreement}", width=80))
+print(textwrap.fill(f"planted error: {planted_agreement}", width=80))
 
 # %% tags=["remove-cell"]
 glue.record(records.SGD_GLOBAL_MEAN_MAE, sgd_global_mean["mae"])
@@ -549,7 +562,8 @@ model_parallel = keras.distribution.ModelParallel(
 # %% tags=["nbval-check-output"]
 for layer in mp_layers:
     print(f"{layer.name}: {layer.input_dim:,} rows")
-print("layouts:", {path: layout_map[path].axes for path in layout_map})
+for path in layout_map:
+    print(f"layout of {path}: {layout_map[path].axes}")
 print("replicated tables:", replicated or "none")
 
 # %% [markdown]
@@ -566,8 +580,10 @@ with model_parallel.scope():
 
 # %% tags=["nbval-check-output"]
 mp_shards = sharding.shard_report(sharding.model_and_slot_variables(mp_model))
-SHORT_HEADERS = {"global shape": "shape", "shard shape": "shard"}  # fits the page
-print(mp_shards.rename(columns=SHORT_HEADERS).to_string(index=False))
+tables.show(
+    sharding.readable_shards(mp_shards),
+    caption=f"Full tables and Adam's slots on the mesh of {shards} devices",
+)
 
 # %% [markdown]
 # Same weights, same inputs: the sharded model's predictions should be the unsharded
@@ -579,11 +595,10 @@ with model_parallel.scope():
     mp_predictions = mp_model.predict(split.inputs("val"), batch_size=4096, verbose=0)
 single_predictions = single.predict(split.inputs("val"), batch_size=4096, verbose=0)
 mp_prediction_gap = float(np.max(np.abs(mp_predictions - single_predictions)))
-print(
-    f"{len(mp_predictions):,} validation predictions; "
-    f"largest difference {mp_prediction_gap:.2e} "
-    f"(tolerance {published.SCALING_TOLERANCE['predictions']:.0e})"
-)
+mp_agreement = sharding.agreement({"predictions": mp_prediction_gap})
+print(f"{len(mp_predictions):,} validation predictions: {mp_agreement}")
+tolerance = sharding.difference_words(published.SCALING_TOLERANCE["predictions"])
+print(f"(tolerance {tolerance})")
 
 # %% [markdown]
 # And it trains: from the same starting weights and batches as the single-device run, the
@@ -601,13 +616,17 @@ with model_parallel.scope():
     mp_train.set_weights(sharding.padded_weights(start_weights, mp_train))
     mp_losses, mp_mae = sharding.train_and_score(mp_train, split, epochs, batch_size)
 mp_loss_gap = float(np.max(np.abs(np.subtract(mp_losses, single_losses))))
-print(f"model parallel: largest loss difference {mp_loss_gap:.2e}")
+mp_training_agreement = sharding.agreement(
+    {"training losses": mp_loss_gap, "validation MAEs": abs(mp_mae - single_mae)}
+)
+print(textwrap.fill(f"model parallel: {mp_training_agreement}", width=80))
 print(f"validation MAE {mp_mae:.6f} (one device {single_mae:.6f})")
 
 # %% tags=["remove-cell"]
 glue.record(records.MP_PREDICTION_MAX_ABS_DIFF, mp_prediction_gap)
 glue.record(records.MP_LOSS_MAX_ABS_DIFF, mp_loss_gap)
 glue.record(records.MP_MAE_ABS_DIFF, abs(mp_mae - single_mae))
+glue.record(records.MP_AGREEMENT, mp_agreement)
 glue.record(
     records.SHARD_SHAPES,
     {
@@ -636,8 +655,11 @@ with qr_md_parallel.scope():
 
 # %% tags=["nbval-check-output"]
 qr_md_shards = sharding.shard_report(sharding.model_and_slot_variables(qr_md_model))
-print(qr_md_shards.rename(columns=SHORT_HEADERS).to_string(index=False))
 print("replicated tables:", qr_md_replicated or "none")
+tables.show(
+    sharding.readable_shards(qr_md_shards),
+    caption=f"QR users and MD movies on the mesh of {shards} devices",
+)
 
 # %% [markdown]
 # Bytes per device, measured from the shards of the weights and Adam's slots, beside the
@@ -701,12 +723,19 @@ per_device = pd.DataFrame(
 per_device["share of the full tables on one device"] = (
     per_device["measured"] / per_device["measured"].iloc[0]
 )
-per_device.style.format(
-    {
-        "measured": "{:,}",
-        "on paper": "{:,}",
+tables.show(
+    per_device,
+    headers={
+        "measured": "measured (MB)",
+        "on paper": "on paper (MB)",
+        "share of the full tables on one device": "share of one device's",
+    },
+    formats={
+        "measured": lambda b: f"{b / 1e6:,.3f}",
+        "on paper": lambda b: f"{b / 1e6:,.3f}",
         "share of the full tables on one device": "{:.3f}",
-    }
+    },
+    caption="Bytes per device of the weights and Adam's slots (1 MB: 1,000,000 bytes)",
 )
 
 # %% tags=["remove-cell"]
@@ -739,8 +768,12 @@ step_collectives = pd.concat(
     ],
     ignore_index=True,
 )
-step_collectives[["strategy", "operation", "result", "bytes", "groups"]].style.format(
-    {"bytes": "{:,}"}
+tables.show(
+    step_collectives.assign(
+        arrays=step_collectives["result"].map(sharding.arrays_text)
+    )[["strategy", "operation", "arrays", "bytes"]],
+    headers={"arrays": "arrays (float32)", "bytes": "bytes per device"},
+    caption=f"Collective operations of one compiled training step, {shards} devices",
 )
 
 # %% [markdown]
@@ -784,28 +817,32 @@ scaling["ring estimate sent per device"] = (
     .astype(int)
 )
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Megabytes of collective results per device in one training step, against the number of devices (log scale), for data parallel (the tables' gradients) and model parallel (the looked-up rows); MovieLens-1M's tables, batch 128.", "name": "fig-collectives"}, "image": {"alt": "Line chart over 1, 2, 4 and 8 devices: both strategies move nothing on one device; from 2 devices on, data parallel stays flat at about 2.5 MB per step and model parallel flat at about 0.07 MB."}}
+fig, ax = plots.figure()
 plots.bytes_vs_devices(
     scaling,
+    ax=ax,
     title=f"Collective bytes per training step (batch {batch_size}, "
     "MovieLens-1M tables)",
 )
 plt.show()
 
+# %% [markdown]
+# In megabytes, by kind of collective (kinds that move nothing on any mesh are left out):
+
 # %%
-scaling[
-    [
-        "devices",
-        "strategy",
-        "all-reduce",
-        "all-gather",
-        "reduce-scatter",
-        "all-to-all",
-        "collective-permute",
-        "total",
-        "ring estimate sent per device",
-    ]
-]
+moved = [kind for kind in sharding.COLLECTIVES if scaling[kind].any()]
+in_mb = [*moved, "total", "ring estimate sent per device"]
+tables.show(
+    scaling[["devices", "strategy", *in_mb]],
+    headers={
+        **{kind: f"{kind} (MB)" for kind in moved},
+        "total": "total (MB)",
+        "ring estimate sent per device": "ring estimate sent (MB)",
+    },
+    formats={column: lambda b: f"{b / 1e6:,.3f}" for column in in_mb},
+    caption="Collective results per device and training step",
+)
 
 # %% tags=["remove-cell"]
 glue.record(
@@ -889,7 +926,10 @@ with keras.distribution.ModelParallel(
 print(f"implementation: {type(distributed).__mro__[1].__module__}")
 print(f"output: {tuple(looked_up['movie'].shape)}")
 shards_report = sharding.shard_report(distributed.weights)
-print(shards_report.rename(columns=SHORT_HEADERS).to_string(index=False))
+tables.show(
+    sharding.readable_shards(shards_report),
+    caption=f"keras-rs DistributedEmbedding's table on the mesh of {shards} devices",
+)
 
 # %% [markdown]
 # On a SparseCore TPU the table config is the same; the layer needs its inputs
@@ -907,16 +947,21 @@ print(shards_report.rename(columns=SHORT_HEADERS).to_string(index=False))
 # %% [markdown]
 # ## What we learned
 #
-# - On paper, the production catalogue's full tables need
-#   {glue:text}`production_full_with_adam_bytes:,` bytes with Adam's slots: no single
-#   device holds that, 64 devices do. Compression (chapter 4) and sharding multiply.
-# - Data parallel on {glue:text}`devices` devices reproduces the single-device run: the
-#   loss curves differ by at most {glue:text}`dp_loss_max_abs_diff:.1e` and the
-#   validation MAE by {glue:text}`dp_mae_abs_diff:.1e`. But every device holds every table.
-# - Model parallel splits the tables by rows after padding them to the mesh; its
-#   predictions equal the unsharded model's within
-#   {glue:text}`mp_prediction_max_abs_diff:.1e`, and the per-device bytes measured from
-#   the arrays match the paper figures.
+# - On paper, at 12 bytes per parameter with Adam, the production catalogue's full
+#   tables need {glue:text}`production_full_with_adam_text`: too much for one 80 GB
+#   accelerator (A100, H100) but not for one of 141 GB (H200) or 192 GB (MI300X), and
+#   row shards on two 80 GB devices hold them. Compression (chapter 4) and sharding
+#   multiply.
+# - Under plain SGD, trained to a validation MAE of {glue:text}`sgd_single_mae:.3f`
+#   (the global mean: {glue:text}`sgd_global_mean_mae:.3f`), data parallel on
+#   {glue:text}`devices` devices reproduces the single-device run:
+#   {glue:text}`sgd_dp_agreement`. Summing the devices' gradients instead of averaging
+#   them would have moved the validation MAE by {glue:text}`sgd_summed_mae_abs_diff:.3f`.
+#   Under Adam, which would not show that error, {glue:text}`dp_agreement`. Every
+#   device still holds every table.
+# - Model parallel splits the tables by rows after padding them to the mesh; against
+#   the unsharded model, {glue:text}`mp_agreement`, and the per-device bytes measured
+#   from the arrays match the paper figures.
 # - Per step, data parallelism all-reduces {glue:text}`dp_collective_bytes_per_step:,`
 #   bytes (the tables' gradients), model parallelism
 #   {glue:text}`mp_collective_bytes_per_step:,` (the looked-up rows): large tables want

@@ -156,6 +156,13 @@ def scaling_run(figures: dict, devices: int) -> None:
     assert figures[records.DP_MAE_ABS_DIFF] <= tolerance["mae"]
     assert figures[records.MP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
     assert figures[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
+    # The same under plain SGD, where summing the devices' gradients instead of averaging
+    # them would show: and the planted error (one device at n x the learning rate) does.
+    assert figures[records.SGD_DP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+    assert figures[records.SGD_DP_MAE_ABS_DIFF] <= tolerance["mae"]
+    assert figures[records.SGD_SUMMED_LOSS_MAX_ABS_DIFF] > tolerance["loss"]
+    # The global mean of MovieLens-1M's training ratings scores about 0.93 stars.
+    assert 0.9 < figures[records.SGD_GLOBAL_MEAN_MAE] < 0.96
     # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
     padded_movies = -(-3_706 // devices) * devices
     assert figures[records.SHARD_SHAPES] == {
@@ -165,6 +172,13 @@ def scaling_run(figures: dict, devices: int) -> None:
     assert figures[records.PER_DEVICE_BYTES_MATCH_PAPER] is True
     # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
     assert figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES] == 110_000_000 * 64 * 4 * 3
+    assert figures[records.PRODUCTION_FULL_WITH_ADAM_TEXT] == "84.5 GB"
+    # 84.48 GB: two 80 GB devices (42.24 GB each), one of 141 or 192 GB.
+    assert figures[records.DEVICES_TO_HOLD_PRODUCTION] == {
+        "80 GB": 2,
+        "141 GB": 1,
+        "192 GB": 1,
+    }
 
 
 def scaling_out(figures: dict, saved: dict) -> None:
@@ -176,6 +190,8 @@ def scaling_out(figures: dict, saved: dict) -> None:
         "production_full_with_adam_bytes",
         "production_full_per_device_bytes",
         "ml32m_full_with_adam_bytes",
+        "devices_to_hold_production",
+        "production_full_with_adam_text",
         "dp_collective_bytes_per_step",
         "mp_collective_bytes_per_step",
     ):

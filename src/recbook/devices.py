@@ -15,8 +15,6 @@ import os
 import re
 import sys
 
-from . import checks  # standard library only, like this module
-
 HOST_DEVICE_FLAG = "--xla_force_host_platform_device_count"
 
 
@@ -29,7 +27,15 @@ def with_host_device_count(flags: str, count: int) -> str:
         TypeError, ValueError: ``count`` is not a whole number of at least 1
             (``2.0``, ``True`` and ``"2"`` are refused).
     """
-    count = checks.whole("count", count)
+    # recbook.checks.whole's rule and wording, written out: this module imports nothing
+    # of the package (it runs before everything else).
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError(
+            f"count must be a whole number of at least 1; got {count!r} "
+            f"({type(count).__name__})."
+        )
+    if count < 1:
+        raise ValueError(f"count must be at least 1; got {count}.")
     kept = re.sub(rf"{HOST_DEVICE_FLAG}=\S*", "", flags).split()
     return " ".join([*kept, f"{HOST_DEVICE_FLAG}={count}"])
 

@@ -467,11 +467,16 @@ def curves_and_difference(
     for name, curve in curves.items():
         curve = np.asarray(curve, dtype="float64")
         steps = np.arange(1, len(curve) + 1)
-        left.plot(
+        (line,) = left.plot(
             steps, curve, label=name, linestyle="-" if name == reference else "--"
         )
-        if name != reference:
-            right.plot(steps, np.maximum(np.abs(curve - base), 1e-12), label=name)
+        if name != reference:  # in the run's colour, as above
+            right.plot(
+                steps,
+                np.maximum(np.abs(curve - base), 1e-12),
+                label=name,
+                color=line.get_color(),
+            )
     left.set_ylabel(ylabel)
     left.set_title(title)
     legend_below(left, ncol=2)

@@ -71,6 +71,13 @@ SGD_SUMMED_MAE_ABS_DIFF = "sgd_summed_mae_abs_diff"
 DEVICES_TO_HOLD_PRODUCTION = "devices_to_hold_production"
 """Fewest devices of each memory class (``"80 GB"``, ...) whose row shards hold the
 production catalogue's full tables with Adam's slots."""
+PRODUCTION_FULL_WITH_ADAM_TEXT = "production_full_with_adam_text"
+""":data:`PRODUCTION_FULL_WITH_ADAM_BYTES` for prose, in decimal units (``"84.5 GB"``)."""
+DP_AGREEMENT = "dp_agreement"
+SGD_DP_AGREEMENT = "sgd_dp_agreement"
+MP_AGREEMENT = "mp_agreement"
+"""Sentences for prose (:func:`recbook.sharding.agreement`): how far data parallel
+(Adam, SGD) and model parallel are from the single-device run, in words."""
 
 # --- chapter 3: retrieval towers ----------------------------------------------
 

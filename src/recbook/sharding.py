@@ -546,11 +546,59 @@ def agreement(gaps: Mapping[str, float]) -> str:
     parts = []
     for number, (what, gap) in enumerate(gaps.items()):
         if checks.real("gap", gap, minimum=0) == 0:
-            parts.append(f"the {what} {'do not differ at all' if not number else 'not at all'}")
+            parts.append(
+                f"the {what} {'do not differ at all' if not number else 'not at all'}"
+            )
         else:
             verb = "differ by at most" if not number else "by at most"
             parts.append(f"the {what} {verb} {difference_words(gap)}")
     return ", ".join(parts)
+
+
+def shape_text(shape) -> str:
+    """A shape for a table cell: ``(6040, 64)`` -> ``"6,040 × 64"``; a list of shapes
+    (shards of different sizes) joined by ``"; "``; a scalar's ``()`` -> ``"scalar"``."""
+    if isinstance(shape, list):
+        return "; ".join(shape_text(part) for part in shape)
+    return " × ".join(f"{int(d):,}" for d in shape) or "scalar"
+
+
+def readable_shards(report: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`shard_report` for the page: shapes as ``6,040 × 64``, the partition in
+    words (``rows split`` or ``replicated``), the device count left out (the caption
+    says it)."""
+
+    def layout(partition: str) -> str:
+        if partition.startswith(f"('{MODEL_AXIS}'"):
+            return "rows split"
+        return "single device" if partition == "single device" else "replicated"
+
+    return pd.DataFrame(
+        {
+            "variable": report["variable"],
+            "shape": report["global shape"].map(shape_text),
+            "per device": report["shard shape"].map(shape_text),
+            "layout": report["partition"].map(layout),
+        }
+    )
+
+
+def arrays_text(result: str) -> str:
+    """The arrays of an HLO result shape, for the page: ``"(f32[], f32[6040,64]{1,0})"``
+    -> ``"6,040 × 64 + 1 scalar"`` (float32 unless another type is named)."""
+    arrays = [
+        (m["dtype"], tuple(int(d) for d in m["dims"].split(",") if d))
+        for m in _ARRAY.finditer(result)
+    ]
+    parts = [
+        shape_text(dims) + ("" if dtype == "f32" else f" ({dtype})")
+        for dtype, dims in arrays
+        if dims
+    ]
+    scalars = sum(1 for _, dims in arrays if not dims)
+    if scalars:
+        parts.append(f"{scalars} scalar{'s' * (scalars > 1)}")
+    return " + ".join(parts)
 
 
 def shard_shapes(value) -> list[tuple[int, ...]]:

@@ -77,13 +77,15 @@ def test_a_notebook_without_a_recorded_run_gets_no_line(tmp_path):
     assert recbook_site.notebook_run(notebook) == ({"seconds": 1.0}, "3.11.7")
 
 
-def test_every_module_of_the_package_gets_an_automodule(tmp_path):
+def test_every_module_of_the_package_gets_a_page_with_its_automodule(tmp_path):
     package = tmp_path / "recbook"
     package.mkdir()
     for name in ("__init__", "data", "_private", "plots"):
         (package / f"{name}.py").write_text("")
     assert recbook_site.modules(tmp_path) == ["recbook.data", "recbook.plots"]
-    assert ".. automodule:: recbook.plots" in recbook_site.api_directives(tmp_path)
+    page = recbook_site.module_page("plots")
+    assert page.splitlines()[1] == "# `recbook.plots`"
+    assert ".. automodule:: recbook.plots" in page
 
 
 def test_the_api_page_holds_the_marker():

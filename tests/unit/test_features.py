@@ -68,6 +68,33 @@ def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
     assert sorted(set(genders)) == [0, 1]
 
 
+def test_encode_is_the_pipelines_preprocessing_and_warns_of_nothing(
+    tfds_ratings, space
+):
+    # Eagerly on JAX, a FeatureSpace converts its int64 outputs and JAX warns that it
+    # truncates them; encode runs it as the tf.data pipeline does, in the graph.
+    import warnings
+
+    record = next(tfds_ratings.as_numpy_iterator())
+    raw = {k: record[k] for k in features.FEATURE_SPACE_INPUTS}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        encoded = features.encode(space, raw)
+    inputs, label = next(iter(tfds_ratings.map(features.preprocessor(space, 3))))
+    assert encoded["user_rating"].tolist() == [float(label)]
+    for name in (
+        "raw_user_age",
+        "user_gender",
+        "user_occupation_label",
+        features.CROSS,
+    ):
+        assert encoded[name].tolist() == [int(inputs[name])], name
+        assert encoded[name].dtype == inputs[name].dtype.as_numpy_dtype, name
+    assert (
+        encoded["movie_title"].tolist() == inputs["movie_title_vector"].numpy().tolist()
+    )
+
+
 def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
     preprocess = features.preprocessor(space, max_genres=3)
     train, test = features.split(

@@ -164,6 +164,10 @@ def test_a_chapter_without_a_recorded_time_leaves_the_total_unknown(tmp_path):
 
 SCALING_FIGURES = {
     "devices": 4,
+    "sgd_dp_loss_max_abs_diff": 4.8e-7,
+    "sgd_dp_mae_abs_diff": 0.0,
+    "sgd_single_mae": 0.733,
+    "sgd_global_mean_mae": 0.933,
     "dp_loss_max_abs_diff": 2.4e-7,
     "dp_mae_abs_diff": 0.0,
     "mp_prediction_max_abs_diff": 0.0,
@@ -181,18 +185,23 @@ SCALING_FIGURES = {
 def test_scaling_rows_are_goals_and_context():
     rows = results_page.scaling_rows(SCALING_FIGURES)
     verdicts = [row["verdict"] for row in rows]
-    # Four equality checks against SCALING_TOLERANCE; the model-parallel loss gap above
-    # 1e-4 is not met.
-    assert verdicts[:4] == ["met", "met", "met", "not met"]
+    # Six equality checks against SCALING_TOLERANCE (SGD first); the model-parallel
+    # loss gap above 1e-4 is not met. Then the SGD run against the global mean.
+    assert verdicts[:6] == ["met", "met", "met", "met", "met", "not met"]
+    assert "SGD" in rows[0]["experiment"] and "Adam" in rows[2]["experiment"]
     assert rows[0]["published"] == 1e-4 and rows[0]["difference"] is None
-    assert set(verdicts[4:]) == {"context"} and len(rows) == 4 + 2 + 3
-    assert rows[4]["ours"] == pytest.approx(7.484928) and rows[-1][
+    assert verdicts[6] == "met" and rows[6]["published"] == 0.933
+    assert "0.933" in rows[6]["experiment"]
+    assert set(verdicts[7:]) == {"context"} and len(rows) == 6 + 1 + 2 + 3
+    assert rows[7]["ours"] == pytest.approx(7.484928) and rows[-1][
         "ours"
     ] == pytest.approx(84.48)
     assert all(
         row["chapter"] == results_page.SCALING and "4" in row["experiment"]
-        for row in rows[:4]
+        for row in rows[:6]
     )
+    worse = results_page.scaling_rows({**SCALING_FIGURES, "sgd_single_mae": 0.95})
+    assert worse[6]["verdict"] == "not met"
 
 
 @pytest.mark.parametrize(

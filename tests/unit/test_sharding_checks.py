@@ -1,0 +1,108 @@
+"""recbook.sharding's pieces for chapter 5's equality checks: plain SGD, which sees a
+sum of the devices' gradients where Adam would not; the fewest devices of a memory
+class; and differences written for prose and tables (no ``2.4e-07`` on the page)."""
+
+from __future__ import annotations
+
+from recbook import published, rating_models, sharding
+
+import keras
+import numpy as np
+import pytest
+
+
+def tiny_data(seed: int = 0) -> rating_models.RatingData:
+    rng = np.random.default_rng(seed)
+    users, movies, rows = 40, 30, 1024
+    train = {
+        "user": rng.integers(0, users, rows).astype("int32"),
+        "movie": rng.integers(0, movies, rows).astype("int32"),
+        "rating": rng.integers(1, 6, rows).astype("float32"),
+    }
+    val = {key: values[:256] for key, values in train.items()}
+    return rating_models.RatingData(
+        train=train,
+        val=val,
+        user_counts=np.ones(users, "int64"),
+        movie_counts=np.ones(movies, "int64"),
+    )
+
+
+def sgd_run(data, learning_rate, start=None):
+    model = sharding.compile_sgd_rating_model(
+        rating_models.rating_model(*sharding.full_tables(40, 30, 8)), learning_rate
+    )
+    if start is not None:
+        model.set_weights(start)
+    start = model.get_weights()
+    losses, mae = sharding.train_and_score(model, data, epochs=2, batch_size=64)
+    return start, losses, mae
+
+
+def test_sgd_sees_a_gradient_summed_over_devices_where_adam_does_not():
+    data = tiny_data()
+    keras.utils.set_random_seed(0)
+    start, losses, mae = sgd_run(data, 5.0)
+    _, same_losses, same_mae = sgd_run(data, 5.0, start)
+    # The same run twice: equal within the chapter's tolerance.
+    tolerance = published.SCALING_TOLERANCE
+    assert np.max(np.abs(np.subtract(losses, same_losses))) <= tolerance["loss"]
+    assert abs(mae - same_mae) <= tolerance["mae"]
+    # Gradients summed over 4 devices instead of averaged: a step 4 times too long.
+    _, summed_losses, summed_mae = sgd_run(data, 4 * 5.0, start)
+    assert np.max(np.abs(np.subtract(losses, summed_losses))) > 100 * tolerance["loss"]
+    assert abs(mae - summed_mae) > 10 * tolerance["mae"]
+
+
+def test_the_sgd_optimizer_is_plain_and_named():
+    model = sharding.compile_sgd_rating_model(
+        rating_models.rating_model(*sharding.full_tables(4, 3, 2)), 0.5
+    )
+    assert isinstance(model.optimizer, keras.optimizers.SGD)
+    assert model.optimizer.name == "sgd" and model.optimizer.momentum == 0
+    with pytest.raises(ValueError):
+        sharding.compile_sgd_rating_model(model, 0)
+
+
+def test_fewest_devices_of_a_memory_class():
+    # The production catalogue's full tables: 110 million rows of 64 float32, x 3.
+    shapes = {
+        "user_emb/embeddings": (100_000_000, 64),
+        "movie_emb/embeddings": (10**7, 64),
+    }
+    assert sharding.per_device_bytes(shapes, 1) == 84_480_000_000
+    assert sharding.fewest_devices(shapes, 80e9) == 2
+    assert sharding.fewest_devices(shapes, 141e9) == 1
+    assert sharding.fewest_devices(shapes, 1e9) == 85
+    # Replicated weights larger than the device: no count holds them.
+    assert sharding.fewest_devices({"dense/kernel": (10**6, 64)}, 1e6, most=8) is None
+
+
+@pytest.mark.parametrize(
+    "gap, words",
+    [
+        (0.0, "none"),
+        (2.384185791015625e-07, "2.4 × 10⁻⁷"),
+        (1e-4, "1.0 × 10⁻⁴"),
+        (0.6938729882240295, "0.694"),
+    ],
+)
+def test_differences_in_words(gap, words):
+    assert sharding.difference_words(gap) == words
+
+
+def test_agreement_sentences():
+    assert sharding.agreement({"training losses": 2.4e-7, "validation MAEs": 0.0}) == (
+        "the training losses differ by at most 2.4 × 10⁻⁷, the validation MAEs not at all"
+    )
+    assert (
+        sharding.agreement({"predictions": 0.0})
+        == "the predictions do not differ at all"
+    )
+    assert "e-0" not in sharding.agreement({"losses": 3e-5, "MAEs": 1e-6})
+
+
+def test_shapes_as_text():
+    assert sharding.shape_text((6040, 64)) == "6,040 × 64"
+    assert sharding.shape_text([(927, 64), (926, 64)]) == "927 × 64; 926 × 64"
+    assert sharding.shape_text(()) == "scalar"
