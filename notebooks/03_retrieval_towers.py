@@ -341,7 +341,7 @@ for user in example_users:
 # Item-item's $k$ and EASE's $\lambda$ are chosen on the holdout, by top-100 accuracy
 # on its 5-star ratings:
 
-# %%
+# %% tags=["wrap-output"]
 popularity = {
     metric: retrieval.popularity_accuracy(
         train_inputs["movie_id"],
@@ -636,9 +636,8 @@ print(
     )
 )
 goal = records.RETRIEVAL_GOAL
-print(
-    f"{goal.text}\n  {goal_figures[goal.record]:+.4f}: {goal.verdict(goal_figures[goal.record])}"
-)
+value = goal_figures[goal.record]
+print(f"{goal.text}\n  {value:+.4f}: {goal.verdict(value)}")
 
 # %% tags=["remove-cell"]
 glue.record(records.SOFTMAX_HOLDOUT, softmax_holdout)

@@ -249,7 +249,7 @@ tables.show(
             for memory_class, needed in holders.items()
         ]
     ),
-    caption="Production catalogue, full tables with Adam: the fewest devices that hold it",
+    caption="Production catalogue, full tables with Adam: the fewest devices to hold it",
 )
 
 # %%
@@ -410,8 +410,9 @@ sgd_split = rating_models.split_ratings(
 )
 sgd_global_mean = baselines.global_mean(sgd_split)
 sgd_train_count = len(sgd_split.train["rating"])
+sgd_steps = sgd_train_count // sgd_batch_size
 print(
-    f"training ratings: {sgd_train_count:,} ({sgd_train_count // sgd_batch_size} steps of "
+    f"training ratings: {sgd_train_count:,} ({sgd_steps} steps of "
     f"{sgd_batch_size:,} per epoch, {sgd_epochs} epoch{'s' * (sgd_epochs > 1)}), "
     f"SGD learning rate {sgd_learning_rate:g}"
 )

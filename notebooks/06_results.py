@@ -30,7 +30,7 @@
 #   $2\sqrt{s_{\text{pub}}^2 + s^2/n}$, with $s_{\text{pub}}$ the sample standard
 #   deviation of the published runs (each tutorial was published twice) and $s$ ours
 #   over our $n$ seeds. It is also the smallest difference the row could detect (the
-#   *detectable* column); for normal noise with known spreads it calls an exact
+#   ± beside the verdict); for normal noise with known spreads it calls an exact
 #   reproduction outside about 5% of the time. A figure is compared only on its own
 #   metric and protocol: the keras.io retrieval tutorial counts 5-star test ratings,
 #   TensorFlow Recommenders counts every test rating, and the
@@ -116,7 +116,7 @@ display(Markdown(results_page.answers(comparisons, titles)))
 # the black tick is the published figure and the grey band the tolerance around it; a
 # dashed line is a threshold. The verdict is at the right.
 
-# %% tags=["hide-input"]
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3, 4 and 5, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
 plots.comparison_overview(comparisons[comparisons["verdict"] != "context"], titles)
 plt.show()
 

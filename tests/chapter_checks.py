@@ -98,13 +98,15 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
     )
     assert popularity == saved[records.POPULARITY]
     # The classical baselines do not depend on training either: the same settings and
-    # figures as the stored run (numpy in closed form; rounding of another BLAS aside).
+    # figures as the stored run (numpy in closed form). Another BLAS (Colab's numpy)
+    # rounds the inverse differently, which may reorder near-ties at rank 100: a few of
+    # the 4,365 five-star test ratings, hence 2e-3.
     classical, saved_classical = figures[records.CLASSICAL], saved[records.CLASSICAL]
     assert set(classical) == {"item-item", "EASE"}
     for name, row in classical.items():
         assert row["setting"] == saved_classical[name]["setting"]
         for metric in ("accuracy", "accuracy_all"):
-            assert row[metric] == pytest.approx(saved_classical[name][metric], abs=1e-4)
+            assert row[metric] == pytest.approx(saved_classical[name][metric], abs=2e-3)
     # Five epochs, one seed: accuracies are those of a model that learned something,
     # and counting every rating is a different metric from counting 5-star ones.
     for row in (*towers.values(), *figures[records.SOFTMAX].values()):

@@ -37,23 +37,23 @@ def glued(page: str, name: str, fmt: str) -> str:
             records.RETRIEVAL_CHAPTER,
             3,
             [
-                (records.SHALLOW_TOP100, ".3f"),
                 (records.POPULARITY_TOP100, ".3f"),
                 (records.BEST_TOP100, ".3f"),
+                (records.DEPTH_AFTER_TUNING, ""),
             ],
         ),
         (
             records.EMBEDDINGS_CHAPTER,
             5,
-            [(records.BASELINE_MAE, ".3f"), (records.RECIPE_PARAMS, ",")],
+            [(records.ALPHA_FINDING, ""), (records.MASK_OVER_GATHER, ".2f")],
         ),
         (
             records.SCALING_CHAPTER,
             2,
             [
-                (records.PRODUCTION_FULL_WITH_ADAM_BYTES, ","),
+                (records.PRODUCTION_FULL_WITH_ADAM_TEXT, ""),
                 (records.DP_COLLECTIVE_BYTES_PER_STEP, ","),
-                (records.DP_LOSS_MAX_ABS_DIFF, ".1e"),
+                (records.SGD_SINGLE_MAE, ".3f"),
             ],
         ),
     ],

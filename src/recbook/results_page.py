@@ -472,9 +472,9 @@ def compact_table(
 
     Returns:
         ``figure`` (the experiment), ``ours`` (with its sample standard deviation
-        over seeds), ``published / goal``, ``difference``, ``detectable`` (the
-        tolerance: the smallest difference a reproduction row can call outside)
-        and ``verdict`` (in words; an outside figure says on which side it lies).
+        over seeds), ``published / goal``, ``difference`` and ``verdict`` (in words,
+        with the tolerance it used, which is also the smallest difference the row
+        can call outside; an outside figure says on which side it lies).
     """
     titles = titles or {}
     rows, previous = [], None
@@ -490,6 +490,8 @@ def compact_table(
             relation = RELATION_SIGNS.get(goal_relation(row), "")
             reference = " ".join(part for part in ("goal", relation, reference) if part)
         verdict = str(row["verdict"])
+        if verdict in TOLERANCE_VERDICTS and not missing(row["tolerance"]):
+            verdict += f" ±{number(row['tolerance'], trim=True)}"
         if row.get("side"):
             verdict += f" ({row['side']})"
         rows.append(
@@ -498,18 +500,10 @@ def compact_table(
                 "ours": ours,
                 "published / goal": reference,
                 "difference": number(row["difference"], sign=True),
-                "detectable": number(row["tolerance"], trim=True),
                 "verdict": verdict,
             }
         )
-    columns = [
-        "figure",
-        "ours",
-        "published / goal",
-        "difference",
-        "detectable",
-        "verdict",
-    ]
+    columns = ["figure", "ours", "published / goal", "difference", "verdict"]
     return pd.DataFrame(rows, columns=columns).fillna("")
 
 
