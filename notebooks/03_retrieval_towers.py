@@ -374,7 +374,7 @@ for name in baselines.RETRIEVAL_BASELINES:
     grid = ", ".join(f"{list(row.values())[0]:g}" for row in tried)
     print(f"{name}: chose {setting:g} of {grid}")
 
-# %% tags=["nbval-check-output"]
+# %%
 baseline_table = pd.DataFrame(
     [
         {"baseline": "popularity", "setting": "", **popularity},
@@ -695,7 +695,7 @@ tables.show(
     f"mean over {len(tuning_seeds)} seeds at its best epoch",
 )
 
-# %% tags=["nbval-check-output"]
+# %%
 print(
     "choices on an edge of the grid:",
     ", ".join(plots.tower_label(t) for t in on_edge) or "none",

@@ -168,7 +168,7 @@ print(
     + f" tried; {bias['l2']:g} chosen on the selection half"
 )
 
-# %% tags=["nbval-check-output"]
+# %%
 tables.show(
     pd.DataFrame([{"model": name, **row} for name, row in rating_baselines.items()])[
         ["model", "params", *baselines.RATING_METRICS]
