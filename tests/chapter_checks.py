@@ -159,10 +159,12 @@ def scaling_run(figures: dict, devices: int) -> None:
     assert figures[records.MP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
     assert figures[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
     # The same under plain SGD, where summing the devices' gradients instead of averaging
-    # them would show: and the planted error (one device at n x the learning rate) does.
+    # them would show: and the planted error (one device at n x the learning rate) does,
+    # on more than one device (on one, a sum is the mean: the planted run is the same).
     assert figures[records.SGD_DP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
     assert figures[records.SGD_DP_MAE_ABS_DIFF] <= tolerance["mae"]
-    assert figures[records.SGD_SUMMED_LOSS_MAX_ABS_DIFF] > tolerance["loss"]
+    planted = figures[records.SGD_SUMMED_LOSS_MAX_ABS_DIFF]
+    assert planted > tolerance["loss"] if devices > 1 else planted <= tolerance["loss"]
     # The global mean of MovieLens-1M's training ratings scores about 0.93 stars.
     assert 0.9 < figures[records.SGD_GLOBAL_MEAN_MAE] < 0.96
     # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
