@@ -13,7 +13,6 @@ model. All are closed-form or a few numpy passes: seconds, no seeds.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -49,14 +48,6 @@ NEIGHBOURS_GRID = (10, 20, 50, 100, 200, 400, 800, 1600)
 
 EXCLUDED_SCORE = -np.inf
 """Score of column 0 (no movie), so that it is never recommended."""
-
-
-def _finite_positive(name: str, value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a positive real number; got {value!r}.")
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be finite and greater than 0; got {value}.")
-    return float(value)
 
 
 # --- rating prediction -------------------------------------------------------
@@ -123,7 +114,7 @@ def fit_biases(
         TypeError, ValueError: no rows, ids outside ``[0, num_*)``, or ``l2`` not
             finite and positive.
     """
-    l2 = _finite_positive("l2", l2)
+    l2 = checks.positive("l2", l2)
     checks.whole("iterations", iterations)
     if len(ratings) == 0:
         raise ValueError("fit_biases needs at least one training rating; got none.")
@@ -236,7 +227,7 @@ def ease_scores(matrix: np.ndarray, l2: float) -> np.ndarray:
     ``B = I - P / diag(P)`` with ``P = (X^T X + l2 I)^-1``, so ``diag(B) = 0``: each
     movie is predicted from the user's other movies. Scores are ``X B``.
     """
-    l2 = _finite_positive("l2", l2)
+    l2 = checks.positive("l2", l2)
     gram = matrix.T @ matrix
     gram[np.diag_indices_from(gram)] += l2
     inverse = np.linalg.inv(gram)

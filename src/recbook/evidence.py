@@ -141,8 +141,7 @@ def compare(
     terms = []
     for name, std, seeds in (("a", a_std, a_seeds), ("b", b_std, b_seeds)):
         checks.whole(f"{name}_seeds", seeds)
-        if not (math.isfinite(std) and std >= 0):
-            raise ValueError(f"{name}_std must be finite and at least 0; got {std}.")
+        checks.real(f"{name}_std", std, minimum=0)
         if seeds == 1 and std > 0:
             raise ValueError(f"{name}_std must be 0 for one seed; got {std}.")
         terms.append((std**2 / seeds, seeds))
@@ -180,8 +179,7 @@ def tolerance(published_runs: Sequence[float], ours_std: float, seeds: int) -> f
     if len(published_runs) < 1:
         raise ValueError("tolerance needs at least one published run; got none.")
     checks.whole("seeds", seeds)
-    if not (math.isfinite(ours_std) and ours_std >= 0):
-        raise ValueError(f"ours_std must be finite and at least 0; got {ours_std}.")
+    checks.real("ours_std", ours_std, minimum=0)
     spread = published_spread(published_runs, ours_std)
     value = REPRODUCTION_MULTIPLE * math.sqrt(spread**2 + ours_std**2 / seeds)
     if value == 0:

@@ -75,7 +75,7 @@ def test_bias_model_chooses_on_the_selection_half():
 
 def test_bias_fit_refuses_bad_input():
     ids = np.array([0, 1])
-    with pytest.raises(ValueError, match="l2 must be finite and greater than 0"):
+    with pytest.raises(ValueError, match="l2 must be a finite number greater than 0"):
         baselines.fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 2, l2=0.0)
     with pytest.raises(ValueError, match="at least one training rating"):
         baselines.fit_biases(ids[:0], ids[:0], np.array([]), 2, 2, l2=1.0)

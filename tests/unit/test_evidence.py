@@ -75,7 +75,7 @@ def test_tolerance_is_two_standard_errors_of_the_difference():
     assert evidence.reproduction_false_alarm_rate() == pytest.approx(0.0455, abs=1e-4)
     with pytest.raises(ValueError, match="at least one published run"):
         evidence.tolerance((), 0.01, 3)
-    with pytest.raises(ValueError, match="ours_std must be finite"):
+    with pytest.raises(ValueError, match="ours_std must be a finite number at least 0"):
         evidence.tolerance((0.3, 0.31), -0.01, 3)
     with pytest.raises(ValueError, match="needs a spread"):
         evidence.tolerance((0.3,), 0.0, 1)
@@ -132,7 +132,7 @@ def test_compare_uses_standard_errors_and_welch_t():
     assert one_seed.margin == pytest.approx(-0.1)
     with pytest.raises(ValueError, match="must be 0 for one seed"):
         evidence.compare(0.4, 0.01, 1, 0.5, 0.0, 1)
-    with pytest.raises(ValueError, match="a_std must be finite"):
+    with pytest.raises(ValueError, match="a_std must be a finite number at least 0"):
         evidence.compare(0.4, float("nan"), 3, 0.5, 0.0, 1)
 
 
