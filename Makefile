@@ -58,7 +58,8 @@ test-unit: $(STAMP)
 execute: $(STAMP)
 	$(BIN)/recbook-run
 
-# Performance figures of this machine (re-executes every chapter; about 30 minutes on 2 cores).
+# This machine's floors, the training loops against them, the backends, the book's stored
+# times (--execute: run every chapter again); writes benchmark.json (about 15 minutes).
 benchmark: $(STAMP)
 	$(BIN)/recbook-benchmark
 

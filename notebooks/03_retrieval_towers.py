@@ -418,7 +418,7 @@ def against_best_baseline(rows, metric, kind):
 
 
 baselines_finding = "; ".join(
-    against_best_baseline(tutorial.to_dict("records"), "accuracy", "MSE towers")
+    against_best_baseline(tutorial.to_dict("records"), "accuracy", "the MSE-trained")
 )
 print(baselines_finding)
 

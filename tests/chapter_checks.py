@@ -7,14 +7,53 @@ counts, exact parameter totals, and figures that do not depend on training.
 
 from __future__ import annotations
 
+import configparser
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from recbook import glue, records
 
+import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+SANITIZE = Path(__file__).with_name("nbval-sanitize.cfg")
+"""What differs legitimately between two runs of a cell (a Styler's memory address,
+say): the file nbval applies, applied here too, so that the notebook tier, the
+Colab-like tier and nbval compare alike."""
+
+
+def sanitize(text: str) -> str:
+    """``text`` with every rule of :data:`SANITIZE` applied, as nbval applies them."""
+    rules = configparser.ConfigParser(interpolation=None)
+    rules.read(SANITIZE)
+    for section in rules.sections():
+        text = re.sub(rules[section]["regex"], rules[section]["replace"], text)
+    return text
+
+
+def checked_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
+    """The text outputs of the cells tagged ``nbval-check-output``, with their sources,
+    sanitized as nbval sanitizes them (:func:`sanitize`).
+
+    A stream's pieces (the kernel may flush a print in several) are joined by
+    nbval's own ``coalesce_streams``, as nbval joins them before comparing.
+    """
+    from nbval.plugin import coalesce_streams
+
+    def text(output) -> str:
+        return sanitize(
+            output.get("text") or output.get("data", {}).get("text/plain", "")
+        )
+
+    return [
+        (cell.source, [text(output) for output in coalesce_streams(cell.outputs)])
+        for cell in notebook.cells
+        if "nbval-check-output" in cell.metadata.get("tags", [])
+    ]
 
 
 def stored(stem: str) -> dict:

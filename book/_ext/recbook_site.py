@@ -205,7 +205,7 @@ LAYERS = (
     (
         "Start-up",
         "Standard library only, run when ``recbook`` is imported, before JAX starts.",
-        ("reproducibility", "devices"),
+        ("reproducibility", "compile_cache", "devices"),
     ),
     (
         "Foundations",
@@ -240,11 +240,13 @@ LAYERS = (
     ),
     (
         "Book tools",
-        "Running the chapters, the results page, timings and the repository setting.",
+        "Running the chapters, the results page, timings against the machine's floor "
+        "and the repository setting.",
         (
             "runner",
             "results_page",
             "backend_timing",
+            "floor",
             "benchmark",
             "repository",
             "readme",

@@ -3,7 +3,8 @@
 Importing ``recbook`` before Keras selects the JAX backend (several times
 faster than the TensorFlow backend for the book's models on CPU; chapter 3
 measures it) unless ``KERAS_BACKEND`` already names another, and pins the CPU
-settings XLA's figures depend on (:mod:`recbook.reproducibility`). TensorFlow
+settings XLA's figures depend on (:mod:`recbook.reproducibility`), and keeps XLA's
+compiled programs on disk (:mod:`recbook.compile_cache`). TensorFlow
 stays for ``tf.data``, TensorFlow Datasets and ``keras.utils.FeatureSpace``.
 
 The modules are listed, by layer, in the README's "Layout" section.
@@ -13,11 +14,13 @@ import importlib.util
 import os
 import sys
 
+from . import compile_cache
 from .reproducibility import pin_cpu_settings
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 pin_cpu_settings()
+compile_cache.enable()
 
 
 def _import_tensorflow_quietly() -> None:

@@ -105,9 +105,13 @@ class Comparison:
     def describe(self, higher: str, lower: str, unit: str = "") -> str:
         """A sentence for the chapter: which is higher, by how much, or a tie."""
         n_a, n_b = self.seeds
+        if min(n_a, n_b) == 1:
+            seeds = f"{max(n_a, n_b)} seeds against a figure without spread"
+        else:
+            seeds = f"{n_a} and {n_b} seeds"
         noise = (
-            f"standard error {self.standard_error:.4f}{unit}, {n_a} and {n_b} "
-            f"seeds; a difference counts beyond {self.threshold:.4f}{unit}"
+            f"standard error {self.standard_error:.4f}{unit}, {seeds}; "
+            f"a difference counts beyond {self.threshold:.4f}{unit}"
         )
         if self.standard_error == 0:
             return (

@@ -196,6 +196,26 @@ def training_batches(
     return shuffled.batch(batch_size)
 
 
+def compile_for_training(
+    model: keras.Model,
+    learning_rate: float = 1e-3,
+    steps_per_execution: int | None = None,
+) -> keras.Model:
+    """Compile as :func:`fit` trains: Adam on the squared error, MAE and RMSE tracked,
+    :data:`STEPS_PER_EXECUTION` steps per call (``steps_per_execution``, when given,
+    overrides it)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="mse",
+        metrics=[
+            keras.metrics.MeanAbsoluteError(name="mae"),
+            keras.metrics.RootMeanSquaredError(name="rmse"),
+        ],
+        steps_per_execution=steps_per_execution or STEPS_PER_EXECUTION,
+    )
+    return model
+
+
 def fit(
     build: Callable[[], keras.Model],
     data: RatingData,
@@ -235,15 +255,7 @@ def fit(
     guard = guards.FiniteGuard(
         f"{type(model).__name__} {model.name!r}", seed, learning_rate
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="mse",
-        metrics=[
-            keras.metrics.MeanAbsoluteError(name="mae"),
-            keras.metrics.RootMeanSquaredError(name="rmse"),
-        ],
-        steps_per_execution=STEPS_PER_EXECUTION,
-    )
+    compile_for_training(model, learning_rate)
     if shuffle_buffer is None:
         batches = {"x": data.inputs("train"), "y": data.train["rating"]}
         batches["batch_size"] = batch_size

@@ -6,10 +6,12 @@ kernel CPU time as ``recbook-run`` recorded them in the stored notebook's
 ``recbook_run`` metadata (:func:`recbook.runner.run_details`), the whole book's time
 against its target (:data:`recbook.benchmark.TARGETS`), the machine and versions of
 those runs, and the JAX vs. TensorFlow ratio that chapter 3 records
-(:data:`recbook.records.JAX_SPEEDUP`, :data:`recbook.records.BACKEND_SECONDS`).
-No figure in the block is typed: ``recbook-readme`` rewrites it after a chapter is
-re-executed, and ``tests/test_readme.py`` fails while the README differs from what the
-stored runs say (``recbook-readme --check`` says the same).
+(:data:`recbook.records.JAX_SPEEDUP`, :data:`recbook.records.BACKEND_SECONDS`), and
+the figures ``recbook-benchmark`` wrote to :data:`recbook.benchmark.RESULTS` (the
+machine's floors and each training loop against them). No figure in the block is
+typed: ``recbook-readme`` rewrites it after a chapter is re-executed or the benchmark
+has run, and ``tests/test_readme.py`` fails while the README differs from what the
+stored runs and that file say (``recbook-readme --check`` says the same).
 """
 
 from __future__ import annotations
@@ -100,8 +102,41 @@ def machine(runs: list[tuple[dict[str, Any], str | None]]) -> str:
     return ", ".join(said)
 
 
-def block(notebooks_dir: Path = runner.NOTEBOOKS_DIR) -> str:
-    """The README's generated performance block, markers included."""
+def wrapped(markdown: str) -> list[str]:
+    """Markdown lines wrapped at :data:`WIDTH`: paragraphs and list items; tables kept."""
+    lines: list[str] = []
+    for line in markdown.splitlines():
+        if not line or line.startswith("|"):
+            lines.append(line)
+        elif line.startswith("- "):
+            lines += textwrap.wrap(line, WIDTH, subsequent_indent="  ")
+        else:
+            lines += textwrap.wrap(line, WIDTH)
+    return lines
+
+
+def floor_report(results: Path) -> list[str]:
+    """The benchmark's report (:func:`recbook.benchmark.report`) from its file, wrapped."""
+    heading = [
+        "",
+        "**Against the machine's floor** (`make benchmark`, `benchmark.json`):",
+        "",
+    ]
+    if not results.is_file():
+        return [*heading, "Not measured yet: run `make benchmark`."]
+    return [*heading, *wrapped(benchmark.report(benchmark.read(results)))]
+
+
+def block(
+    notebooks_dir: Path = runner.NOTEBOOKS_DIR, results: Path | None = None
+) -> str:
+    """The README's generated performance block, markers included.
+
+    ``results`` is the benchmark's file (default: :data:`recbook.benchmark.RESULTS`
+    beside the notebooks' folder).
+    """
+    if results is None:
+        results = notebooks_dir.parent / benchmark.RESULTS
     rows, runs, total, cpu_total, dates = [], [], 0.0, 0.0, []
     complete = True
     for number, source in enumerate(runner.chapters(notebooks_dir), start=1):
@@ -175,6 +210,7 @@ def block(notebooks_dir: Path = runner.NOTEBOOKS_DIR) -> str:
                 WIDTH,
             ),
         ]
+    lines += floor_report(results)
     lines.append(END)
     return "\n".join(lines)
 

@@ -35,9 +35,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from . import glue, records
 
@@ -322,19 +323,6 @@ def quick_is_full(notebook: Any) -> bool:
     )
 
 
-def check_only_tagged_outputs(notebook: Any) -> Any:
-    """Tag every code cell not tagged ``nbval-check-output`` with ``nbval-ignore-output``."""
-    for cell in notebook.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if (
-            cell.cell_type == "code"
-            and "nbval-check-output" not in tags
-            and "nbval-ignore-output" not in tags
-        ):
-            tags.append("nbval-ignore-output")
-    return notebook
-
-
 def strip_volatile(notebook: Any) -> Any:
     """Drop papermill's timings and run details, which change on every run."""
     for key in VOLATILE_METADATA:
@@ -365,13 +353,22 @@ def write_atomically(notebook: Any, target: Path) -> None:
     """
     import nbformat
 
+    write_text_atomically(target, lambda handle: nbformat.write(notebook, handle))
+
+
+def write_text_atomically(target: Path, write: Callable[[TextIO], Any]) -> None:
+    """Call ``write`` on a temporary file beside ``target``, then put it in its place.
+
+    ``target`` is either the old file or the whole new one, with the old one's mode
+    (:func:`write_atomically`).
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=".ipynb", dir=target.parent
+        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
     )
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            nbformat.write(notebook, handle)
+            write(handle)
         os.chmod(tmp, file_mode(target))
         os.replace(tmp, target)
     except BaseException:
@@ -585,14 +582,15 @@ def run_details(notebook: Path) -> dict[str, Any] | None:
 def prepare_nbval(
     notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_DIR
 ) -> list[Path]:
-    """Copy every stored notebook, outputs kept, with its quick parameters injected.
+    """Copy the stored notebooks whose quick run is their full run, outputs kept.
 
-    ``pytest --nbval`` on the copies re-executes each chapter cheaply and
-    compares its outputs with those stored by the full run. Where the quick
-    parameters are the chapter's own (:func:`quick_is_full`) every output is
-    compared; elsewhere only the cells tagged ``nbval-check-output`` (counts,
-    vocabulary sizes, parameter totals: outputs that do not depend on the
-    training budget), the others being tagged ``nbval-ignore-output`` in the copy.
+    ``pytest --nbval`` on the copies re-executes each such chapter (with its quick
+    parameters injected, which are its own: :func:`quick_is_full`) and compares
+    every output with those stored by the full run. A chapter whose quick run is
+    shorter gets no copy: the notebook tier executes it once with its quick
+    parameters and compares the cells tagged ``nbval-check-output`` itself (counts,
+    vocabulary sizes, parameter totals: outputs that do not depend on the training
+    budget), so that no chapter is executed twice in one test run.
 
     All or nothing: the copies are written into a new folder beside
     ``output_dir``, which then takes its place; on any error ``output_dir``
@@ -614,14 +612,13 @@ def prepare_nbval(
                     f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}."
                 )
             notebook = read_stored(stored)
+            if not quick_is_full(notebook):
+                continue
             parameters = quick_parameters(notebook)
-            strict = quick_is_full(notebook)
             if parameters:
                 notebook = parameterize_notebook(
                     notebook, parameters, report_mode=False
                 )
-            if not strict:
-                notebook = check_only_tagged_outputs(notebook)
             write_atomically(strip_volatile(notebook), fresh / stored.name)
             names.append(stored.name)
         replace_folder(fresh, output_dir)

@@ -13,9 +13,7 @@ Between chapters the environment is put back as Colab ships it.
 
 from __future__ import annotations
 
-import configparser
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import colab_env
 import jupytext
 import nbformat
 import pytest
-from chapter_checks import CHECKS, NOTEBOOKS, stored
+from chapter_checks import CHECKS, NOTEBOOKS, checked_outputs, stored
 
 SOURCES = runner.chapters(NOTEBOOKS)
 RESULTS_PAGE = "06_results"
@@ -73,41 +71,6 @@ def test_declared_ranges_admit_colabs_versions():
     from packaging.specifiers import SpecifierSet
 
     assert "3.13.15" in SpecifierSet(project["requires-python"])
-
-
-SANITIZE = colab_env.REPO / "tests" / "nbval-sanitize.cfg"
-"""What differs legitimately between two runs of a cell (a Styler's memory address,
-say): the file nbval applies, applied here too, so both tiers compare alike."""
-
-
-def sanitize(text: str) -> str:
-    """``text`` with every rule of :data:`SANITIZE` applied, as nbval applies them."""
-    rules = configparser.ConfigParser(interpolation=None)
-    rules.read(SANITIZE)
-    for section in rules.sections():
-        text = re.sub(rules[section]["regex"], rules[section]["replace"], text)
-    return text
-
-
-def checked_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, list[str]]]:
-    """The text outputs of the cells tagged ``nbval-check-output``, with their sources,
-    sanitized as nbval sanitizes them (:func:`sanitize`).
-
-    A stream's pieces (the kernel may flush a print in several) are joined by
-    nbval's own ``coalesce_streams``, as nbval joins them before comparing.
-    """
-    from nbval.plugin import coalesce_streams
-
-    def text(output) -> str:
-        return sanitize(
-            output.get("text") or output.get("data", {}).get("text/plain", "")
-        )
-
-    return [
-        (cell.source, [text(output) for output in coalesce_streams(cell.outputs)])
-        for cell in notebook.cells
-        if "nbval-check-output" in cell.metadata.get("tags", [])
-    ]
 
 
 def execute_in_colab(python: Path, source: Path, workdir: Path) -> Path:

@@ -79,7 +79,7 @@ def test_the_towers_against_the_baselines_follow_the_rule():
             figures[best]["accuracy"],
             0.0,
             1,
-        ).describe(f"MSE towers {plots.tower_label(label)}", best)
+        ).describe(f"the MSE-trained {plots.tower_label(label)}", best)
         assert sentence in RETRIEVAL[records.BASELINES_FINDING]
 
 

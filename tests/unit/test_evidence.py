@@ -123,6 +123,7 @@ def test_compare_uses_standard_errors_and_welch_t():
     # Against a baseline without spread: dof n - 1 = 4, t = 2.776, SE = 0.01 / sqrt(5).
     baseline = evidence.compare(0.40, 0.01, 5, 0.38, 0.0, 1)
     assert baseline.degrees_of_freedom == pytest.approx(4)
+    assert "5 seeds against a figure without spread" in baseline.describe("a", "b")
     assert baseline.threshold == pytest.approx(2.7764 * 0.01 / 5**0.5, rel=1e-4)
     assert baseline.exceeds_noise
     lower = evidence.compare(0.4, 0.001, 3, 0.5, 0.0, 1).describe("a", "b")

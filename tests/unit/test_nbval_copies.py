@@ -46,14 +46,3 @@ def test_quick_run_is_the_full_run_only_when_every_quick_value_is_the_default():
     assert not runner.quick_is_full(
         chapter('where = "a" if flag else "b"', {"where": "a"})
     )
-
-
-def test_a_shortened_run_compares_only_the_tagged_cells():
-    notebook = runner.check_only_tagged_outputs(chapter("epochs = 30", {"epochs": 5}))
-    tags = [c.metadata.get("tags", []) for c in notebook.cells if c.cell_type == "code"]
-    assert tags == [
-        ["parameters", "nbval-ignore-output"],
-        ["nbval-check-output"],
-        ["nbval-ignore-output"],
-        ["nbval-ignore-output"],
-    ]

@@ -275,20 +275,22 @@ def test_no_chapters_is_an_error(tmp_path):
         runner.chapters(tmp_path)
 
 
-def test_prepare_nbval_keeps_outputs_and_injects_quick_parameters(book):
+def test_prepare_nbval_copies_only_chapters_whose_quick_run_is_the_full_run(book):
+    runner.execute(Path("notebooks/01_tiny.py"))
+    # Quick is not full (1 epoch, not 30): no copy; the notebook tier checks it.
+    assert runner.prepare_nbval() == []
+    full = CHAPTER.replace("#       epochs: 1", "#       epochs: 30")
+    Path("notebooks/01_tiny.py").write_text(full)
     runner.execute(Path("notebooks/01_tiny.py"))
     (copy,) = runner.prepare_nbval()
     notebook = nbformat.read(copy, as_version=4)
     injected = [
         c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])
     ]
-    assert len(injected) == 1 and "epochs = 1" in injected[0].source
+    assert len(injected) == 1 and "epochs = 30" in injected[0].source
     assert glue.read(copy) == {"epochs_run": 30, "half": 15.0}  # the stored outputs
-    # Quick is not full (1 epoch, not 30): nbval compares only cells tagged nbval-check-output.
-    assert all(
-        "nbval-ignore-output" in c.metadata["tags"]
-        for c in notebook.cells
-        if c.cell_type == "code"
+    assert not any(
+        "nbval-ignore-output" in c.metadata.get("tags", []) for c in notebook.cells
     )
 
 
