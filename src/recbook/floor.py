@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from . import checks
+from . import checks, training
 
 TRIAD_BYTES_PER_ELEMENT = 12
 """STREAM's count for a triad over float32: read ``b`` and ``c``, write ``a``."""
@@ -227,15 +227,7 @@ def train_step(model: Any, batch: tuple) -> TrainStep:
     tic = time.perf_counter()
     model.fit(x, y, batch_size=len(y), epochs=1, shuffle=False, verbose=0)
     first_fit = time.perf_counter() - tic
-    state = tuple(
-        [v.value for v in variables]
-        for variables in (
-            model.trainable_variables,
-            model.non_trainable_variables,
-            model.optimizer.variables,
-            model.metrics_variables,
-        )
-    )
+    state = training.jax_state(model)
     batch = jax.tree_util.tree_map(jax.numpy.asarray, batch)
     compiled = jax.jit(model.train_step, donate_argnums=0).lower(state, batch).compile()
     return TrainStep(compiled, state, batch, first_fit)

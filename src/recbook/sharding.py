@@ -42,7 +42,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import checks, rating_models
+from . import checks, rating_models, training
 from .devices import with_host_device_count
 from .embeddings import HashEmbedding, MDEmbedding, QREmbedding
 
@@ -664,15 +664,7 @@ def train_step_hlo(
     """
     import jax
 
-    state = tuple(
-        [v.value for v in variables]
-        for variables in (
-            model.trainable_variables,
-            model.non_trainable_variables,
-            model.optimizer.variables,
-            model.metrics_variables,
-        )
-    )
+    state = training.jax_state(model)
     distribution = keras.distribution.distribution()
 
     def place(array: np.ndarray):

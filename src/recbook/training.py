@@ -88,3 +88,21 @@ def summarize(runs: Sequence[Run], **labels: Any) -> dict:
             row[f"{name}_curve"] = curves.mean(axis=0).tolist()
             row[f"{name}_curve_std"] = [sample_std(c) for c in curves.T]
     return row
+
+
+def jax_state(model: Any) -> tuple[list, list, list, list]:
+    """The state Keras's JAX trainer passes to ``model.train_step``: the values of the
+    trainable, non-trainable, optimizer and metric variables, in that order.
+
+    ``model`` must be compiled and fitted on at least one batch, so that its optimizer
+    and metric variables exist.
+    """
+    return tuple(
+        [v.value for v in variables]
+        for variables in (
+            model.trainable_variables,
+            model.non_trainable_variables,
+            model.optimizer.variables,
+            model.metrics_variables,
+        )
+    )
