@@ -579,6 +579,13 @@ def run_details(notebook: Path) -> dict[str, Any] | None:
     return details
 
 
+NBVAL_CONFTEST = '''"""Written by recbook-run --prepare-nbval: these stored notebooks are
+the results page's input here, not nbval tests (the notebook tier checks them)."""
+
+collect_ignore = {inputs!r}
+'''
+
+
 def prepare_nbval(
     notebooks_dir: Path = NOTEBOOKS_DIR, output_dir: Path = NBVAL_DIR
 ) -> list[Path]:
@@ -587,10 +594,13 @@ def prepare_nbval(
     ``pytest --nbval`` on the copies re-executes each such chapter (with its quick
     parameters injected, which are its own: :func:`quick_is_full`) and compares
     every output with those stored by the full run. A chapter whose quick run is
-    shorter gets no copy: the notebook tier executes it once with its quick
+    shorter is not tested there: the notebook tier executes it once with its quick
     parameters and compares the cells tagged ``nbval-check-output`` itself (counts,
     vocabulary sizes, parameter totals: outputs that do not depend on the training
-    budget), so that no chapter is executed twice in one test run.
+    budget), so that no chapter is executed twice in one test run. Its stored
+    notebook is still copied, unchanged, for the results page to read beside its
+    own copy, and ``output_dir/conftest.py`` (:data:`NBVAL_CONFTEST`) keeps pytest
+    from collecting it. The copies to test are returned.
 
     All or nothing: the copies are written into a new folder beside
     ``output_dir``, which then takes its place; on any error ``output_dir``
@@ -604,7 +614,8 @@ def prepare_nbval(
     output_dir.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{output_dir.name}.", dir=output_dir.parent))
     try:
-        names = []
+        names: list[str] = []
+        inputs: list[str] = []
         for source in chapters(notebooks_dir):
             stored = source.with_suffix(".ipynb")
             if not stored.exists():
@@ -613,6 +624,8 @@ def prepare_nbval(
                 )
             notebook = read_stored(stored)
             if not quick_is_full(notebook):
+                write_atomically(notebook, fresh / stored.name)
+                inputs.append(stored.name)
                 continue
             parameters = quick_parameters(notebook)
             if parameters:
@@ -621,6 +634,9 @@ def prepare_nbval(
                 )
             write_atomically(strip_volatile(notebook), fresh / stored.name)
             names.append(stored.name)
+        (fresh / "conftest.py").write_text(
+            NBVAL_CONFTEST.format(inputs=inputs), encoding="utf-8"
+        )
         replace_folder(fresh, output_dir)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)

@@ -120,6 +120,7 @@ def test_the_report_has_a_row_per_loop_and_every_verdict():
     assert "3.30x (sample std 0.30, 3 runs) faster with JAX (met" in text
     assert "1.50x (sample std 0.10, 3 runs) faster with JAX (NOT met" in text
     assert "1500 s (stored runs), NOT met (target <= 1200)" in text
+    assert "Its training loops run at 0.9x to 3.1x their floors" in text
 
 
 def test_results_are_written_whole_and_read_back(tmp_path):

@@ -277,8 +277,15 @@ def test_no_chapters_is_an_error(tmp_path):
 
 def test_prepare_nbval_copies_only_chapters_whose_quick_run_is_the_full_run(book):
     runner.execute(Path("notebooks/01_tiny.py"))
-    # Quick is not full (1 epoch, not 30): no copy; the notebook tier checks it.
+    # Quick is not full (1 epoch, not 30): not an nbval test (the notebook tier checks
+    # it), but copied unchanged for the results page, and kept from pytest's collection.
     assert runner.prepare_nbval() == []
+    assert glue.read("build/nbval/01_tiny.ipynb") == glue.read(
+        "notebooks/01_tiny.ipynb"
+    )
+    conftest: dict = {}
+    exec(Path("build/nbval/conftest.py").read_text(), conftest)
+    assert conftest["collect_ignore"] == ["01_tiny.ipynb"]
     full = CHAPTER.replace("#       epochs: 1", "#       epochs: 30")
     Path("notebooks/01_tiny.py").write_text(full)
     runner.execute(Path("notebooks/01_tiny.py"))
