@@ -203,7 +203,7 @@ def measure_loop(
     model = make(None)
     fit_step = _fit_seconds_per_step(model, fit, steps)
     evaluate(model)
-    evaluation = floor.timed(lambda: evaluate(model))
+    _, evaluation = floor.timed(lambda: evaluate(model))
     return {
         "flops": cost.flops,
         "bytes_accessed": cost.bytes_accessed,
@@ -226,13 +226,7 @@ def retrieval_loops(peak: float) -> tuple[dict[str, dict], float, Any]:
 
     from . import features, floor, retrieval
 
-    problem, preparation = None, 0.0
-
-    def prepare() -> None:
-        nonlocal problem
-        problem = features.retrieval_problem()
-
-    preparation = floor.timed(prepare)
+    problem, preparation = floor.timed(features.retrieval_problem)
     x, y = problem.train
     size = features.BATCH_SIZE
     batch = ({k: v[:size] for k, v in x.items()}, y[:size])
@@ -273,15 +267,11 @@ def rating_loops(peak: float) -> tuple[dict[str, dict], float]:
 
     from . import data, floor, rating_models
 
-    split = None
-
-    def prepare() -> None:
-        nonlocal split
-        split = rating_models.split_ratings(
+    split, preparation = floor.timed(
+        lambda: rating_models.split_ratings(
             data.load_ratings("1m"), seed=rating_models.SPLIT_SEED
         )
-
-    preparation = floor.timed(prepare)
+    )
     size, steps = 128, 2048
     rows = slice(0, size * steps)
     x = split.inputs("train", rows)

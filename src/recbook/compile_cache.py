@@ -1,9 +1,9 @@
 """Keep XLA's compiled programs on disk, so that a new model of a known shape starts at once.
 
 Every run of the book builds a new Keras model (one per seed, learning rate and
-table layout), and JAX compiles its training and evaluation steps again for each:
-about 2 s per model on two cores, measured by ``recbook-benchmark``, against
-about 5 s of training for a one-layer retrieval model. The programs are the same
+table layout), and JAX compiles its training and evaluation steps again for each,
+which costs about as much as a short training run (``recbook-benchmark`` measures a
+new model's first step with and without the cache). The programs are the same
 from seed to seed, so JAX's persistent compilation cache finds them by a hash of
 the program, the compiler's options (the CPU settings of
 :mod:`recbook.reproducibility` among them) and the jaxlib version, and loads the
@@ -30,10 +30,10 @@ MIN_COMPILE_SECONDS = 0.1
 would skip the book's training steps)."""
 
 SETTINGS = {
-    "jax_compilation_cache_dir": None,  # the folder, filled in by enable()
     "jax_persistent_cache_min_compile_time_secs": MIN_COMPILE_SECONDS,
     "jax_persistent_cache_min_entry_size_bytes": 0,
 }
+"""JAX's settings besides the folder (``jax_compilation_cache_dir``)."""
 
 
 def folder() -> Path | None:
@@ -57,7 +57,7 @@ def enable() -> Path | None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    values = {**SETTINGS, "jax_compilation_cache_dir": str(path)}
+    values = {"jax_compilation_cache_dir": str(path), **SETTINGS}
     jax = sys.modules.get("jax")
     for name, value in values.items():
         if jax is not None:

@@ -250,8 +250,8 @@ def seconds_per_step(step: TrainStep, steps: int = 200, repeats: int = 3) -> flo
     return best / steps
 
 
-def timed(work: Callable[[], Any]) -> float:
-    """Seconds ``work()`` takes."""
+def timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    """What ``work()`` returns, and the seconds it took."""
     tic = time.perf_counter()
-    work()
-    return time.perf_counter() - tic
+    result = work()
+    return result, time.perf_counter() - tic

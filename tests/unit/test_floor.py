@@ -74,3 +74,8 @@ def test_a_keras_train_step_is_compiled_and_trains():
     # At least the forward product (2 * 32 * 8 * 4) and the weight gradient's (as many).
     assert cost.flops >= 2 * (2 * 32 * 8 * 4)
     assert step.first_fit_seconds > 0
+
+
+def test_timed_returns_the_result_and_the_seconds():
+    result, seconds = floor.timed(lambda: sum(range(1000)))
+    assert result == 499_500 and 0 <= seconds < 1
