@@ -16,10 +16,10 @@ PYTEST_NBVAL := --nbval --nbval-current-env -p no:cacheprovider
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml tools/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e ./tools
 	touch $@
 
 # After changing a range in pyproject.toml: resolve it afresh and write the new lock.
@@ -27,7 +27,7 @@ lock:
 	rm -rf build/lock-venv
 	$(PYTHON) -m venv build/lock-venv
 	build/lock-venv/bin/python -m pip install --quiet --upgrade pip
-	build/lock-venv/bin/python -m pip install --quiet -e ".[dev]"
+	build/lock-venv/bin/python -m pip install --quiet -e ".[dev]" -e ./tools
 	{ sed -n '/^#/p' constraints.txt; build/lock-venv/bin/pip freeze --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 	rm -rf build/lock-venv

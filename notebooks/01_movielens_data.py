@@ -20,12 +20,13 @@
 # %% [markdown]
 # # The MovieLens data
 #
-# Every chapter of this book trains on [MovieLens](https://grouplens.org/datasets/movielens/),
-# the movie ratings that GroupLens collected from the users of its recommender site
-# {cite}`harper2015movielens`. This chapter loads MovieLens-100K exactly as the keras.io
-# recommender tutorials do, with TensorFlow Datasets, and looks at what a recommender
-# has to learn from: who rated what, how they rated it, and how unevenly the ratings
-# fall over movies and users.
+# Every chapter of this book trains on
+# [MovieLens](https://grouplens.org/datasets/movielens/), the movie ratings that
+# GroupLens collected from the users of its recommender site ([Harper and Konstan,
+# 2015](https://doi.org/10.1145/2827872)). This chapter loads MovieLens-100K exactly as
+# the keras.io recommender tutorials do, with TensorFlow Datasets, and looks at what a
+# recommender has to learn from: who rated what, how they rated it, and how unevenly the
+# ratings fall over movies and users.
 
 # %% [markdown]
 # ## Setup
@@ -139,8 +140,8 @@ glue.record(records.N_MOVIES, counts["movies in the catalogue"])
 glue.record(records.DENSITY, density)
 
 # %% [markdown]
-# Only about {glue:text}`density:.1%` of the user-movie pairs carry a rating: the
-# matrix a recommender fills in is almost empty.
+# The density line says it: only a few in a hundred user-movie pairs carry a rating.
+# The matrix a recommender fills in is almost empty.
 
 # %% [markdown]
 # ## How people rate

@@ -33,12 +33,13 @@
 # in the same space and scores a pair by the dot product of their embeddings, so all
 # movies can be embedded ahead of time and scored with one matrix product.
 #
-# This chapter reproduces the keras.io *Deep Recommenders* tutorial
-# {cite}`keras2023deeprec` with Keras 3 and keras-rs: towers with one, two and three
-# dense layers on the features of the previous chapter, scored by top-100 accuracy.
-# Then it asks what that accuracy means against models without towers (popularity and
-# two classical collaborative-filtering models), trains the same towers with the
-# objective of TensorFlow Recommenders, and tunes every depth alike.
+# This chapter reproduces the keras.io *Deep Recommenders* tutorial ([Hertschuh and
+# Sharma, 2025](https://keras.io/keras_rs/examples/deep_recommender/)) with Keras 3 and
+# keras-rs: towers with one, two and three dense layers on the features of the previous
+# chapter, scored by top-100 accuracy. Then it asks what that accuracy means against
+# models without towers (popularity and two classical collaborative-filtering models),
+# trains the same towers with the objective of TensorFlow Recommenders, and tunes every
+# depth alike.
 
 # %% [markdown]
 # ## Setup
@@ -333,10 +334,11 @@ for user in example_users:
 # - **popularity**: everyone gets the 100 movies with the most training ratings;
 # - **item-item**: a movie scores the sum of its cosine similarities to the movies
 #   the user rated, keeping each movie's $k$ most similar ones;
-# - **EASE** {cite}`steck2019ease`: a linear item-item model in closed form on the
-#   1,682 x 1,682 Gram matrix of the user x movie matrix $X$ of training ratings,
-#   $B = I - P / \operatorname{diag}(P)$ with $P = (X^\top X + \lambda I)^{-1}$, so that
-#   no movie predicts itself; a user's scores are their row of $X B$.
+# - **EASE** ([Steck, 2019](https://doi.org/10.1145/3308558.3313710)): a linear
+#   item-item model in closed form on the 1,682 x 1,682 Gram matrix of the user x movie
+#   matrix $X$ of training ratings, $B = I - P / \operatorname{diag}(P)$ with $P =
+#   (X^\top X + \lambda I)^{-1}$, so that no movie predicts itself; a user's scores are
+#   their row of $X B$.
 #
 # Item-item's $k$ and EASE's $\lambda$ are chosen on the holdout, by top-100 accuracy
 # on its 5-star ratings:
@@ -435,10 +437,11 @@ glue.record(records.BASELINES_FINDING, baselines_finding)
 # %% [markdown]
 # ## An in-batch softmax, as in TensorFlow Recommenders
 #
-# TensorFlow Recommenders {cite}`tfrs2020deeprec` trains retrieval towers differently:
-# each rating in a batch is a positive pair, and the batch's other movies are its
-# negatives. The loss is the softmax cross-entropy of each user's positive movie
-# among all the batch's movies, summed over the batch $B$:
+# TensorFlow Recommenders ([TensorFlow Recommenders,
+# 2020](https://www.tensorflow.org/recommenders/examples/deep_recommenders)) trains
+# retrieval towers differently: each rating in a batch is a positive pair, and the
+# batch's other movies are its negatives. The loss is the softmax cross-entropy of each
+# user's positive movie among all the batch's movies, summed over the batch $B$:
 #
 # $$\mathcal{L} = -\sum_{(u, i) \in B} \log
 #   \frac{\exp\big(s(u, i) - \log Q_i\big)}{\sum_{j \in B} \exp\big(s(u, j) - \log Q_j\big)},$$
@@ -457,7 +460,7 @@ glue.record(records.BASELINES_FINDING, baselines_finding)
 #   popular movies are pushed down most. The log Q correction
 #   (`keras_rs.layers.SamplingProbabilityCorrection`) subtracts the log of each
 #   movie's share of training ratings, $Q_j$, from its logits, which removes that bias
-#   {cite}`yi2019sampling`.
+#   ([Yi et al., 2019](https://doi.org/10.1145/3298689.3346996)).
 #
 # Every rating counts as a positive, whatever its stars. We keep the tutorial's
 # batches and 30 epochs, with TFRS's learning rate, 0.1, and three seeds.

@@ -28,16 +28,19 @@
 # %% [markdown]
 # # Memory-efficient embeddings
 #
-# A recommender's embedding tables grow with its users and items: one row each.
-# This chapter reproduces the keras.io recipe *Memory-efficient embeddings for
-# recommendation systems* {cite}`salama2021memoryefficient` on MovieLens-1M, which
-# shrinks them two ways:
+# A recommender's embedding tables grow with its users and items: one row each. This
+# chapter reproduces the keras.io recipe *Memory-efficient embeddings for recommendation
+# systems* ([Salama,
+# 2021](https://keras.io/examples/keras_recipes/memory_efficient_embeddings/)) on
+# MovieLens-1M, which shrinks them two ways:
 #
-# - **Quotient-remainder (QR) embeddings** {cite}`shi2020compositional` give every id a
-#   unique vector built from two small tables: row $\lfloor i / m \rfloor$ of a
-#   *quotient* table and row $i \bmod m$ of a *remainder* table, combined element-wise.
-# - **Mixed-dimension (MD) embeddings** {cite}`ginart2021mixed` give popular items long
-#   vectors and rare items short ones, projected to a common dimension.
+# - **Quotient-remainder (QR) embeddings** ([Shi et al.,
+#   2020](https://arxiv.org/abs/1909.02107)) give every id a unique vector built from
+#   two small tables: row $\lfloor i / m \rfloor$ of a *quotient* table and row $i \bmod
+#   m$ of a *remainder* table, combined element-wise.
+# - **Mixed-dimension (MD) embeddings** ([Ginart et al.,
+#   2021](https://arxiv.org/abs/1909.11810)) give popular items long vectors and rare
+#   items short ones, projected to a common dimension.
 #
 # It first sets the zero: a model with no embeddings at all, only a bias per user and
 # per movie. It finds why its figures differ from the recipe's (the recipe's input

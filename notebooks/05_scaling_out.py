@@ -142,8 +142,8 @@ print(
 # here. The catalogues:
 #
 # - MovieLens-100K, -1M and -32M, with the users and movies GroupLens publishes in each
-#   release's README {cite}`harper2015movielens` (`recbook.published.MOVIELENS_COUNTS`;
-#   for ML-1M the 3,706 movies that have ratings);
+#   release's README ([Harper and Konstan, 2015](https://doi.org/10.1145/2827872);
+#   `recbook.published.MOVIELENS_COUNTS`; for ML-1M the 3,706 movies that have ratings);
 # - a production-sized catalogue that we state, not measure: 100 million users and 10
 #   million items.
 #
@@ -947,23 +947,24 @@ tables.show(
 
 # %% [markdown]
 # ## What we learned
-#
-# - On paper, at 12 bytes per parameter with Adam, the production catalogue's full
-#   tables need {glue:text}`production_full_with_adam_text`: too much for one 80 GB
-#   accelerator (A100, H100) but not for one of 141 GB (H200) or 192 GB (MI300X), and
-#   row shards on two 80 GB devices hold them. Compression (chapter 4) and sharding
-#   multiply.
-# - Under plain SGD, trained to a validation MAE of {glue:text}`sgd_single_mae:.3f`
-#   (the global mean: {glue:text}`sgd_global_mean_mae:.3f`), data parallel on
-#   {glue:text}`devices` devices reproduces the single-device run:
-#   {glue:text}`sgd_dp_agreement`. Summing the devices' gradients instead of averaging
-#   them would have moved the validation MAE by {glue:text}`sgd_summed_mae_abs_diff:.3f`.
-#   Under Adam, which would not show that error, {glue:text}`dp_agreement`. Every
-#   device still holds every table.
-# - Model parallel splits the tables by rows after padding them to the mesh; against
-#   the unsharded model, {glue:text}`mp_agreement`, and the per-device bytes measured
-#   from the arrays match the paper figures.
-# - Per step, data parallelism all-reduces {glue:text}`dp_collective_bytes_per_step:,`
-#   bytes (the tables' gradients), model parallelism
-#   {glue:text}`mp_collective_bytes_per_step:,` (the looked-up rows): large tables want
-#   model parallelism, and the same code runs on GPUs and TPU slices with another mesh.
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+display(
+    Markdown(f"""
+- The production catalogue's full tables need {production_with_adam} with Adam's
+  slots: more than one 80 GB accelerator holds. Compress them (chapter 4), shard
+  them, or both.
+- Data parallelism copies every table to every device. Trained with plain SGD to a
+  validation MAE of {sgd_mae:.3f} (the global mean: {sgd_global_mean["mae"]:.3f}), it
+  matched one device on {len(mesh_devices)}: {sgd_agreement}. Summing the devices'
+  gradients instead of averaging them would have moved that MAE by
+  {summed_mae_gap:.3f}.
+- Model parallelism splits the tables by rows after padding them to the mesh. Against
+  the unsharded model, {mp_agreement}.
+- Per step, data parallelism all-reduced {sum(dp_bytes.values()):,} bytes (the tables'
+  gradients), model parallelism {sum(mp_bytes.values()):,} (the looked-up rows): large
+  tables want model parallelism, and the same code runs on another mesh.
+""")
+)

@@ -481,8 +481,9 @@ def load_tfds(
     :func:`check_tfds_cache`, so that a damaged TFDS cache stops here with
     the folder to delete.
 
-    TFDS's messages while it prepares the data set on a first call are
-    silenced, so that a chapter shows the same output on every run.
+    TFDS's messages while it looks for and prepares the data set on a first call
+    are silenced, so that a chapter shows the same output on every run (and
+    ``pytest --nbval`` passes on a machine whose TFDS cache is empty).
 
     Args:
         table: ``"ratings"`` or ``"movies"``.
@@ -502,8 +503,10 @@ def load_tfds(
     tfds.disable_progress_bar()
     manual = local_archive(variant)
     try:
-        builder = tfds.builder(name)
-        prepared = builder.is_prepared()
+        # On a first call TFDS logs that the version's folder holds no data set yet.
+        with _quiet_preparation():
+            builder = tfds.builder(name)
+            prepared = builder.is_prepared()
     except Exception as error:  # ParseError, AssertionError, ...: an unreadable info
         folder = tfds_cache_folder(name)
         if not folder.exists():

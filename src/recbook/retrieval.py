@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 
 from . import checks, guards, training
-from .features import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates, Vocabularies
+from .features import Vocabularies
+from .featurization import AGE_BINS, CROSS, GENDER_AGE_CROSS_BINS, Candidates
 
 OBJECTIVES = ("rating", "softmax")
 QUERY_INPUTS = (

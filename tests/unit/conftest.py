@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recbook import features
+from recbook import featurization
 
 import numpy as np
 import pytest
@@ -79,9 +79,9 @@ def tfds_ratings() -> tf.data.Dataset:
 
 @pytest.fixture(scope="session")
 def vectorizer(tfds_movies):
-    return features.title_vectorizer(tfds_movies)
+    return featurization.title_vectorizer(tfds_movies)
 
 
 @pytest.fixture(scope="session")
 def space(tfds_ratings, vectorizer):
-    return features.feature_space(tfds_ratings, vectorizer)
+    return featurization.feature_space(tfds_ratings, vectorizer)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recbook import checks, features, rating_models, retrieval
+from recbook import checks, featurization, rating_models, retrieval
 
 import numpy as np
 import pandas as pd
@@ -92,18 +92,18 @@ def no_build():
             "validation_freq must be at least 1",
         ),
         (
-            lambda: features.split(None, None, train_size=0),
+            lambda: featurization.split(None, None, train_size=0),
             ValueError,
             "train_size must be at least 1",
         ),
         (
-            lambda: features.split(None, None, test_size=30_000),
+            lambda: featurization.split(None, None, test_size=30_000),
             ValueError,
             r"test_size must be at least 1 and at most 20000 "
             r"\(the shuffled ratings minus train_size\); got 30000",
         ),
         (
-            lambda: features.split(None, None, batch_size=2.0),
+            lambda: featurization.split(None, None, batch_size=2.0),
             TypeError,
             "batch_size must be a whole number",
         ),

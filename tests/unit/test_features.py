@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from recbook import data, features
+from recbook import data, features, featurization
 
 import numpy as np
 import pytest
@@ -17,18 +17,18 @@ def test_title_vectorizer(vectorizer):
     assert vocabulary[:2] == ["", "[UNK]"]
     assert {"toy", "story", "1995", "goldeneye", "2", "1999"} == set(vocabulary[2:])
     tokens = np.asarray(vectorizer(["Toy Story 2 (1999)"]))
-    assert tokens.shape == (1, features.TITLE_LENGTH)
+    assert tokens.shape == (1, featurization.TITLE_LENGTH)
     assert [vocabulary[t] for t in tokens[0, :4]] == ["toy", "story", "2", "1999"]
     assert (tokens[0, 4:] == 0).all()
 
 
 def test_candidate_set_pads_genres_and_keeps_id_zero_empty(tfds_movies, vectorizer):
-    candidates = features.candidate_set(tfds_movies, vectorizer)
+    candidates = featurization.candidate_set(tfds_movies, vectorizer)
     assert candidates.movies_count == 4 and candidates.max_genres == 3
     assert candidates.genres_count == 6  # genres 0..5 shifted by one
     genres = np.asarray(candidates.tensors["movie_genres"])
     assert genres.tolist() == [[0, 0, 0], [4, 5, 0], [1, 0, 0], [0, 0, 0], [4, 5, 6]]
-    assert candidates.tensors["movie_title_vector"].shape == (5, features.TITLE_LENGTH)
+    assert candidates.tensors["movie_title_vector"].shape == (5, featurization.TITLE_LENGTH)
     assert (
         np.asarray(candidates.tensors["movie_title_vector"])[3].sum() == 0
     )  # no movie 3
@@ -43,7 +43,7 @@ def test_candidate_set_pads_genres_and_keeps_id_zero_empty(tfds_movies, vectoriz
 
 
 def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
-    preprocess = features.preprocessor(space, max_genres=3)
+    preprocess = featurization.preprocessor(space, max_genres=3)
     inputs, label = next(iter(tfds_ratings.map(preprocess)))
     assert label.numpy() == 0.0  # rating 1 rescaled by (r - 1) / 4
     for name in (
@@ -51,20 +51,20 @@ def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
         "raw_user_age",
         "user_gender",
         "user_occupation_label",
-        features.CROSS,
+        featurization.CROSS,
         "movie_id",
     ):
         assert inputs[name].shape == (), name
     assert inputs["user_id"].numpy() == 1 and inputs["movie_id"].numpy() == 1
     assert inputs["movie_genres"].numpy().tolist() == [4, 5, 0]
-    assert inputs["movie_title_vector"].shape == (features.TITLE_LENGTH,)
+    assert inputs["movie_title_vector"].shape == (featurization.TITLE_LENGTH,)
     labels, ages, crosses, genders = [], [], [], []
     for x, y in tfds_ratings.map(preprocess):
         labels.append(float(y)), ages.append(int(x["raw_user_age"]))
-        crosses.append(int(x[features.CROSS])), genders.append(int(x["user_gender"]))
+        crosses.append(int(x[featurization.CROSS])), genders.append(int(x["user_gender"]))
     assert sorted(set(labels)) == [0.0, 0.25, 0.5, 0.75, 1.0]
-    assert 0 <= min(ages) and max(ages) < features.AGE_BINS
-    assert 0 <= min(crosses) and max(crosses) < features.GENDER_AGE_CROSS_BINS
+    assert 0 <= min(ages) and max(ages) < featurization.AGE_BINS
+    assert 0 <= min(crosses) and max(crosses) < featurization.GENDER_AGE_CROSS_BINS
     assert sorted(set(genders)) == [0, 1]
 
 
@@ -76,17 +76,17 @@ def test_encode_is_the_pipelines_preprocessing_and_warns_of_nothing(
     import warnings
 
     record = next(tfds_ratings.as_numpy_iterator())
-    raw = {k: record[k] for k in features.FEATURE_SPACE_INPUTS}
+    raw = {k: record[k] for k in featurization.FEATURE_SPACE_INPUTS}
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        encoded = features.encode(space, raw)
-    inputs, label = next(iter(tfds_ratings.map(features.preprocessor(space, 3))))
+        encoded = featurization.encode(space, raw)
+    inputs, label = next(iter(tfds_ratings.map(featurization.preprocessor(space, 3))))
     assert encoded["user_rating"].tolist() == [float(label)]
     for name in (
         "raw_user_age",
         "user_gender",
         "user_occupation_label",
-        features.CROSS,
+        featurization.CROSS,
     ):
         assert encoded[name].tolist() == [int(inputs[name])], name
         assert encoded[name].dtype == inputs[name].dtype.as_numpy_dtype, name
@@ -96,8 +96,8 @@ def test_encode_is_the_pipelines_preprocessing_and_warns_of_nothing(
 
 
 def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
-    preprocess = features.preprocessor(space, max_genres=3)
-    train, test = features.split(
+    preprocess = featurization.preprocessor(space, max_genres=3)
+    train, test = featurization.split(
         tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10
     )
     train_ids = np.concatenate([x["user_id"].numpy() for x, _ in train])
@@ -106,7 +106,7 @@ def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
     again = np.concatenate(
         [
             x["user_id"].numpy()
-            for x, _ in features.split(
+            for x, _ in featurization.split(
                 tfds_ratings, preprocess, train_size=40, test_size=20, batch_size=10
             )[0]
         ]
@@ -116,7 +116,7 @@ def test_split_sizes_and_order_are_fixed(tfds_ratings, space):
 
 def test_default_split_is_the_tutorials_80000_and_20000():
     ids = tf.data.Dataset.range(100_000)
-    train, test = features.split(ids, lambda x: x)
+    train, test = featurization.split(ids, lambda x: x)
     train_ids = np.concatenate(list(train.as_numpy_iterator()))
     test_ids = np.concatenate(list(test.as_numpy_iterator()))
     assert (len(train_ids), len(test_ids)) == (80_000, 20_000)
@@ -140,7 +140,7 @@ def test_vocabularies_from_the_feature_space(
     tfds_ratings, tfds_movies, space, vectorizer
 ):
     vocab = features.vocabularies(
-        tfds_ratings, space, features.candidate_set(tfds_movies, vectorizer)
+        tfds_ratings, space, featurization.candidate_set(tfds_movies, vectorizer)
     )
     # Users "1".."7", two genders, occupations 0..3, movie ids up to 4, genres 0..5.
     assert vocab == features.Vocabularies(
@@ -159,9 +159,9 @@ def tiny_tfds(monkeypatch, tfds_ratings, tfds_movies):
     tables = {"ratings": tfds_ratings, "movies": tfds_movies}
     monkeypatch.setattr(data, "load_tfds", lambda table, variant="100k": tables[table])
     monkeypatch.setattr(
-        features,
+        featurization,
         "split",
-        functools.partial(features.split, train_size=40, test_size=20, batch_size=10),
+        functools.partial(featurization.split, train_size=40, test_size=20, batch_size=10),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from recbook import features, retrieval
+from recbook import featurization, retrieval
 
 import keras
 import keras_rs
@@ -58,7 +58,7 @@ def test_bad_arguments_are_explained(options, message):
 def test_default_k_is_100_and_retrieval_returns_that_many_distinct_movies():
     movies = 150
     rows = np.arange(movies + 1)
-    wide = features.Candidates(
+    wide = featurization.Candidates(
         tensors={
             "movie_id": keras.ops.arange(movies + 1, dtype="int32"),
             "movie_title_vector": keras.ops.convert_to_tensor(

@@ -7,8 +7,8 @@ comparison of two prepared problems, for the tests of
 
 from __future__ import annotations
 
-from recbook import features
-from recbook.features import Candidates
+from recbook import features, featurization
+from recbook.featurization import Candidates
 
 import keras
 import numpy as np
@@ -47,7 +47,7 @@ def ratings(n: int = 200, seed: int = 0) -> tuple[dict, np.ndarray]:
         "raw_user_age": users % 10,
         "user_gender": users % 2,
         "user_occupation_label": users % 3,
-        features.CROSS: users % 20,
+        featurization.CROSS: users % 20,
         "movie_id": movies,
         "movie_title_vector": TITLE_TOKENS[movies],
         "movie_genres": GENRES[movies],
@@ -59,14 +59,14 @@ def ratings(n: int = 200, seed: int = 0) -> tuple[dict, np.ndarray]:
 def chapter_preparation(
     ratings: tf.data.Dataset, movies: tf.data.Dataset
 ) -> tuple[
-    features.Arrays, features.Arrays, features.Vocabularies, features.Candidates
+    features.Arrays, features.Arrays, features.Vocabularies, featurization.Candidates
 ]:
     """The retrieval chapter's preparation call by call, as its cell wrote it."""
-    vectorizer = features.title_vectorizer(movies)
-    space = features.feature_space(ratings, vectorizer)
-    candidates = features.candidate_set(movies, vectorizer)
-    train_ds, test_ds = features.split(
-        ratings, features.preprocessor(space, candidates.max_genres)
+    vectorizer = featurization.title_vectorizer(movies)
+    space = featurization.feature_space(ratings, vectorizer)
+    candidates = featurization.candidate_set(movies, vectorizer)
+    train_ds, test_ds = featurization.split(
+        ratings, featurization.preprocessor(space, candidates.max_genres)
     )
     train, test = features.arrays(train_ds), features.arrays(test_ds)
     vocab = features.vocabularies(ratings, space, candidates)
