@@ -50,6 +50,82 @@ EXCLUDED_SCORE = -np.inf
 """Score of column 0 (no movie), so that it is never recommended."""
 
 
+# --- input checks (each O(n): these run on up to a million ratings) -----------
+
+
+def _integers(name: str, values) -> np.ndarray:
+    """``values`` as an array if its dtype is an integer one (ids index rows)."""
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"{name} must be integer ids; got dtype {array.dtype}. Encode the ids as "
+            f"integers (e.g. {name}.astype('int64') if they are whole numbers)."
+        )
+    return array
+
+
+def _ids(name: str, values, size: int, vocabulary: str) -> np.ndarray:
+    """``values`` as an array of integer ids in ``[0, size)`` (:func:`recbook.checks.ids`)."""
+    array = _integers(name, values)
+    checks.ids(name, array, size, vocabulary)
+    return array
+
+
+def _finite(name: str, values) -> np.ndarray:
+    """``values`` as a float64 array with no NaN or infinity, the first one named."""
+    try:
+        array = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of numbers ({error}).") from None
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must be finite; {name}[{first}] is {array.flat[first]}. "
+            "Drop or fill the rows without a value before passing them."
+        )
+    return array
+
+
+def _same_length(arrays: Mapping[str, object], what: str) -> int:
+    """The common length of 1-D ``arrays`` (name to values), ``what`` their entries."""
+    shapes = {name: np.shape(values) for name, values in arrays.items()}
+    lengths = {shape[0] if len(shape) == 1 else None for shape in shapes.values()}
+    if len(lengths) != 1 or None in lengths:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ValueError(
+            f"{', '.join(arrays)} must be 1-D arrays of equal length, {what}; "
+            f"got shapes {listed}."
+        )
+    return lengths.pop()
+
+
+def _sorted_users(name: str, users) -> np.ndarray:
+    """``users`` as an array of distinct integer ids in ascending order, at least one."""
+    users = _integers(name, users)
+    if users.ndim != 1 or len(users) == 0:
+        raise ValueError(
+            f"{name} must be a 1-D array of at least one user id; got shape "
+            f"{users.shape}."
+        )
+    wrong = np.flatnonzero(users[1:] <= users[:-1])
+    if len(wrong):
+        i = int(wrong[0]) + 1
+        raise ValueError(
+            f"{name} must hold distinct user ids in ascending order (the rows follow "
+            f"it), as np.unique returns them; {name}[{i}] = {users[i]} follows "
+            f"{name}[{i - 1}] = {users[i - 1]}. Pass np.unique({name})."
+        )
+    return users
+
+
+def _rows_of(users: np.ndarray, user_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each of ``user_ids``'s row in the sorted ``users``, and whether it has one."""
+    rows = np.searchsorted(users, user_ids)
+    known = (rows < len(users)) & (users[np.minimum(rows, len(users) - 1)] == user_ids)
+    return rows, known
+
+
 # --- rating prediction -------------------------------------------------------
 
 
@@ -59,14 +135,42 @@ def rating_metrics(
     """:data:`RATING_METRICS` of predictions of the validation ratings.
 
     ``in_test`` marks the test half (:class:`recbook.rating_models.RatingData`).
+
+    Raises:
+        TypeError, ValueError: the arrays differ in length, a prediction or rating
+            is not finite, ``in_test`` is not a boolean mask (a 0/1 array would be
+            read as row numbers), or a half is empty.
     """
-    error = np.asarray(predictions, dtype="float64") - np.asarray(ratings, "float64")
+    in_test = _halves("in_test", in_test)
+    _same_length(
+        {"predictions": predictions, "ratings": ratings, "in_test": in_test},
+        "one per validation rating",
+    )
+    error = _finite("predictions", predictions) - _finite("ratings", ratings)
     parts = {"": error, "selection_": error[~in_test], "test_": error[in_test]}
     metrics = {}
     for prefix, part in parts.items():
         metrics[f"{prefix}mae"] = float(np.abs(part).mean())
         metrics[f"{prefix}rmse"] = float(np.sqrt(np.mean(part**2)))
     return metrics
+
+
+def _halves(name: str, in_test) -> np.ndarray:
+    """``in_test`` as a boolean mask that marks rows of both halves."""
+    mask = np.asarray(in_test)
+    if mask.dtype != bool:
+        raise TypeError(
+            f"{name} must be a boolean mask (True: the row is in the test half); got "
+            f"dtype {mask.dtype}, which numpy would read as row numbers. Pass "
+            f"{name}.astype(bool) for a 0/1 array."
+        )
+    tested = int(mask.sum())
+    if not 0 < tested < mask.size:
+        raise ValueError(
+            f"{name} must mark rows of both halves (the selection half chooses, the "
+            f"test half reports); it marks {tested} of {mask.size} rows as test rows."
+        )
+    return mask
 
 
 @dataclass(frozen=True)
@@ -90,7 +194,20 @@ class BiasModel:
         return 1 + len(self.user_bias) + len(self.movie_bias)
 
     def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        """Predicted stars of each (user, movie) pair."""
+        """Predicted stars of each (user, movie) pair.
+
+        Raises:
+            TypeError, ValueError: the ids are not integers, an id was not among
+                those the model was fitted on (a negative one would wrap round to
+                another id's bias), or ``users`` and ``movies`` differ in shape.
+        """
+        users = _ids("users", users, len(self.user_bias), "the fitted users")
+        movies = _ids("movies", movies, len(self.movie_bias), "the fitted movies")
+        if users.shape != movies.shape:
+            raise ValueError(
+                "users and movies must have the same shape, one (user, movie) pair "
+                f"per entry; got {users.shape} and {movies.shape}."
+            )
         raw = self.mean + self.user_bias[users] + self.movie_bias[movies]
         return np.clip(raw, *RATING_RANGE)
 
@@ -111,20 +228,23 @@ def fit_biases(
     ``sum(r - mean - b_i) / (l2 + n_u)``, and the other way round.
 
     Raises:
-        TypeError, ValueError: no rows, ids outside ``[0, num_*)``, or ``l2`` not
-            finite and positive.
+        TypeError, ValueError: no rows, arrays of different lengths, ids that are
+            not integers in ``[0, num_*)``, a rating that is not finite (NaN would
+            make every bias NaN), or ``l2`` not finite and positive.
     """
     l2 = checks.positive("l2", l2)
     checks.whole("iterations", iterations)
-    if len(ratings) == 0:
+    checks.whole("num_users", num_users)
+    checks.whole("num_movies", num_movies)
+    rows = _same_length(
+        {"users": users, "movies": movies, "ratings": ratings},
+        "one per training rating",
+    )
+    if rows == 0:
         raise ValueError("fit_biases needs at least one training rating; got none.")
-    for name, ids, size in (
-        ("users", users, num_users),
-        ("movies", movies, num_movies),
-    ):
-        if ids.min() < 0 or ids.max() >= size:
-            raise ValueError(f"{name} ids must lie in [0, {size}); got {ids.max()}.")
-    ratings = np.asarray(ratings, dtype="float64")
+    users = _ids("users", users, num_users, "num_users")
+    movies = _ids("movies", movies, num_movies, "num_movies")
+    ratings = _finite("ratings", ratings)
     mean = float(ratings.mean())
     residual = ratings - mean
     user_n = np.bincount(users, minlength=num_users)
@@ -140,8 +260,17 @@ def fit_biases(
 
 def global_mean(data) -> dict:
     """The global-mean predictor of a :class:`recbook.rating_models.RatingData`:
-    ``params`` (1) and :data:`RATING_METRICS`."""
-    mean = float(np.mean(data.train["rating"], dtype="float64"))
+    ``params`` (1) and :data:`RATING_METRICS`.
+
+    Raises:
+        TypeError, ValueError: no training rating, or one that is not finite, and
+            as :func:`rating_metrics`.
+    """
+    train = data.train["rating"]
+    if np.size(train) == 0:
+        raise ValueError("data.train holds no rating: the global mean needs one.")
+    _finite("data.train['rating']", train)
+    mean = float(np.mean(train, dtype="float64"))
     predictions = np.full(len(data.val["rating"]), mean)
     return {
         "params": 1,
@@ -158,10 +287,19 @@ def bias_model(data, grid: Sequence[float] = BIAS_L2_GRID) -> tuple[dict, list[d
     Returns:
         The chosen model's row (``params``, ``l2``, :data:`RATING_METRICS`), and one
         row per regularization tried (``l2``, ``selection_mae``).
+
+    Raises:
+        TypeError, ValueError: ``grid`` is empty or holds a value that is not
+            finite and positive, an id of ``data`` is outside its vocabulary, and
+            as :func:`fit_biases` and :func:`rating_metrics`.
     """
     if isinstance(grid, (str, bytes)) or not len(grid):
         raise ValueError(f"grid must be a non-empty list of numbers; got {grid!r}.")
     train, val = data.train, data.val
+    for part in ("train", "val"):
+        for column, size in (("user", data.num_users), ("movie", data.num_movies)):
+            name = f"data.{part}['{column}']"
+            _ids(name, getattr(data, part)[column], size, f"data.num_{column}s")
     rows = []
     for l2 in grid:
         model = fit_biases(
@@ -189,13 +327,17 @@ def gain_share(mae: float, bias_mae: float, full_mae: float) -> float:
     still written, and read backwards.
 
     Raises:
-        ValueError: the full tables and the bias model are level (no gain to share).
+        TypeError, ValueError: an MAE is not a finite number, or the full tables and
+            the bias model are level (no gain to share).
     """
+    for name, value in (("mae", mae), ("bias_mae", bias_mae), ("full_mae", full_mae)):
+        checks.real(name, value)
     gain = bias_mae - full_mae
     if gain == 0:
         raise ValueError(
-            f"the full tables and the bias model have the same MAE ({full_mae}): "
-            "there is no gain to share."
+            f"full_mae equals bias_mae ({full_mae}): the full tables and the bias "
+            "model are level, so there is no gain to share; pass the MAE of full "
+            "tables trained past the bias model (more epochs or data)."
         )
     return (bias_mae - mae) / gain
 
@@ -207,11 +349,25 @@ def interactions(
     user_ids: np.ndarray, movie_ids: np.ndarray, users: np.ndarray, movies_count: int
 ) -> np.ndarray:
     """The binary matrix of training ratings: a row per user of ``users`` (sorted),
-    a column per movie id (column 0, no movie, empty); 1 where the user rated it."""
+    a column per movie id (column 0, no movie, empty); 1 where the user rated it.
+
+    Ratings of users not in ``users`` are left out.
+
+    Raises:
+        TypeError, ValueError: ``users`` is not sorted and distinct (its order is
+            the rows' order, so it is refused rather than sorted here), the ids are
+            not integers, ``user_ids`` and ``movie_ids`` differ in length, or a
+            movie id is above ``movies_count``.
+    """
     checks.whole("movies_count", movies_count)
+    users = _sorted_users("users", users)
+    _same_length(
+        {"user_ids": user_ids, "movie_ids": movie_ids}, "one per training rating"
+    )
+    user_ids = _integers("user_ids", user_ids)
+    movie_ids = _ids("movie_ids", movie_ids, movies_count + 1, "movies_count")
     matrix = np.zeros((len(users), movies_count + 1), dtype="float64")
-    rows = np.searchsorted(users, user_ids)
-    known = (rows < len(users)) & (users[np.minimum(rows, len(users) - 1)] == user_ids)
+    rows, known = _rows_of(users, user_ids)
     matrix[rows[known], movie_ids[known]] = 1.0
     return matrix
 
@@ -267,15 +423,87 @@ def top_k_accuracy(
     five_stars_only: bool = True,
 ) -> float:
     """The towers' metric for a score matrix: the share of (5-star, or all) test
-    ratings whose movie is among the user's ``k`` best-scored ones."""
-    from .retrieval import relevant_ratings
+    ratings whose movie is among the user's ``k`` best-scored ones.
 
+    ``scores`` has a row per user of ``users`` (distinct, ascending) and a column
+    per movie id.
+
+    Raises:
+        TypeError, ValueError: a test user has no row of ``scores`` (another
+            user's row would be read), ``users`` is not sorted and distinct, the
+            arrays' lengths disagree, an id is not an integer or a movie id has no
+            column, or there is no test rating to count (an empty test set, or one
+            without a 5-star rating).
+    """
+    users = _sorted_users("users", users)
+    if np.ndim(scores) != 2 or len(scores) != len(users):
+        raise ValueError(
+            f"scores must have one row per user of users ({len(users)}); got shape "
+            f"{np.shape(scores)}."
+        )
+    user_ids, movie_ids = _rating_ids("inputs", inputs)
+    _same_length(
+        {
+            "inputs['user_id']": user_ids,
+            "inputs['movie_id']": movie_ids,
+            "labels": labels,
+        },
+        "one per test rating",
+    )
+    movie_ids = _ids(
+        "inputs['movie_id']", movie_ids, scores.shape[1], "scores' columns"
+    )
+    _finite("labels", labels)
+    rows, known = _rows_of(users, _integers("inputs['user_id']", user_ids))
+    if not known.all():
+        missing = user_ids[np.flatnonzero(~known)[0]]
+        raise ValueError(
+            f"inputs['user_id'] holds user {missing}, who has no row of scores: "
+            "users must hold every test user (np.unique(inputs['user_id']) does), "
+            "with their scores."
+        )
+    counted = _counted(labels, five_stars_only)
     best = top_k(scores, k)
-    counted = relevant_ratings(labels, five_stars_only)
-    rows = np.searchsorted(users, inputs["user_id"][counted])
-    movies = inputs["movie_id"][counted]
+    rows = rows[counted]
+    movies = movie_ids[counted]
     hits = (best[rows] == movies[:, None]).any(axis=1)
     return float(hits.mean())
+
+
+def _rating_ids(name: str, inputs: Mapping) -> tuple[np.ndarray, np.ndarray]:
+    """The ``user_id`` and ``movie_id`` arrays of the rating features ``inputs``."""
+    missing = [key for key in ("user_id", "movie_id") if key not in inputs]
+    if missing:
+        raise ValueError(
+            f"{name} must hold the ratings' 'user_id' and 'movie_id' arrays; "
+            f"{' and '.join(map(repr, missing))} missing."
+        )
+    return np.asarray(inputs["user_id"]), np.asarray(inputs["movie_id"])
+
+
+def _counted(labels, five_stars_only: bool) -> np.ndarray:
+    """Which test ratings the metric counts (:func:`recbook.retrieval.relevant_ratings`),
+    refusing a test set in which it counts none (its accuracy would be NaN)."""
+    from .retrieval import FIVE_STARS, relevant_ratings
+
+    counted = relevant_ratings(labels, five_stars_only)
+    if not counted.any():
+        which = f"5-star rating (above {FIVE_STARS})" if five_stars_only else "rating"
+        raise ValueError(
+            f"labels hold no {which} among {len(labels)} test ratings, and the "
+            "accuracy of none is undefined: pass a test set with at least one."
+        )
+    return counted
+
+
+def _baseline(name: str) -> tuple:
+    """The :data:`RETRIEVAL_BASELINES` entry of ``name``."""
+    if name not in RETRIEVAL_BASELINES:
+        raise ValueError(
+            f"Unknown baseline {name!r}; the baselines are: "
+            f"{', '.join(RETRIEVAL_BASELINES)}."
+        )
+    return RETRIEVAL_BASELINES[name]
 
 
 RETRIEVAL_BASELINES = {
@@ -290,15 +518,14 @@ def retrieval_scores(
 ) -> np.ndarray:
     """Scores of every movie for ``users`` by baseline ``name`` of
     :data:`RETRIEVAL_BASELINES`, fitted on the ``(inputs, labels)`` rows ``train``
-    (every rating counts as an interaction, whatever its stars)."""
-    if name not in RETRIEVAL_BASELINES:
-        raise ValueError(
-            f"Unknown baseline {name!r}; the baselines are: "
-            f"{', '.join(RETRIEVAL_BASELINES)}."
-        )
-    scorer = RETRIEVAL_BASELINES[name][0]
-    inputs = train[0]
-    matrix = interactions(inputs["user_id"], inputs["movie_id"], users, movies_count)
+    (every rating counts as an interaction, whatever its stars).
+
+    Raises:
+        ValueError: ``name`` is not a baseline, and as :func:`interactions`.
+    """
+    scorer = _baseline(name)[0]
+    user_ids, movie_ids = _rating_ids("train[0]", train[0])
+    matrix = interactions(user_ids, movie_ids, users, movies_count)
     return scorer(matrix, setting)
 
 
@@ -309,11 +536,16 @@ def choose_setting(name: str, tuning_problem, movies_count: int) -> tuple[float,
     Returns:
         The chosen setting, and one ``{setting: value, "validation top-100": ...}``
         row per setting of the grid.
+
+    Raises:
+        ValueError: ``name`` is not a baseline, the held-out rows hold no 5-star
+            rating, and as :func:`retrieval_scores` and :func:`top_k_accuracy`.
     """
     from .retrieval import users_queries
 
-    _, setting_name, grid = RETRIEVAL_BASELINES[name]
+    _, setting_name, grid = _baseline(name)
     inputs, labels = tuning_problem.test
+    _counted(labels, five_stars_only=True)
     users, _ = users_queries(inputs)
     tried = []
     for setting in grid:

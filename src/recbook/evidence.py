@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 from scipy import stats
 
 from . import checks
@@ -52,12 +54,25 @@ Measured with XLA capped at AVX: up to 6% (recall@10 of a log Q model)."""
 
 def reproduction_false_alarm_rate(multiple: float = REPRODUCTION_MULTIPLE) -> float:
     """The chance that an exact reproduction lies beyond ``multiple`` standard errors
-    (normal noise, known spreads): ``2 * (1 - Phi(multiple))``."""
+    (normal noise, known spreads): ``2 * (1 - Phi(multiple))``.
+
+    Raises:
+        TypeError, ValueError: ``multiple`` is not a finite number above 0.
+    """
+    checks.positive("multiple", multiple)
     return float(2 * stats.norm.sf(multiple))
 
 
 def critical_value(degrees_of_freedom: float) -> float:
-    """Student's t two-sided critical value at :data:`SIGNIFICANCE`; inf without freedom."""
+    """Student's t two-sided critical value at :data:`SIGNIFICANCE`; inf without freedom.
+
+    Infinite freedom is the normal distribution's limit (1.96).
+
+    Raises:
+        TypeError, ValueError: ``degrees_of_freedom`` is NaN, negative or not a number.
+    """
+    if degrees_of_freedom != math.inf:
+        checks.real("degrees_of_freedom", degrees_of_freedom, minimum=0, bound="or inf")
     if not degrees_of_freedom > 0:
         return math.inf
     return float(stats.t.ppf(1 - SIGNIFICANCE / 2, degrees_of_freedom))
@@ -114,9 +129,15 @@ class Comparison:
             f"a difference counts beyond {self.threshold:.4f}{unit}"
         )
         if self.standard_error == 0:
+            if max(n_a, n_b) == 1:
+                spread = "with one seed each there is no measured spread"
+            else:
+                spread = (
+                    f"{seeds}: no spread measured (every seed gave the same figure)"
+                )
             return (
                 f"{higher} and {lower} differ by {self.difference:+.4f}{unit}; "
-                "with one seed each there is no measured spread, so no verdict"
+                f"{spread}, so no verdict"
             )
         if not self.exceeds_noise:
             return (
@@ -139,11 +160,13 @@ def compare(
     ``std=0`` and ``seeds=1``.
 
     Raises:
-        TypeError, ValueError: a standard deviation is negative or not finite, or a
-            seed count is not a whole number of at least 1.
+        TypeError, ValueError: a mean is not finite, a standard deviation is
+            negative or not finite, or a seed count is not a whole number of at
+            least 1.
     """
     terms = []
-    for name, std, seeds in (("a", a_std, a_seeds), ("b", b_std, b_seeds)):
+    for name, mean, std, seeds in (("a", a, a_std, a_seeds), ("b", b, b_std, b_seeds)):
+        checks.real(name, mean)
         checks.whole(f"{name}_seeds", seeds)
         checks.real(f"{name}_std", std, minimum=0)
         if seeds == 1 and std > 0:
@@ -159,10 +182,44 @@ def compare(
     )
 
 
+def checked_runs(published_runs: Any) -> Sequence[float]:
+    """``published_runs`` if it is a non-empty list of finite published figures.
+
+    A string, a mapping or a single number is refused rather than read as runs.
+
+    Raises:
+        TypeError: ``published_runs`` is not a list, tuple or 1-D array of numbers.
+        ValueError: it is empty, or a run is NaN or infinite.
+    """
+    example = "like (0.3216, 0.3100)"
+    if isinstance(published_runs, (str, bytes, Mapping)) or not (
+        isinstance(published_runs, Sequence)
+        or (isinstance(published_runs, np.ndarray) and published_runs.ndim == 1)
+    ):
+        raise TypeError(
+            f"published_runs must be a list of published figures, {example}; got "
+            f"{published_runs!r} ({type(published_runs).__name__})."
+        )
+    if len(published_runs) < 1:
+        raise ValueError(
+            f"published_runs must hold at least one published run, {example}; got none."
+        )
+    for i, run in enumerate(published_runs):
+        checks.real(f"published_runs[{i}]", run)
+    return published_runs
+
+
 def published_spread(published_runs: Sequence[float], ours_std: float) -> float:
     """The spread of one run of the published code: the sample standard deviation of
     the published runs when there are two or more, else ours over seeds (the same
-    code, one run each)."""
+    code, one run each).
+
+    Raises:
+        TypeError, ValueError: ``published_runs`` is refused by :func:`checked_runs`,
+            or ``ours_std`` is negative or not finite.
+    """
+    checked_runs(published_runs)
+    checks.real("ours_std", ours_std, minimum=0)
     if len(published_runs) >= 2:
         return statistics.stdev(published_runs)
     return ours_std
@@ -176,15 +233,13 @@ def tolerance(published_runs: Sequence[float], ours_std: float, seeds: int) -> f
     call "outside".
 
     Raises:
-        TypeError, ValueError: no published run, a negative or non-finite
-            standard deviation, a seed count below 1, or no spread at all (one
-            published run and one seed).
+        TypeError, ValueError: no published run or one that is not a finite
+            number (:func:`checked_runs`), a negative or non-finite standard
+            deviation, a seed count below 1, or no spread at all (one published
+            run and one seed).
     """
-    if len(published_runs) < 1:
-        raise ValueError("tolerance needs at least one published run; got none.")
-    checks.whole("seeds", seeds)
-    checks.real("ours_std", ours_std, minimum=0)
     spread = published_spread(published_runs, ours_std)
+    checks.whole("seeds", seeds)
     value = REPRODUCTION_MULTIPLE * math.sqrt(spread**2 + ours_std**2 / seeds)
     if value == 0:
         raise ValueError(
@@ -206,6 +261,12 @@ class Reproduction:
     ours: float
     published: float
     tolerance: float
+
+    def __post_init__(self) -> None:
+        """Refuse figures that no verdict can be drawn from (NaN, infinite, no tolerance)."""
+        checks.real("ours", self.ours)
+        checks.real("published", self.published)
+        checks.positive("tolerance", self.tolerance)
 
     @property
     def difference(self) -> float:
@@ -238,9 +299,11 @@ class Reproduction:
 def reproduction(
     ours: float, ours_std: float, seeds: int, published_runs: Sequence[float]
 ) -> Reproduction:
-    """Judge our mean against the first of ``published_runs`` (:func:`tolerance`)."""
-    return Reproduction(
-        ours=ours,
-        published=published_runs[0],
-        tolerance=tolerance(published_runs, ours_std, seeds),
-    )
+    """Judge our mean against the first of ``published_runs`` (:func:`tolerance`).
+
+    Raises:
+        TypeError, ValueError: ``ours`` is not a finite number, or :func:`tolerance`
+            refuses the rest.
+    """
+    allowed = tolerance(published_runs, ours_std, seeds)
+    return Reproduction(ours=ours, published=published_runs[0], tolerance=allowed)

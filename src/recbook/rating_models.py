@@ -306,7 +306,15 @@ def qr_buckets_for(num_ids: int, rows: float, chunk: int = 1 << 22) -> int:
 
     Every ``m`` from 1 to ``num_ids`` is tried, ``chunk`` at a time, so that a
     catalogue of 100 million ids needs no more memory than a small one.
+
+    Raises:
+        TypeError, ValueError: ``num_ids`` or ``chunk`` is not a whole number of at
+            least 1, or ``rows`` is not a finite number greater than 0 (a NaN gap
+            would never win, and 1 bucket would come back for any input).
     """
+    checks.whole("num_ids", num_ids)
+    checks.positive("rows", rows, bound="the QR table's rows")
+    checks.whole("chunk", chunk)
     best_gap, best = np.inf, 1
     for start in range(1, num_ids + 1, chunk):
         candidates = np.arange(start, min(start + chunk, num_ids + 1))

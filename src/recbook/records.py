@@ -8,9 +8,12 @@ whose verdict is computed by :meth:`Goal.verdict` wherever it is shown.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from . import checks
 
 # --- chapter stems -----------------------------------------------------------
 
@@ -225,6 +228,12 @@ class Goal:
     :attr:`text`, so that the threshold and the sentence that states it are one
     value. Each threshold sits above what the chapter's baselines reach:
     :attr:`reason` says why it is where it is.
+
+    Raises:
+        TypeError, ValueError: on creation, ``record`` is not a name, ``limit``
+            is not a finite number, ``lower_is_better`` is not a bool, or the
+            question does not state ``{limit}`` (a typed threshold, a misspelt
+            or another placeholder).
     """
 
     question: str
@@ -233,17 +242,67 @@ class Goal:
     reason: str
     lower_is_better: bool = False
 
+    def __post_init__(self) -> None:
+        """Refuse a goal whose threshold is not a finite number or not in its question."""
+        if not isinstance(self.record, str) or not self.record:
+            error = ValueError if isinstance(self.record, str) else TypeError
+            raise error(
+                f"a goal's record must be the name of the figure it judges, like "
+                f"{LOG_Q_MARGIN!r}; got {self.record!r}."
+            )
+        checks.real(f"the limit of goal {self.record!r}", self.limit)
+        if not isinstance(self.lower_is_better, bool):
+            raise TypeError(
+                f"lower_is_better of goal {self.record!r} must be True or False; "
+                f"got {self.lower_is_better!r}."
+            )
+        self._check_question()
+
+    def _check_question(self) -> None:
+        """The question holds ``{limit}`` and no other placeholder, and can be filled."""
+        where = f"the question of goal {self.record!r}"
+        if not isinstance(self.question, str):
+            raise TypeError(f"{where} must be a string; got {self.question!r}.")
+        fix = f"write the threshold as {{limit}} or {{limit:g}}: {self.question!r}"
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(self.question)]
+        except ValueError as error:
+            raise ValueError(
+                f"{where} is not a format string ({error}); {fix}."
+            ) from None
+        names = {f.split(".")[0].split("[")[0] for f in fields if f is not None}
+        if names - {"limit"}:
+            raise ValueError(
+                f"{where} holds the placeholder {{{min(names - {'limit'})}}}, which "
+                f"is not {{limit}} (misspelt?); {fix}."
+            )
+        if "limit" not in names:
+            raise ValueError(
+                f"{where} must state its threshold as {{limit}}, not typed, so that "
+                f"the sentence and the verdict use one limit; {fix}."
+            )
+        try:
+            self.question.format(limit=self.limit)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            raise ValueError(f"{where} cannot be filled in ({error}); {fix}.") from None
+
     @property
     def text(self) -> str:
         """The question with its threshold written in."""
         return self.question.format(limit=self.limit)
 
     def met(self, value: float) -> bool:
-        """Whether ``value`` answers the question with yes (strictly past the limit)."""
+        """Whether ``value`` answers the question with yes (strictly past the limit).
+
+        Raises:
+            TypeError, ValueError: ``value`` is not a finite number (named by the
+                goal's record).
+        """
+        checks.real(f"the figure {self.record!r} of its goal", value)
         return value < self.limit if self.lower_is_better else value > self.limit
 
     def verdict(self, value: float) -> str:
-        """``"met"`` or ``"not met"``."""
+        """``"met"`` or ``"not met"`` (:meth:`met`)."""
         return "met" if self.met(value) else "not met"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from . import evidence, glue, published, records, runner
+from . import checks, evidence, glue, published, records, runner
 
 RETRIEVAL = records.RETRIEVAL_CHAPTER
 EMBEDDINGS = records.EMBEDDINGS_CHAPTER
@@ -41,6 +41,29 @@ def figure(value: float) -> str:
     return f"{value:.1e}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
 
 
+def entry(record: str, *keys: str) -> str:
+    """How a figure inside a record is named in errors: ``towers['(32,)']['accuracy']``."""
+    return record + "".join(f"[{key!r}]" for key in keys)
+
+
+def recorded(chapter: str, name: str, value, check=checks.real, **limits):
+    """``value``, a figure ``chapter`` recorded, if ``check`` (a :mod:`recbook.checks`
+    function, called with ``limits``) accepts it.
+
+    Raises:
+        TypeError, ValueError: ``check``'s error, naming the figure ``name`` and
+            the chapter to re-run.
+    """
+    try:
+        check(name, value, **limits)
+    except (TypeError, ValueError) as error:
+        hint = glue.rerun_hint(chapter)
+        raise type(error)(
+            f"{error} {hint[0].upper()}{hint[1:]} to record it afresh."
+        ) from None
+    return value
+
+
 def comparison(
     chapter: str,
     experiment: str,
@@ -49,6 +72,7 @@ def comparison(
     reference: float | None = None,
     reproduction: evidence.Reproduction | None = None,
     goal: records.Goal | None = None,
+    record: str | None = None,
 ) -> dict:
     """One comparison. With a reproduction: within its tolerance or not (and on which
     side); with a goal: met or not; with neither the row is context only.
@@ -56,7 +80,23 @@ def comparison(
     The verdicts are :attr:`recbook.evidence.Reproduction.within` and
     :meth:`recbook.records.Goal.verdict`, as in the chapters. ``side`` says whether
     an "outside" figure is higher or lower than the published one.
+
+    Args:
+        record: where ``ours`` was recorded (:func:`entry`), for errors; a goal's
+            record when not given.
+
+    Raises:
+        TypeError, ValueError: ``ours``, ``std`` or ``reference`` is missing or not
+            a finite number (``std`` below 0), named by the experiment and record.
     """
+    if record is None and goal is not None:
+        record = goal.record
+    name = f"ours for {experiment!r}" + (f" (record {record})" if record else "")
+    recorded(chapter, name, ours)
+    if std is not None:
+        recorded(chapter, f"the standard deviation of {name}", std, minimum=0)
+    if reference is not None:
+        checks.real(f"the published figure for {experiment!r}", reference)
     difference = None if reference is None else ours - reference
     tolerance, side = None, ""
     if reproduction is not None:
@@ -92,105 +132,147 @@ def retrieval_rows(figures: Mapping) -> list[dict]:
     towers, softmax = figures[records.TOWERS], figures[records.SOFTMAX]
     rows = []
     for widths, curve in published.RETRIEVAL_TOP100.items():
-        ours = towers[str(widths)]
         runs = (curve[-1], published.RETRIEVAL_TOP100_LATER_RUN[widths][-1])
         rows.append(
-            comparison(
+            summary_row(
                 RETRIEVAL,
                 f"MSE towers {widths}, top-100 (5-star)",
-                ours["accuracy"],
-                ours["accuracy_std"],
-                reproduction=evidence.reproduction(
-                    ours["accuracy"], ours["accuracy_std"], ours["seeds"], runs
-                ),
+                entry(records.TOWERS, str(widths)),
+                towers[str(widths)],
+                "accuracy",
+                published_runs=runs,
             )
         )
     baselines = {
-        "popularity": figures[records.POPULARITY],
-        **figures[records.CLASSICAL],
+        entry(records.POPULARITY): ("popularity", figures[records.POPULARITY]),
+        **{
+            entry(records.CLASSICAL, name): (name, result)
+            for name, result in figures[records.CLASSICAL].items()
+        },
     }
-    for name, result in baselines.items():
+    for record, (name, result) in baselines.items():
         for metric, counted in (("accuracy", "5-star"), ("accuracy_all", "all")):
             rows.append(
                 comparison(
-                    RETRIEVAL, f"baseline: {name}, top-100 ({counted})", result[metric]
+                    RETRIEVAL,
+                    f"baseline: {name}, top-100 ({counted})",
+                    result[metric],
+                    record=entry(record, metric),
                 )
             )
     for widths, value in published.TFRS_TOP100.items():
-        ours = softmax[str(widths)]  # TFRS: one run, other features, 300 epochs
-        rows.append(
-            comparison(
+        rows.append(  # TFRS: one run, other features, 300 epochs
+            summary_row(
                 RETRIEVAL,
                 f"softmax {widths} vs TFRS, top-100 (all)",
-                ours["accuracy_all"],
-                ours["accuracy_all_std"],
-                value,
+                entry(records.SOFTMAX, str(widths)),
+                softmax[str(widths)],
+                "accuracy_all",
+                reference=value,
             )
         )
     for label, ours in figures[records.TUNED].items():
         rows.append(
-            comparison(
+            summary_row(
                 RETRIEVAL,
                 f"tuned MSE towers {label}, top-100 (5-star)",
-                ours["accuracy"],
-                ours["accuracy_std"],
+                entry(records.TUNED, label),
+                ours,
+                "accuracy",
             )
         )
-    best = softmax[figures[records.BEST_MODEL]]
+    best = figures[records.BEST_MODEL]
     rows.append(
-        comparison(
+        summary_row(
             RETRIEVAL,
-            f"softmax {figures[records.BEST_MODEL]} (chosen on the holdout), "
-            "top-100 (5-star)",
-            best["accuracy"],
-            best["accuracy_std"],
+            f"softmax {best} (chosen on the holdout), top-100 (5-star)",
+            entry(records.SOFTMAX, best),
+            softmax[best],
+            "accuracy",
         )
     )
-    goal = records.RETRIEVAL_GOAL
-    rows.append(
-        comparison(
-            RETRIEVAL,
-            f"goal: {goal.text}",
-            figures[records.GOAL_FIGURES][goal.record],
-            goal=goal,
-        )
-    )
+    rows.append(goal_row(RETRIEVAL, records.RETRIEVAL_GOAL, figures))
     return rows
+
+
+def summary_row(
+    chapter: str,
+    experiment: str,
+    record: str,
+    summary: Mapping,
+    metric: str,
+    reference: float | None = None,
+    published_runs: tuple[float, ...] | None = None,
+) -> dict:
+    """One comparison of a model's figure over seeds: ``summary[metric]`` with its
+    spread ``summary[metric + "_std"]``, a :func:`recbook.training.summarize` row
+    recorded at ``record`` (:func:`entry`).
+
+    With ``published_runs``, judged against them by
+    :func:`recbook.evidence.reproduction` over ``summary["seeds"]``; with a
+    ``reference`` only, context beside it.
+
+    Raises:
+        TypeError, ValueError: a figure of ``summary`` is missing or not finite,
+            named by its record.
+    """
+    ours = recorded(chapter, entry(record, metric), summary[metric])
+    spread = f"{metric}_std"
+    std = recorded(chapter, entry(record, spread), summary[spread], minimum=0)
+    judged = None
+    if published_runs is not None:
+        seeds = recorded(
+            chapter, entry(record, "seeds"), summary["seeds"], check=checks.whole
+        )
+        judged = evidence.reproduction(ours, std, seeds, published_runs)
+    return comparison(
+        chapter,
+        experiment,
+        ours,
+        std,
+        reference,
+        reproduction=judged,
+        record=entry(record, metric),
+    )
+
+
+def goal_row(chapter: str, goal: records.Goal, figures: Mapping) -> dict:
+    """A chapter's goal, its figure read from the chapter's :data:`records.GOAL_FIGURES`."""
+    return comparison(
+        chapter,
+        f"goal: {goal.text}",
+        figures[records.GOAL_FIGURES][goal.record],
+        goal=goal,
+        record=entry(records.GOAL_FIGURES, goal.record),
+    )
 
 
 def embeddings_rows(figures: Mapping) -> list[dict]:
     """Chapter 4: the baselines without embeddings, the recipe's two models on its
     protocol, and the chapter's goals."""
     rows = [
-        comparison(EMBEDDINGS, f"baseline: {name}, validation MAE", model["mae"])
+        comparison(
+            EMBEDDINGS,
+            f"baseline: {name}, validation MAE",
+            model["mae"],
+            record=entry(records.RATING_BASELINES, name, "mae"),
+        )
         for name, model in figures[records.RATING_BASELINES].items()
     ]
     for name, ours in figures[records.REPRODUCTION].items():
         model = name.removesuffix(records.PIPELINE)
         batches = "recipe's pipeline" if name.endswith(records.PIPELINE) else "i.i.d."
         rows.append(
-            comparison(
+            summary_row(
                 EMBEDDINGS,
                 f"{model}, {batches}, validation MAE",
-                ours["mae"],
-                ours["mae_std"],
-                reproduction=evidence.reproduction(
-                    ours["mae"],
-                    ours["mae_std"],
-                    ours["seeds"],
-                    published.EMBEDDINGS_MAE_RUNS[model],
-                ),
+                entry(records.REPRODUCTION, name),
+                ours,
+                "mae",
+                published_runs=published.EMBEDDINGS_MAE_RUNS[model],
             )
         )
-    for goal in records.EMBEDDING_GOALS:
-        rows.append(
-            comparison(
-                EMBEDDINGS,
-                f"goal: {goal.text}",
-                figures[records.GOAL_FIGURES][goal.record],
-                goal=goal,
-            )
-        )
+    rows += [goal_row(EMBEDDINGS, goal, figures) for goal in records.EMBEDDING_GOALS]
     return rows
 
 
@@ -226,7 +308,7 @@ def scaling_rows(figures: dict) -> list[dict]:
     for layout, quantity, name, kind in checks:
         question = f"{layout}, {devices} devices: {quantity}, largest difference"
         goal = records.Goal(
-            question,
+            question + " below {limit:g}",
             name,
             tolerance[kind],
             "float32 sums in another order differ by rounding alone",
@@ -239,43 +321,55 @@ def scaling_rows(figures: dict) -> list[dict]:
     goal = records.Goal(
         question,
         records.SGD_SINGLE_MAE,
-        figures[records.SGD_GLOBAL_MEAN_MAE],
+        recorded(
+            SCALING, records.SGD_GLOBAL_MEAN_MAE, figures[records.SGD_GLOBAL_MEAN_MAE]
+        ),
         "the global mean's validation MAE on the same split",
         lower_is_better=True,
     )
     rows.append(
         comparison(SCALING, goal.text, figures[records.SGD_SINGLE_MAE], goal=goal)
     )
-    for model, held in figures[records.PER_DEVICE_BYTES].items():
+    rows += [
+        measured(
+            SCALING,
+            f"MB per device with Adam's slots, measured: {model}",
+            entry(records.PER_DEVICE_BYTES, model),
+            held,
+            1e6,
+        )
+        for model, held in figures[records.PER_DEVICE_BYTES].items()
+    ]
+    for layout, record in (
+        ("data parallel", records.DP_COLLECTIVE_BYTES_PER_STEP),
+        ("model parallel", records.MP_COLLECTIVE_BYTES_PER_STEP),
+    ):
         rows.append(
-            comparison(
+            measured(
                 SCALING,
-                f"MB per device with Adam's slots, measured: {model}",
-                held / 1e6,
+                f"MB moved per training step (all-reduce), {layout}",
+                record,
+                figures[record],
+                1e6,
             )
         )
     rows.append(
-        comparison(
-            SCALING,
-            "MB moved per training step (all-reduce), data parallel",
-            figures[records.DP_COLLECTIVE_BYTES_PER_STEP] / 1e6,
-        )
-    )
-    rows.append(
-        comparison(
-            SCALING,
-            "MB moved per training step (all-reduce), model parallel",
-            figures[records.MP_COLLECTIVE_BYTES_PER_STEP] / 1e6,
-        )
-    )
-    rows.append(
-        comparison(
+        measured(
             SCALING,
             "GB of full tables with Adam's slots, production catalogue on paper",
-            figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES] / 1e9,
+            records.PRODUCTION_FULL_WITH_ADAM_BYTES,
+            figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES],
+            1e9,
         )
     )
     return rows
+
+
+def measured(chapter: str, experiment: str, record: str, count, unit: float) -> dict:
+    """A context row: a count ``chapter`` recorded (bytes), in units of ``unit`` (1e6: MB)."""
+    return comparison(
+        chapter, experiment, recorded(chapter, record, count) / unit, record=record
+    )
 
 
 def comparisons(notebooks_dir: Path) -> pd.DataFrame:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
-from recbook import baselines
+from recbook import baselines, retrieval
 
 import numpy as np
 import pytest
@@ -79,7 +80,7 @@ def test_bias_fit_refuses_bad_input():
         baselines.fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 2, l2=0.0)
     with pytest.raises(ValueError, match="at least one training rating"):
         baselines.fit_biases(ids[:0], ids[:0], np.array([]), 2, 2, l2=1.0)
-    with pytest.raises(ValueError, match=r"movies ids must lie in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"movies must lie in \[0, 0\] \(num_movies\)"):
         baselines.fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 1, l2=1.0)
 
 
@@ -168,3 +169,308 @@ def test_interactions_and_choosing_a_setting():
     np.testing.assert_array_equal(matrix, [[0, 1, 0, 0], [0, 1, 0, 1]])
     with pytest.raises(ValueError, match="Unknown baseline 'svd'"):
         baselines.retrieval_scores("svd", 1, ({}, None), users, 3)
+
+
+# --- refusals of the rating-prediction helpers ---------------------------------
+
+
+def test_rating_metrics_refuses_a_mask_that_is_not_boolean():
+    predictions, ratings = np.array([3.0, 4.0, 2.0, 5.0]), np.full(4, 4.0)
+    # A 0/1 mask would index rows [1, 0, 1, 0] instead of marking rows 0 and 2.
+    with pytest.raises(TypeError, match="in_test must be a boolean mask.*int64"):
+        baselines.rating_metrics(predictions, ratings, np.array([1, 0, 1, 0]))
+    with pytest.raises(TypeError, match="in_test must be a boolean mask.*object"):
+        baselines.rating_metrics(predictions, ratings, None)
+    with pytest.raises(ValueError, match="in_test must mark rows of both halves"):
+        baselines.rating_metrics(predictions, ratings, np.ones(4, dtype=bool))
+    with pytest.raises(ValueError, match="it marks 0 of 0 rows"):
+        baselines.rating_metrics(np.array([]), np.array([]), np.array([], dtype=bool))
+
+
+def test_rating_metrics_refuses_mismatched_or_missing_values():
+    in_test = np.array([True, False, True, False])
+    with pytest.raises(ValueError, match=r"predictions, ratings, in_test must be 1-D"):
+        baselines.rating_metrics(np.ones(3), np.ones(4), in_test)
+    with pytest.raises(
+        ValueError, match=r"ratings must be finite; ratings\[2\] is nan"
+    ):
+        baselines.rating_metrics(np.ones(4), np.array([4, 4, np.nan, 4]), in_test)
+    with pytest.raises(ValueError, match=r"predictions\[0\] is inf"):
+        baselines.rating_metrics(np.array([np.inf, 1, 1, 1]), np.ones(4), in_test)
+
+
+def test_bias_predictions_refuse_ids_the_model_was_not_fitted_on():
+    model = baselines.BiasModel(4.0, np.array([1.0, -1.0]), np.array([0.0, 0.5]), 1.0)
+    assert model.predict(1, 1) == pytest.approx(3.5)  # scalars as well as arrays
+    # -1 would wrap round to the last user; 2 is no user at all.
+    with pytest.raises(ValueError, match=r"users must lie in \[0, 1\].*got id -1"):
+        model.predict(-1, 0)
+    with pytest.raises(ValueError, match=r"movies must lie in \[0, 1\].*got id 2"):
+        model.predict(np.array([0, 1]), np.array([0, 2]))
+    with pytest.raises(TypeError, match="users must be integer ids; got dtype float64"):
+        model.predict(np.array([0.0, 1.0]), np.array([0, 1]))
+    with pytest.raises(ValueError, match=r"same shape.*\(2,\) and \(3,\)"):
+        model.predict(np.array([0, 1]), np.array([0, 1, 1]))
+
+
+def test_bias_fit_refuses_missing_ratings_and_mismatched_rows():
+    ids = np.array([0, 1, 1])
+    with pytest.raises(
+        ValueError, match=r"ratings must be finite; ratings\[1\] is nan"
+    ):
+        baselines.fit_biases(ids, ids, np.array([4.0, np.nan, 3.0]), 2, 2, l2=1.0)
+    with pytest.raises(ValueError, match=r"users, movies, ratings must be 1-D arrays"):
+        baselines.fit_biases(ids, ids[:2], np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
+    with pytest.raises(TypeError, match="movies must be integer ids; got dtype float"):
+        baselines.fit_biases(ids, ids * 1.0, np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
+    with pytest.raises(ValueError, match=r"users must lie in \[0, 1\].*got id -1"):
+        baselines.fit_biases(ids - 1, ids, np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
+    with pytest.raises(TypeError, match="num_users must be a whole number"):
+        baselines.fit_biases(ids, ids, np.array([4.0, 5.0, 3.0]), 2.0, 2, l2=1.0)
+
+
+def rating_data(test_ratings, train_ratings=(5.0, 5.0, 1.0, 1.0)) -> SimpleNamespace:
+    """Users 0 and 1 rate movies 0 and 1 ``train_ratings`` (user 0 first). Validation:
+    user 1 rates movie 0 1 star (the selection half), user 0 rates movies 0 and 1
+    ``test_ratings`` (the test half)."""
+    train = {
+        "user": np.array([0, 0, 1, 1]),
+        "movie": np.array([0, 1, 0, 1]),
+        "rating": np.array(train_ratings),
+    }
+    val = {
+        "user": np.array([1, 0, 0]),
+        "movie": np.array([0, 0, 1]),
+        "rating": np.array([1.0, *test_ratings]),
+    }
+    in_test = np.array([False, True, True])
+    return SimpleNamespace(
+        train=train, val=val, num_users=2, num_movies=2, in_test=in_test
+    )
+
+
+def test_bias_regularization_is_chosen_on_the_selection_half_only():
+    # The selection half agrees with the training ratings: weak regularization fits
+    # it (error about 0), strong shrinks every prediction to about 3 (error about 2).
+    clean, _ = baselines.bias_model(rating_data((5.0, 5.0)), grid=(0.01, 100.0))
+    # Planted test-half figures: user 0 now rates 1 star, so on the test half (and on
+    # the whole validation split, 2 of its 3 rows) the strong regularization wins:
+    # errors about 2 instead of 4. Chosen there, it would be 100.
+    chosen, tried = baselines.bias_model(rating_data((1.0, 1.0)), grid=(0.01, 100.0))
+    assert clean["l2"] == chosen["l2"] == 0.01
+    assert tried[1]["selection_mae"] > 1.9 > 0.02 > tried[0]["selection_mae"]
+    assert clean["selection_mae"] == chosen["selection_mae"]
+    # ... and it is reported honestly on the test half it was not chosen on.
+    assert chosen["test_mae"] > 3.9 and clean["test_mae"] < 0.02
+    assert chosen["mae"] == pytest.approx(
+        (2 * chosen["test_mae"] + tried[0]["selection_mae"]) / 3
+    )
+
+
+def test_bias_model_and_global_mean_name_the_bad_part_of_the_data():
+    data = rating_data((5.0, 5.0))
+    data.val["movie"] = np.array([0, 0, 2])
+    with pytest.raises(ValueError, match=r"data.val\['movie'\] must lie in \[0, 1\]"):
+        baselines.bias_model(data)
+    data = rating_data((5.0, 5.0), train_ratings=(5.0, np.nan, 1.0, 1.0))
+    with pytest.raises(ValueError, match=r"data.train\['rating'\] must be finite"):
+        baselines.global_mean(data)
+    with pytest.raises(ValueError, match=r"ratings\[1\] is nan"):
+        baselines.bias_model(data)
+    data = rating_data((5.0, 5.0))
+    data.in_test = data.in_test.astype(int)
+    with pytest.raises(TypeError, match="in_test must be a boolean mask"):
+        baselines.global_mean(data)
+
+
+# --- item-item neighbours: k, not k + 1 ----------------------------------------
+
+
+def test_item_knn_keeps_exactly_k_neighbours():
+    # Movies 1 and 2 are rated by users 0 and 1, movie 3 by users 1 and 2: cosine
+    # similarities s12 = 2 / 2 = 1, s13 = s23 = 1 / 2 (no tie for movies 1 and 2).
+    x = np.array([[0, 1, 1, 0], [0, 1, 1, 1], [0, 0, 0, 1]], dtype=float)
+    one = baselines.item_knn_scores(x.copy(), neighbours=1)
+    # k = 1: movie 1 keeps movie 2 only, movie 2 keeps movie 1 only, movie 3 keeps
+    # both (a tie at 1 / 2). User 2 (movie 3 only) then scores movies 1 and 2 by
+    # nothing: 0. Keeping k + 1 = 2 neighbours would give them 1 / 2.
+    np.testing.assert_allclose(one[:, 1:], [[1, 1, 1], [1, 1, 1], [0, 0, 0]])
+    two = baselines.item_knn_scores(x.copy(), neighbours=2)
+    np.testing.assert_allclose(two[:, 1:], [[1, 1, 1], [1.5, 1.5, 1], [0.5, 0.5, 0]])
+
+
+# --- retrieval: a scorer meets a test set --------------------------------------
+
+
+SCORES = np.array([[-np.inf, 0.9, 0.5, 0.5, 0.1], [-np.inf, 0.0, 0.2, 0.3, 0.9]])
+"""Scores of users 10 and 20 (top 2: movies 1, 2 and movies 4, 3)."""
+
+
+def test_top_k_accuracy_refuses_a_test_user_without_scores():
+    # User 15 sorts between 10 and 20: read by position, it would get user 20's row.
+    inputs = {"user_id": np.array([10, 15]), "movie_id": np.array([1, 4])}
+    with pytest.raises(ValueError, match="holds user 15, who has no row of scores"):
+        baselines.top_k_accuracy(SCORES, np.array([10, 20]), inputs, np.ones(2), k=2)
+    # ... also when the user's only rating is not counted (not 5 stars).
+    labels = np.array([1.0, 0.5])
+    with pytest.raises(ValueError, match="holds user 15"):
+        baselines.top_k_accuracy(SCORES, np.array([10, 20]), inputs, labels, k=2)
+    inputs = {"user_id": np.array([10, 30]), "movie_id": np.array([1, 4])}
+    with pytest.raises(ValueError, match="holds user 30"):
+        baselines.top_k_accuracy(SCORES, np.array([10, 20]), inputs, np.ones(2), k=2)
+
+
+def test_top_k_accuracy_refuses_a_test_set_with_nothing_to_count():
+    users = np.array([10, 20])
+    empty = {"user_id": np.array([], "int32"), "movie_id": np.array([], "int32")}
+    with pytest.raises(ValueError, match="labels hold no 5-star rating.*among 0"):
+        baselines.top_k_accuracy(SCORES, users, empty, np.array([]), k=2)
+    with pytest.raises(ValueError, match="labels hold no rating among 0"):
+        baselines.top_k_accuracy(
+            SCORES, users, empty, np.array([]), k=2, five_stars_only=False
+        )
+    inputs = {"user_id": np.array([10, 20]), "movie_id": np.array([2, 4])}
+    three_stars = np.array([0.5, 0.75])
+    with pytest.raises(ValueError, match=r"no 5-star rating \(above 0.9\) among 2"):
+        baselines.top_k_accuracy(SCORES, users, inputs, three_stars, k=2)
+    # Counting every rating, the same test set has an accuracy: both hit.
+    assert baselines.top_k_accuracy(
+        SCORES, users, inputs, three_stars, k=2, five_stars_only=False
+    ) == pytest.approx(1.0)
+
+
+def test_top_k_accuracy_refuses_inconsistent_arrays():
+    users = np.array([10, 20])
+    inputs = {"user_id": np.array([10, 20]), "movie_id": np.array([2, 4])}
+    with pytest.raises(ValueError, match=r"labels must be 1-D arrays of equal length"):
+        baselines.top_k_accuracy(SCORES, users, inputs, np.ones(3), k=2)
+    with pytest.raises(
+        ValueError, match=r"scores must have one row per user.*\(1, 5\)"
+    ):
+        baselines.top_k_accuracy(SCORES[:1], users, inputs, np.ones(2), k=2)
+    with pytest.raises(ValueError, match=r"users\[1\] = 10 follows users\[0\] = 20"):
+        baselines.top_k_accuracy(SCORES, users[::-1], inputs, np.ones(2), k=2)
+    with pytest.raises(ValueError, match=r"inputs\['movie_id'\] must lie in \[0, 4\]"):
+        baselines.top_k_accuracy(
+            SCORES, users, inputs | {"movie_id": np.array([2, 5])}, np.ones(2), k=2
+        )
+    with pytest.raises(TypeError, match=r"inputs\['user_id'\] must be integer ids"):
+        baselines.top_k_accuracy(
+            SCORES, users, inputs | {"user_id": np.array([10.0, 20.0])}, np.ones(2)
+        )
+    with pytest.raises(ValueError, match=r"labels\[1\] is nan"):
+        baselines.top_k_accuracy(SCORES, users, inputs, np.array([1, np.nan]), k=2)
+    with pytest.raises(ValueError, match="inputs must hold.*'movie_id' missing"):
+        baselines.top_k_accuracy(SCORES, users, {"user_id": users}, np.ones(2), k=2)
+
+
+def test_interactions_refuses_users_it_cannot_place():
+    user_ids, movie_ids = np.array([2, 1, 2, 3]), np.array([1, 1, 3, 2])
+    # Unsorted, the search would find only user 1's rating and drop the other three.
+    with pytest.raises(ValueError, match=r"ascending order.*users\[1\] = 2 follows"):
+        baselines.interactions(user_ids, movie_ids, np.array([3, 2, 1]), 3)
+    with pytest.raises(ValueError, match=r"distinct.*users\[1\] = 2 follows"):
+        baselines.interactions(user_ids, movie_ids, np.array([2, 2, 3]), 3)
+    with pytest.raises(ValueError, match="users must be a 1-D array of at least one"):
+        baselines.interactions(user_ids, movie_ids, np.array([], "int64"), 3)
+    with pytest.raises(ValueError, match=r"movie_ids must lie in \[0, 2\]"):
+        baselines.interactions(user_ids, movie_ids, np.array([1, 2, 3]), 2)
+    with pytest.raises(ValueError, match="user_ids, movie_ids must be 1-D arrays"):
+        baselines.interactions(user_ids, movie_ids[:3], np.array([1, 2, 3]), 3)
+    with pytest.raises(TypeError, match="user_ids must be integer ids"):
+        baselines.interactions(user_ids * 1.0, movie_ids, np.array([1, 2, 3]), 3)
+    matrix = baselines.interactions(user_ids, movie_ids, np.array([1, 2, 3]), 3)
+    np.testing.assert_array_equal(matrix, [[0, 1, 0, 0], [0, 1, 0, 1], [0, 0, 1, 0]])
+
+
+def test_choose_setting_refuses_unknown_baselines_and_empty_holdouts():
+    with pytest.raises(ValueError, match="Unknown baseline 'svd'"):
+        baselines.choose_setting("svd", None, 3)
+    inputs = {"user_id": np.array([1]), "movie_id": np.array([1])}
+    holdout = SimpleNamespace(
+        train=(inputs, np.ones(1)), test=(inputs, np.array([0.5]))
+    )
+    with pytest.raises(ValueError, match="labels hold no 5-star rating"):
+        baselines.choose_setting("EASE", holdout, 3)
+
+
+# --- retrieval: settings are chosen on the holdout, never on the test split -----
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    """The two parts of a retrieval problem that :func:`retrieval.holdout` splits."""
+
+    train: tuple
+    test: tuple
+
+
+MOVIES = 120
+"""Movie ids 1 to 120: enough for the top-100 metric to leave some out."""
+
+
+def rows(users, movies) -> tuple[dict, np.ndarray]:
+    """5-star ratings with the query features ``users_queries`` reads (all 0 but the id)."""
+    users = np.asarray(users, "int32")
+    inputs = {name: np.zeros_like(users) for name in retrieval.QUERY_INPUTS}
+    inputs |= {"user_id": users, "movie_id": np.asarray(movies, "int32")}
+    return inputs, np.ones(len(users), "float32")
+
+
+def only_in_first(name, first, second, train, users) -> tuple[list, list]:
+    """One (user, movie) pair per user whose movie is in the top 100 of setting
+    ``first`` and not of ``second``."""
+    tops = [
+        baselines.top_k(
+            baselines.retrieval_scores(name, setting, train, users, MOVIES), 100
+        )
+        for setting in (first, second)
+    ]
+    pairs = [
+        (user, min(set(a) - set(b)))
+        for user, a, b in zip(users, *tops)
+        if set(a) - set(b)
+    ]
+    assert len(pairs) >= 5  # the two settings disagree for enough users
+    return [user for user, _ in pairs], [movie for _, movie in pairs]
+
+
+def _concat(*parts: tuple[dict, np.ndarray]) -> tuple[dict, np.ndarray]:
+    """The rows of ``parts`` one after the other."""
+    inputs = {name: np.concatenate([p[0][name] for p in parts]) for name in parts[0][0]}
+    return inputs, np.concatenate([p[1] for p in parts])
+
+
+@pytest.mark.parametrize(
+    "name, grid", [("item-item", (1, 60)), ("EASE", (1.0, 3000.0))]
+)
+def test_choose_setting_reads_the_holdout_and_ignores_the_test_split(
+    name, grid, monkeypatch
+):
+    scorer, setting_name, _ = baselines.RETRIEVAL_BASELINES[name]
+    monkeypatch.setitem(
+        baselines.RETRIEVAL_BASELINES, name, (scorer, setting_name, grid)
+    )
+    rng = np.random.default_rng(0)
+    users = np.arange(1, 41)
+    train = rows(np.repeat(users, 25), rng.integers(1, MOVIES + 1, 40 * 25))
+    # Held-out rows that only the first setting ranks in the top 100, a test split
+    # that only the second does.
+    held_out = rows(*only_in_first(name, *grid, train, users))
+    corrupted = rows(*only_in_first(name, *grid[::-1], train, users))
+    size = len(train[1])
+    problem = Problem(train=_concat(train, held_out), test=held_out)
+    # Chosen on the corrupted rows, the second setting would win ...
+    leaked, _ = baselines.choose_setting(name, Problem(train, corrupted), MOVIES)
+    assert leaked == grid[1]
+    # ... but the holdout never sees the test split: the choice does not move.
+    clean, clean_tried = baselines.choose_setting(
+        name, retrieval.holdout(problem, size), MOVIES
+    )
+    problem = dataclasses.replace(problem, test=corrupted)
+    chosen, tried = baselines.choose_setting(
+        name, retrieval.holdout(problem, size), MOVIES
+    )
+    assert clean == chosen == grid[0]
+    assert tried == clean_tried
+    assert [row["validation top-100"] for row in tried] == [1.0, 0.0]

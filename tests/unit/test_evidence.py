@@ -8,6 +8,7 @@ import sys
 
 from recbook import evidence, records, reproducibility, training
 
+import numpy as np
 import pytest
 
 
@@ -137,10 +138,145 @@ def test_compare_uses_standard_errors_and_welch_t():
         evidence.compare(0.4, float("nan"), 3, 0.5, 0.0, 1)
 
 
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(
+    "args, error, match",
+    [
+        (
+            (NAN, 0.01, 3, 0.5, 0.01, 3),
+            ValueError,
+            "a must be a finite number; got nan",
+        ),
+        ((0.4, 0.01, 3, INF, 0.0, 1), ValueError, "b must be a finite number; got inf"),
+        ((0.4, 0.01, 3, -INF, 0.0, 1), ValueError, "b must be a finite number"),
+        (("0.4", 0.01, 3, 0.5, 0.0, 1), TypeError, "a must be a finite number"),
+        ((0.4, None, 3, 0.5, 0.0, 1), TypeError, "a_std must be a finite number"),
+        ((0.4, -0.01, 3, 0.5, 0.0, 1), ValueError, "a_std must be .* at least 0"),
+        ((0.4, 0.01, 3, 0.5, INF, 3), ValueError, "b_std must be a finite number"),
+        ((0.4, 0.01, 0, 0.5, 0.0, 1), ValueError, "a_seeds must be at least 1"),
+        ((0.4, 0.01, -3, 0.5, 0.0, 1), ValueError, "a_seeds must be at least 1"),
+        ((0.4, 0.01, 3, 0.5, 0.0, 2.5), TypeError, "b_seeds must be a whole number"),
+        ((0.4, 0.01, True, 0.5, 0.0, 1), TypeError, "a_seeds must be a whole number"),
+    ],
+)
+def test_compare_refuses_figures_that_give_no_verdict(args, error, match):
+    with pytest.raises(error, match=match):
+        evidence.compare(*args)
+
+
+def test_no_spread_over_several_seeds_is_not_called_one_seed_each():
+    # 0.30 and 0.25, every seed of each side giving the same figure: no verdict,
+    # but the sentence must not claim one seed each.
+    several = evidence.compare(0.30, 0.0, 3, 0.25, 0.0, 3)
+    assert several.describe("A", "B") == (
+        "A and B differ by +0.0500; 3 and 3 seeds: no spread measured (every seed "
+        "gave the same figure), so no verdict"
+    )
+    against = evidence.compare(0.30, 0.0, 3, 0.25, 0.0, 1).describe("A", "B")
+    assert "3 seeds against a figure without spread: no spread measured" in against
+    assert "one seed each" not in against
+    single = evidence.compare(0.30, 0.0, 1, 0.25, 0.0, 1).describe("A", "B")
+    assert single == (
+        "A and B differ by +0.0500; with one seed each there is no measured spread, "
+        "so no verdict"
+    )
+
+
+@pytest.mark.parametrize(
+    "runs, error, match",
+    [
+        (
+            (NAN, 0.31),
+            ValueError,
+            r"published_runs\[0\] must be a finite number; got nan",
+        ),
+        (
+            [0.3, INF],
+            ValueError,
+            r"published_runs\[1\] must be a finite number; got inf",
+        ),
+        (("0.3", 0.31), TypeError, r"published_runs\[0\] must be a finite number"),
+        ((0.3, None), TypeError, r"published_runs\[1\] must be a finite number"),
+        ("0.3", TypeError, "published_runs must be a list of published figures"),
+        (0.3, TypeError, r"published_runs must be a list .*got 0.3 \(float\)"),
+        ({"run": 0.3}, TypeError, "published_runs must be a list"),
+        ([], ValueError, "at least one published run"),
+        (np.array([[0.3, 0.31]]), TypeError, "published_runs must be a list"),
+    ],
+)
+def test_tolerance_refuses_published_runs_that_are_not_finite_figures(
+    runs, error, match
+):
+    with pytest.raises(error, match=match):
+        evidence.tolerance(runs, 0.01, 3)
+    with pytest.raises(error, match=match):
+        evidence.published_spread(runs, 0.01)
+    with pytest.raises(error, match=match):
+        evidence.reproduction(0.3, 0.01, 3, runs)
+
+
+def test_tolerance_takes_a_list_tuple_or_array_of_runs_alike():
+    # s_pub = 0.0062 / sqrt(2), ours 0.001 over 3 seeds (as above).
+    expected = 2 * ((0.0062 / 2**0.5) ** 2 + 0.001**2 / 3) ** 0.5
+    for runs in ((0.7419, 0.7357), [0.7419, 0.7357], np.array([0.7419, 0.7357])):
+        assert evidence.tolerance(runs, 0.001, 3) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="ours_std must be a finite number"):
+        evidence.published_spread((0.3,), NAN)
+    with pytest.raises(ValueError, match="seeds must be at least 1"):
+        evidence.tolerance((0.3, 0.31), 0.01, 0)
+
+
+@pytest.mark.parametrize("ours", [NAN, INF, -INF])
+def test_reproduction_refuses_a_figure_that_is_not_finite(ours):
+    with pytest.raises(ValueError, match="ours must be a finite number"):
+        evidence.reproduction(ours, 0.0027, 3, (0.3216, 0.3100))
+
+
+def test_reproduction_without_published_runs_says_so():
+    # Not an IndexError from reading the first run of nothing.
+    with pytest.raises(ValueError, match="at least one published run"):
+        evidence.reproduction(0.3, 0.01, 3, [])
+    with pytest.raises(TypeError, match="ours must be a finite number"):
+        evidence.reproduction(None, 0.01, 3, (0.3216, 0.3100))
+
+
+def test_a_reproduction_built_by_hand_is_checked_too():
+    with pytest.raises(ValueError, match="published must be a finite number"):
+        evidence.Reproduction(ours=0.3, published=NAN, tolerance=0.01)
+    with pytest.raises(ValueError, match="ours must be a finite number"):
+        evidence.Reproduction(ours=NAN, published=0.3, tolerance=0.01)
+    with pytest.raises(ValueError, match="tolerance must be a finite number greater"):
+        evidence.Reproduction(ours=0.3, published=0.3, tolerance=0.0)
+    # 0.30 against 0.25 with a tolerance of 0.01: +0.05, outside, ours higher.
+    kept = evidence.Reproduction(ours=0.30, published=0.25, tolerance=0.01)
+    assert kept.difference == pytest.approx(0.05)
+    assert kept.verdict == "outside (ours higher)"
+
+
+def test_false_alarm_rate_needs_a_positive_multiple():
+    # 2 (1 - Phi(1)) = 2 x 0.158655 = 0.317311.
+    assert evidence.reproduction_false_alarm_rate(1.0) == pytest.approx(
+        0.317311, abs=1e-6
+    )
+    for multiple in (-2, 0, NAN, INF):
+        with pytest.raises(
+            ValueError, match="multiple must be a finite number greater"
+        ):
+            evidence.reproduction_false_alarm_rate(multiple)
+    with pytest.raises(TypeError, match="multiple must be"):
+        evidence.reproduction_false_alarm_rate("2")
+
+
 def test_significance_is_five_percent():
     assert evidence.SIGNIFICANCE == 0.05
     assert evidence.critical_value(1e9) == pytest.approx(1.95996, abs=1e-4)
+    assert evidence.critical_value(INF) == pytest.approx(1.95996, abs=1e-4)
     assert evidence.critical_value(0) == float("inf")
+    for freedom in (NAN, -1.0, -INF):
+        with pytest.raises(ValueError, match="degrees_of_freedom must be"):
+            evidence.critical_value(freedom)
 
 
 def test_cross_machine_allowances():

@@ -151,6 +151,32 @@ def test_helpers_by_hand():
         rating_models.compressed_table("qr", np.ones(10), 0.5)
 
 
+def test_qr_buckets_for_picks_the_largest_of_tied_sizes_across_chunks():
+    # 10 ids, 7 rows: ceil(10 / m) + m is 7 for m = 2, 3, 4 and 5; the largest wins,
+    # also when the candidates are tried 3 at a time (the tie spans two chunks).
+    assert rating_models.qr_buckets_for(10, 7) == 5
+    assert rating_models.qr_buckets_for(10, 7, chunk=3) == 5
+    assert rating_models.qr_buckets_for(100, 20, chunk=7) == 10
+    assert rating_models.qr_buckets_for(np.int64(10), np.float64(7.0)) == 5
+
+
+@pytest.mark.parametrize("rows", [float("nan"), float("inf"), 0, -3.0])
+def test_qr_buckets_for_refuses_rows_that_are_not_finite_and_positive(rows):
+    with pytest.raises(ValueError, match="rows must be a finite number greater than 0"):
+        rating_models.qr_buckets_for(100, rows)
+
+
+def test_qr_buckets_for_refuses_bad_counts():
+    with pytest.raises(ValueError, match="num_ids must be at least 1; got 0"):
+        rating_models.qr_buckets_for(0, 10)
+    with pytest.raises(TypeError, match="num_ids must be a whole number"):
+        rating_models.qr_buckets_for(100.0, 10)
+    with pytest.raises(ValueError, match="chunk must be at least 1; got 0"):
+        rating_models.qr_buckets_for(100, 10, chunk=0)
+    with pytest.raises(TypeError, match="rows must be a finite number"):
+        rating_models.qr_buckets_for(100, "10")
+
+
 def test_training_is_deterministic_and_learns():
     split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
     runs = [  # the same seed twice (fit_seeds refuses a repeated seed)

@@ -51,6 +51,120 @@ def test_verdicts(ours, options, verdict, side):
         assert row["published"] == options["goal"].limit and row["difference"] is None
 
 
+def test_the_difference_is_ours_minus_the_published_figure():
+    # By hand: ours 0.30, published 0.25: +0.05, and ours is the higher one.
+    context = results_page.comparison("c", "e", 0.30, reference=0.25)
+    assert context["difference"] == pytest.approx(+0.05)
+    assert context["published"] == 0.25 and context["verdict"] == "context"
+    runs = (0.25, 0.2502)  # a tolerance of 2 sqrt(0.0002^2 / 2 + 0.001^2 / 3) = 0.0013
+    judged = results_page.comparison(
+        "c", "e", 0.30, 0.001, reproduction=evidence.reproduction(0.30, 0.001, 3, runs)
+    )
+    assert judged["difference"] == pytest.approx(+0.05)
+    assert judged["verdict"] == "outside" and judged["side"] == "ours higher"
+    lower = results_page.comparison(
+        "c", "e", 0.20, 0.001, reproduction=evidence.reproduction(0.20, 0.001, 3, runs)
+    )
+    assert lower["difference"] == pytest.approx(-0.05) and lower["side"] == "ours lower"
+    shown = results_page.compact_table(
+        pd.DataFrame([context, judged, lower], columns=results_page.COLUMNS)
+    )
+    assert shown["difference"].tolist() == ["", "+0.0500", "+0.0500", "-0.0500"]
+
+
+@pytest.mark.parametrize(
+    "ours, options, error, match",
+    [
+        (math.nan, {}, ValueError, "ours for 'e' must be a finite number; got nan"),
+        (math.inf, {}, ValueError, "ours for 'e' must be a finite number; got inf"),
+        (None, {}, TypeError, "ours for 'e' must be a finite number; got None"),
+        (
+            math.nan,
+            {"record": "towers['(32,)']['accuracy']"},
+            ValueError,
+            re.escape("ours for 'e' (record towers['(32,)']['accuracy']) must be"),
+        ),
+        (
+            math.nan,
+            {"goal": records.RETRIEVAL_GOAL},
+            ValueError,
+            re.escape(f"(record {records.LOG_Q_MARGIN}) must be a finite number"),
+        ),
+        (
+            0.3,
+            {"std": math.nan},
+            ValueError,
+            "the standard deviation of ours for 'e' must be a finite number at least 0",
+        ),
+        (0.3, {"std": -0.01}, ValueError, "standard deviation of ours for 'e'"),
+        (
+            0.3,
+            {"reference": math.nan},
+            ValueError,
+            "the published figure for 'e' must be a finite number; got nan",
+        ),
+    ],
+)
+def test_a_comparison_refuses_figures_without_a_verdict(ours, options, error, match):
+    with pytest.raises(error, match=match):
+        results_page.comparison(records.RETRIEVAL_CHAPTER, "e", ours, **options)
+
+
+def test_a_refused_recorded_figure_says_which_chapter_to_re_run():
+    with pytest.raises(ValueError, match=r"Re-run chapter 03 \(recbook-run 03\)"):
+        results_page.comparison(records.RETRIEVAL_CHAPTER, "e", math.nan)
+
+
+def nested(figures, path, value):
+    """``figures`` with the entry at ``path`` (keys, outermost first) set to ``value``."""
+    *keys, last = path
+    inner = figures
+    for key in keys:
+        inner = inner[key]
+    inner[last] = value
+    return figures
+
+
+@pytest.mark.parametrize(
+    "path, value, error",
+    [
+        ((records.TOWERS, "(32,)", "accuracy"), math.nan, ValueError),
+        ((records.TOWERS, "(32,)", "accuracy_std"), math.inf, ValueError),
+        ((records.TOWERS, "(64, 32)", "seeds"), 0, ValueError),
+        ((records.TOWERS, "(64, 32)", "seeds"), 3.0, TypeError),
+        ((records.POPULARITY, "accuracy"), math.nan, ValueError),
+        ((records.CLASSICAL, "EASE", "accuracy_all"), None, TypeError),
+        ((records.SOFTMAX, "(32,)", "accuracy_all"), math.nan, ValueError),
+        ((records.SOFTMAX, "(32,)", "accuracy_all_std"), -1.0, ValueError),
+        ((records.TUNED, "(32,)", "accuracy"), math.nan, ValueError),
+        ((records.SOFTMAX, "(64, 32), log Q", "accuracy"), math.inf, ValueError),
+        ((records.GOAL_FIGURES, records.LOG_Q_MARGIN), math.nan, ValueError),
+    ],
+)
+def test_retrieval_rows_name_the_record_of_a_bad_figure(path, value, error):
+    figures = nested(retrieval_figures(), path, value)
+    name = path[0] + "".join(f"[{key!r}]" for key in path[1:])
+    with pytest.raises(error, match=re.escape(name) + ".* must be .*Re-run chapter 03"):
+        results_page.retrieval_rows(figures)
+
+
+@pytest.mark.parametrize(
+    "path, value, error",
+    [
+        ((records.RATING_BASELINES, records.BIAS_MODEL, "mae"), math.nan, ValueError),
+        ((records.REPRODUCTION, records.RECIPE, "mae"), math.inf, ValueError),
+        ((records.REPRODUCTION, records.BASELINE, "mae_std"), math.nan, ValueError),
+        ((records.REPRODUCTION, records.BASELINE, "seeds"), None, TypeError),
+        ((records.GOAL_FIGURES, "qr_md_5x_share"), math.nan, ValueError),
+    ],
+)
+def test_embeddings_rows_name_the_record_of_a_bad_figure(path, value, error):
+    figures = nested(embeddings_figures(), path, value)
+    name = path[0] + "".join(f"[{key!r}]" for key in path[1:])
+    with pytest.raises(error, match=re.escape(name) + ".* must be .*Re-run chapter 04"):
+        results_page.embeddings_rows(figures)
+
+
 def retrieval_model(accuracy, std, accuracy_all=0.2, all_std=0.01, seeds=3):
     return {
         "accuracy": accuracy,
@@ -63,7 +177,8 @@ def retrieval_model(accuracy, std, accuracy_all=0.2, all_std=0.01, seeds=3):
     }
 
 
-def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
+def retrieval_figures():
+    """Chapter 3's records as the results page reads them."""
     towers = {
         "(32,)": retrieval_model(0.3204, 0.0027),
         "(64, 32)": retrieval_model(0.2600, 0.001),
@@ -74,20 +189,22 @@ def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
         "(64, 32)": retrieval_model(0.23, 0.01, 0.22, 0.005),
         "(64, 32), log Q": retrieval_model(0.51, 0.003, 0.39, 0.002),
     }
-    rows = results_page.retrieval_rows(
-        {
-            records.TOWERS: towers,
-            records.SOFTMAX: softmax,
-            records.POPULARITY: {"accuracy": 0.4231, "accuracy_all": 0.3027},
-            records.CLASSICAL: {
-                "item-item": {"accuracy": 0.515, "accuracy_all": 0.389, "setting": 200},
-                "EASE": {"accuracy": 0.521, "accuracy_all": 0.385, "setting": 3200},
-            },
-            records.TUNED: {"(32,)": retrieval_model(0.33, 0.004, seeds=5)},
-            records.BEST_MODEL: "(64, 32), log Q",
-            records.GOAL_FIGURES: {records.LOG_Q_MARGIN: -0.02},
-        }
-    )
+    return {
+        records.TOWERS: towers,
+        records.SOFTMAX: softmax,
+        records.POPULARITY: {"accuracy": 0.4231, "accuracy_all": 0.3027},
+        records.CLASSICAL: {
+            "item-item": {"accuracy": 0.515, "accuracy_all": 0.389, "setting": 200},
+            "EASE": {"accuracy": 0.521, "accuracy_all": 0.385, "setting": 3200},
+        },
+        records.TUNED: {"(32,)": retrieval_model(0.33, 0.004, seeds=5)},
+        records.BEST_MODEL: "(64, 32), log Q",
+        records.GOAL_FIGURES: {records.LOG_Q_MARGIN: -0.02},
+    }
+
+
+def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
+    rows = results_page.retrieval_rows(retrieval_figures())
     by_name = {row["experiment"]: row for row in rows}
     one = by_name["MSE towers (32,), top-100 (5-star)"]
     assert one["tolerance"] == pytest.approx(0.01670, abs=1e-5)
@@ -106,14 +223,15 @@ def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
     assert goal["experiment"] == f"goal: {records.RETRIEVAL_GOAL.text}"
 
 
-def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
+def embeddings_figures():
+    """Chapter 4's records as the results page reads them."""
     model = {"mae": 0.7356, "mae_std": 0.0005, "params": 1, "seeds": 3}
     reproduction = {
         records.BASELINE: {**model, "mae": 0.6748},
         records.RECIPE: {**model, "mae": 0.7235},
         records.RECIPE + records.PIPELINE: model,
     }
-    figures = {
+    return {
         records.RATING_BASELINES: {
             records.GLOBAL_MEAN: {"mae": 0.93, "params": 1},
             records.BIAS_MODEL: {"mae": 0.716, "params": 9_747},
@@ -121,6 +239,10 @@ def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
         records.REPRODUCTION: reproduction,
         records.GOAL_FIGURES: {g.record: 0.6 for g in records.EMBEDDING_GOALS},
     }
+
+
+def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
+    figures = embeddings_figures()
     rows = {row["experiment"]: row for row in results_page.embeddings_rows(figures)}
     # Recipe runs 0.7419 and 0.7357: 2 sqrt((0.0062 / sqrt 2)^2 + 0.0005^2 / 3) = 0.00879.
     piped = rows[f"{records.RECIPE}, recipe's pipeline, validation MAE"]
@@ -202,6 +324,41 @@ def test_scaling_rows_are_goals_and_context():
     )
     worse = results_page.scaling_rows({**SCALING_FIGURES, "sgd_single_mae": 0.95})
     assert worse[6]["verdict"] == "not met"
+
+
+@pytest.mark.parametrize(
+    "record, value, error, name",
+    [
+        (records.DP_LOSS_MAX_ABS_DIFF, math.nan, ValueError, None),
+        (records.MP_LOSS_MAX_ABS_DIFF, None, TypeError, None),
+        (records.SGD_SINGLE_MAE, math.inf, ValueError, None),
+        (records.SGD_GLOBAL_MEAN_MAE, math.nan, ValueError, None),
+        (records.DP_COLLECTIVE_BYTES_PER_STEP, math.nan, ValueError, None),
+        (records.PRODUCTION_FULL_WITH_ADAM_BYTES, None, TypeError, None),
+        (
+            records.PER_DEVICE_BYTES,
+            {"full tables, 4 shards": math.nan},
+            ValueError,
+            "per_device_bytes['full tables, 4 shards']",
+        ),
+    ],
+)
+def test_scaling_rows_name_the_record_of_a_bad_figure(record, value, error, name):
+    figures = {**SCALING_FIGURES, record: value}
+    with pytest.raises(
+        error, match=re.escape(name or record) + ".* must be .*Re-run chapter 05"
+    ):
+        results_page.scaling_rows(figures)
+
+
+def test_scaling_goals_state_their_limit_and_keep_their_row_names():
+    rows = results_page.scaling_rows(SCALING_FIGURES)
+    assert rows[0]["experiment"] == (
+        "data parallel, SGD, 4 devices: training loss, largest difference"
+    )
+    assert rows[6]["experiment"] == (
+        "SGD run of the data-parallel check: validation MAE below 0.933"
+    )
 
 
 @pytest.mark.parametrize(
