@@ -507,8 +507,25 @@ def relevance(
     """Per user (rows, in ``users`` order) and movie id: 1 if relevant, else 0; -1 for id 0.
 
     Relevant: rated 5 stars, or (``five_stars_only=False``) rated at all.
+
+    Raises:
+        ValueError: ``users`` is not sorted and unique, or a rating's user is not in
+            ``users`` (it would take another user's row); names the first such user.
     """
+    users = np.asarray(users)
+    if users.ndim != 1 or (np.diff(users) <= 0).any():
+        raise ValueError(
+            "relevance: users must be sorted and unique (as np.unique returns them)"
+        )
     rows = np.searchsorted(users, inputs["user_id"])
+    found = rows < len(users)
+    found[found] = users[rows[found]] == np.asarray(inputs["user_id"])[found]
+    if not found.all():
+        missing = np.asarray(inputs["user_id"])[~found][0]
+        raise ValueError(
+            f"relevance: test user {missing} has no row in users; score every test "
+            "user (users_queries of the test inputs) before measuring"
+        )
     table = np.zeros((len(users), movies_count + 1), dtype="float32")
     counted = relevant_ratings(labels, five_stars_only)
     table[rows[counted], inputs["movie_id"][counted]] = 1.0

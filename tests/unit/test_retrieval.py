@@ -313,3 +313,17 @@ def test_rows_keep_the_order():
         len(part[1]) == 5
         and part[0]["user_id"].tolist() == inputs["user_id"][20:].tolist()
     )
+
+
+def test_relevance_refuses_a_test_user_without_a_row():
+    """A test user missing from the scored users would take the next user's row."""
+    inputs = {"user_id": np.array([1, 2, 3]), "movie_id": np.array([1, 2, 3])}
+    labels = np.ones(3, dtype="float32")
+    table = retrieval.relevance(inputs, labels, np.array([1, 2, 3]), movies_count=3)
+    assert table[:, 1:].tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1]]
+    with pytest.raises(ValueError, match="test user 2 has no row"):
+        retrieval.relevance(inputs, labels, np.array([1, 3]), movies_count=3)
+    with pytest.raises(ValueError, match="test user 3 has no row"):
+        retrieval.relevance(inputs, labels, np.array([1, 2]), movies_count=3)
+    with pytest.raises(ValueError, match="sorted and unique"):
+        retrieval.relevance(inputs, labels, np.array([3, 2, 1]), movies_count=3)
