@@ -19,7 +19,8 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml tools/pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]" -e ./tools
+	@echo "Installing the book's environment into $(VENV) from constraints.txt: about 2.8 GB (TensorFlow, JAX, Keras, Jupyter Book, ...), a few minutes with a warm pip cache, longer on a fresh machine."
+	$(BIN)/python -m pip install -c constraints.txt -e ".[dev]" -e ./tools
 	touch $@
 
 # After changing a range in pyproject.toml: resolve it afresh and write the new lock.

@@ -2,8 +2,8 @@
 
 ``pip-freeze.txt`` beside this file is the ``pip freeze`` of Google Colab's
 default CPU runtime, copied from the public repository googlecolab/backend-info
-(Apache-2.0; see the README's Colab section for the commit and how to refresh
-it). :func:`build` makes a virtual environment in ``.venv-colab`` with Colab's
+(Apache-2.0; see CONTRIBUTING.md's Colab section for the commit and how to
+refresh it). :func:`build` makes a virtual environment in ``.venv-colab`` with Colab's
 Python minor version and Colab's versions of the packages a chapter imports
 (and of everything they pull in), plus papermill to execute the chapters, and
 a stand-in ``google.colab`` module imported at start-up, so that a chapter's

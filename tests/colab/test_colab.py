@@ -49,7 +49,7 @@ def test_freeze_is_colabs():
         pytest.skip("../shared/colab is not beside the project")
     assert colab_env.FREEZE.read_bytes() == shared.read_bytes(), (
         "tests/colab/pip-freeze.txt differs from ../shared/colab/pip-freeze.txt: copy it "
-        "(README: refreshing the Colab versions)"
+        "(CONTRIBUTING.md: refreshing Colab's versions)"
     )
 
 
