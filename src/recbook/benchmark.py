@@ -22,9 +22,11 @@ One run measures, side by side:
   YNNPACK's fusions off: two machines whose fingerprints agree round the softmax's
   operations alike;
 
-against :data:`TARGETS`. It writes everything to :data:`RESULTS` (atomically) and
-prints :func:`report`, which the README shows, generated from that file by
-``recbook-readme``. Not a test: a slower or busier machine changes the figures.
+against :data:`TARGETS`. It writes everything to :data:`RESULTS` (atomically; that
+it can is checked before measuring, :func:`check_output`) and prints :func:`report`,
+which the README shows, generated from that file by ``recbook-readme`` (:func:`read`
+refuses a damaged file, or a figure that is missing, not finite or 0). Not a test: a
+slower or busier machine changes the figures.
 """
 
 from __future__ import annotations
@@ -224,11 +226,11 @@ def retrieval_loops(peak: float) -> tuple[dict[str, dict], float, Any]:
     """Chapter 3's two loops; the data preparation's seconds; the prepared problem."""
     import keras
 
-    from . import features, floor, retrieval
+    from . import features, featurization, floor, retrieval
 
     problem, preparation = floor.timed(features.retrieval_problem)
     x, y = problem.train
-    size = features.BATCH_SIZE
+    size = featurization.BATCH_SIZE
     batch = ({k: v[:size] for k, v in x.items()}, y[:size])
     epochs = 5
     fit = {"x": x, "y": y, "batch_size": size, "epochs": epochs, "shuffle": False}
@@ -540,17 +542,180 @@ def write(results: dict[str, Any], path: Path = RESULTS) -> None:
     )
 
 
+LOOP_FIGURES = (
+    "flops",
+    "bytes_accessed",
+    "working_set_bytes",
+    "bandwidth",
+    "floor_seconds",
+    "step_seconds",
+    "fit_step_seconds",
+    "fit_step_seconds_one_per_call",
+    "first_fit_seconds_cold",
+    "first_fit_seconds_cached",
+    "evaluation_seconds",
+)
+"""Each training loop's figures in :data:`RESULTS`: every one finite and greater than 0."""
+BOUNDS = ("memory", "compute")
+"""What a loop's floor can be bound by (:func:`recbook.floor.bound`)."""
+
+
+class ResultsError(ValueError):
+    """:data:`RESULTS` cannot be used: damaged, or not what :func:`write` writes."""
+
+
+def _entry(results: Any, path: str) -> Any:
+    """The value at ``path`` (``"floors.matmul_peak"``) in the figures.
+
+    Raises:
+        TypeError: a step of the way is not a JSON object.
+        ValueError: the key is missing.
+    """
+    value, walked = results, []
+    for key in path.split("."):
+        if not isinstance(value, dict):
+            where = ".".join(walked) or "the file"
+            raise TypeError(
+                f"{where} must be a JSON object holding {key!r}; "
+                f"got {type(value).__name__}."
+            )
+        if key not in value:
+            raise ValueError(f"{path} is missing.")
+        value, walked = value[key], [*walked, key]
+    return value
+
+
+def _positive_figures(name: str, values: Any) -> None:
+    """A non-empty JSON object or list of figures, each finite and greater than 0."""
+    from . import checks
+
+    if not isinstance(values, (dict, list)) or not values:
+        raise TypeError(f"{name} must be a non-empty JSON object or list of figures.")
+    items = values.items() if isinstance(values, dict) else enumerate(values)
+    for key, value in items:
+        checks.positive(f"{name}[{key!r}]", value)
+
+
+def check_results(results: Any) -> dict[str, Any]:
+    """``results`` if it holds every figure :func:`report` shows, each one usable.
+
+    Every measured figure must be finite and greater than 0 (a NaN would be shown
+    as "nan ms", a zero floor divides by zero); each loop must be one of
+    :data:`LOOPS`, bound by one of :data:`BOUNDS`.
+
+    Raises:
+        TypeError: a part of the figures has the wrong type (``[]`` for the whole).
+        ValueError: a key is missing, or a figure is not finite, zero or negative.
+    """
+    from . import checks
+
+    for name in ("date", "machine"):
+        if not isinstance(_entry(results, name), str):
+            raise TypeError(f"{name} must be a string.")
+    checks.whole("floors.dram_bytes", _entry(results, "floors.dram_bytes"))
+    _positive_figures("floors.dram_bandwidth", _entry(results, "floors.dram_bandwidth"))
+    checks.positive("floors.matmul_peak", _entry(results, "floors.matmul_peak"))
+    loops = _entry(results, "loops")
+    if not isinstance(loops, dict) or not loops:
+        raise TypeError("loops must be a non-empty JSON object of training loops.")
+    for key in loops:
+        if key not in LOOPS:
+            raise ValueError(
+                f"loops holds {key!r}, not one of the benchmark's loops "
+                f"({', '.join(LOOPS)})."
+            )
+        for figure in LOOP_FIGURES:
+            name = f"loops.{key}.{figure}"
+            checks.positive(name, _entry(results, name))
+        if _entry(results, f"loops.{key}.bound") not in BOUNDS:
+            raise ValueError(f"loops.{key}.bound must be one of {', '.join(BOUNDS)}.")
+    for name in ("preparation.retrieval_seconds", "preparation.rating_seconds"):
+        checks.positive(name, _entry(results, name))
+    if results.get("backends") is not None:
+        for key in ("retrieval", "rating"):
+            name = f"backends.{key}.ratios"
+            _positive_figures(name, _entry(results, name))
+    if not isinstance(_entry(results, "book.stored"), bool):
+        raise TypeError("book.stored must be true or false.")
+    if _entry(results, "book.total_seconds") is not None:
+        checks.positive("book.total_seconds", results["book"]["total_seconds"])
+    checks.positive("site_seconds", _entry(results, "site_seconds"))
+    prints = results.get("fingerprints") or {}
+    if not isinstance(prints, dict) or not all(
+        isinstance(hashes, dict) for hashes in prints.values()
+    ):
+        raise TypeError("fingerprints must be a JSON object of JSON objects.")
+    return results
+
+
+def check_output(path: Path) -> None:
+    """Stop before measuring if :func:`write` could not put the figures at ``path``.
+
+    The measuring takes about 15 minutes; an output that cannot be written would
+    lose every figure at the end.
+
+    Raises:
+        ValueError: ``path`` is a folder, its folder does not exist, or that
+            folder cannot be written (read-only, full); the message names
+            ``--output`` and what to give instead.
+    """
+    from .runner import ChapterError, probe_writable
+
+    if path.is_dir():
+        raise ValueError(
+            f"--output {path} is a folder: give the path of a file, like "
+            f"{path / RESULTS.name}."
+        )
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"--output {path}: its folder {path.parent} does not exist (or is not a "
+            "folder); create it, or give a path in an existing folder."
+        )
+    try:
+        probe_writable(path.parent, "the folder of --output")
+    except ChapterError as error:
+        raise ValueError(f"--output {path}: {error}") from None
+
+
 def read(path: Path = RESULTS) -> dict[str, Any]:
-    """The figures :func:`write` wrote.
+    """The figures :func:`write` wrote, checked (:func:`check_results`).
 
     Raises:
         FileNotFoundError: there is none; run ``recbook-benchmark``.
+        ResultsError: (a ``ValueError``) the file is not UTF-8 JSON (truncated,
+            empty, binary, a merge-conflict marker), or its figures are not
+            usable (:func:`check_results`); the one-line message names the file
+            and how to mend it.
     """
     if not path.is_file():
         raise FileNotFoundError(
             f"{path} does not exist: run recbook-benchmark (make benchmark) to measure."
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise _damaged(path, f"not UTF-8 text ({error.reason})") from None
+    if not text.strip():
+        raise _damaged(path, "the file is empty")
+    if any(line.startswith("<<<<<<< ") for line in text.splitlines()):
+        raise _damaged(path, "it holds a merge conflict (a line starting <<<<<<<)")
+    try:
+        results = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _damaged(
+            path, f"not the JSON recbook-benchmark writes ({error})"
+        ) from None
+    try:
+        return check_results(results)
+    except (TypeError, ValueError) as error:
+        raise _damaged(path, str(error).rstrip(".")) from None
+
+
+def _damaged(path: Path, why: str) -> ResultsError:
+    return ResultsError(
+        f"Cannot use {path}: {why}. Run `make benchmark` again, or restore it with "
+        f"`git checkout {path}`."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -580,6 +745,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.fingerprint:
         print(json.dumps(fingerprint()))
         return 0
+    try:
+        check_output(args.output)
+    except ValueError as error:
+        print(f"recbook-benchmark: {error}", file=sys.stderr)
+        return 1
 
     print(f"machine: {machine()}", flush=True)
     print("measuring the machine's floors ...", flush=True)

@@ -11,7 +11,11 @@ the figures ``recbook-benchmark`` wrote to :data:`recbook.benchmark.RESULTS` (th
 machine's floors and each training loop against them). No figure in the block is
 typed: ``recbook-readme`` rewrites it after a chapter is re-executed or the benchmark
 has run, and ``tests/test_readme.py`` fails while the README differs from what the
-stored runs and that file say (``recbook-readme --check`` says the same).
+stored runs and that file say (``recbook-readme --check`` says the same). A
+chapter's stored quick run is no full run: its row says "not recorded" and the
+whole book's time is not known. A damaged ``benchmark.json`` (truncated, empty,
+binary, merge-conflicted, a key missing) or a figure that is not finite or is 0 is
+refused on one line naming the file and what to do, never written.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import benchmark, glue, records, runner
+from . import benchmark, checks, glue, records, runner
 
 BACKENDS = {"jax": "JAX", "tensorflow": "TensorFlow", "torch": "PyTorch"}
 WIDTH = 88
@@ -115,8 +119,30 @@ def wrapped(markdown: str) -> list[str]:
     return lines
 
 
+def stored_figure(notebook: Path, name: str, value: Any, **bounds: float) -> float:
+    """A figure a stored notebook holds, if finite and within ``bounds``
+    (:func:`recbook.checks.real`'s ``minimum``, ``above``): never "nan s" in the README.
+
+    Raises:
+        ValueError: the figure is not a finite number in range; the message names
+            the notebook, the figure and the chapter to re-run.
+    """
+    try:
+        return checks.real(name, value, **bounds)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"Cannot use {notebook}: {str(error).rstrip('.')}; "
+            f"{glue.rerun_hint(notebook)}."
+        ) from None
+
+
 def floor_report(results: Path) -> list[str]:
-    """The benchmark's report (:func:`recbook.benchmark.report`) from its file, wrapped."""
+    """The benchmark's report (:func:`recbook.benchmark.report`) from its file, wrapped.
+
+    Raises:
+        recbook.benchmark.ResultsError: (a ``ValueError``) the file is damaged, or a
+            figure is missing, not finite or 0 (:func:`recbook.benchmark.read`).
+    """
     heading = [
         "",
         "**Against the machine's floor** (`make benchmark`, `benchmark.json`):",
@@ -151,13 +177,18 @@ def block(
         runs.append((details, stored.get("language_info", {}).get("version")))
         if details.get("date"):
             dates.append(details["date"])
-        cpu = details.get("kernel_cpu_seconds")
-        rows.append(
-            f"| {name} | {duration(details['seconds'])} | "
-            f"{'' if cpu is None else duration(cpu)} |"
+        where = f"{runner.RUN_METADATA}."
+        seconds = stored_figure(
+            notebook, where + "seconds", details["seconds"], minimum=0
         )
-        total += float(details["seconds"])
-        cpu_total += float(cpu or 0.0)
+        cpu = details.get("kernel_cpu_seconds")
+        if cpu is not None:
+            cpu = stored_figure(notebook, where + "kernel_cpu_seconds", cpu, minimum=0)
+        rows.append(
+            f"| {name} | {duration(seconds)} | {'' if cpu is None else duration(cpu)} |"
+        )
+        total += seconds
+        cpu_total += cpu or 0.0
     target = benchmark.TARGETS["book_seconds"]
     if complete:
         verdict = "met" if total <= target else "not met"
@@ -196,8 +227,19 @@ def block(
     retrieval = notebooks_dir / f"{records.RETRIEVAL_CHAPTER}.ipynb"
     recorded = glue.read(retrieval) if retrieval.is_file() else {}
     if records.JAX_SPEEDUP in recorded and records.BACKEND_SECONDS in recorded:
-        ratio = float(recorded[records.JAX_SPEEDUP])
-        seconds = recorded[records.BACKEND_SECONDS]
+        ratio = stored_figure(
+            retrieval, records.JAX_SPEEDUP, recorded[records.JAX_SPEEDUP], above=0
+        )
+        held = recorded[records.BACKEND_SECONDS]
+        seconds = {
+            backend: stored_figure(
+                retrieval,
+                f"{records.BACKEND_SECONDS}[{backend!r}]",
+                held.get(backend) if isinstance(held, dict) else None,
+                above=0,
+            )
+            for backend in ("jax", "tensorflow")
+        }
         wanted = benchmark.TARGETS["jax_speedup"]
         lines += [
             "",
@@ -243,8 +285,18 @@ def update(readme: Path = README, notebooks_dir: Path = runner.NOTEBOOKS_DIR) ->
     return True
 
 
+UNUSABLE = 2
+"""Exit code of ``recbook-readme`` when an input cannot be used (a damaged
+``benchmark.json``, a stored notebook that is not one, a figure that is not finite);
+``--check`` exits 1 for a stale block."""
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point (``recbook-readme``)."""
+    """Command-line entry point (``recbook-readme``).
+
+    An input that cannot be used is reported on one line that names the file and
+    what to do, and ends with :data:`UNUSABLE`; the README is left as it was.
+    """
     parser = argparse.ArgumentParser(
         prog="recbook-readme",
         description="Rewrite the README's performance block from the stored runs.",
@@ -257,13 +309,23 @@ def main(argv: list[str] | None = None) -> int:
         help="change nothing; exit 1 if the README's block differs from the stored runs",
     )
     args = parser.parse_args(argv)
-    if args.check:
-        held = current(args.readme.read_text(encoding="utf-8"))
-        if held != block(args.notebooks_dir):
-            print(f"{args.readme}: the performance block is stale; run recbook-readme.")
-            return 1
-        print(f"{args.readme}: the performance block matches the stored runs.")
-        return 0
+    try:
+        return _check(args) if args.check else _update(args)
+    except (OSError, ValueError) as error:
+        print(f"recbook-readme: {error}", file=sys.stderr)
+        return UNUSABLE
+
+
+def _check(args: argparse.Namespace) -> int:
+    held = current(args.readme.read_text(encoding="utf-8"))
+    if held != block(args.notebooks_dir):
+        print(f"{args.readme}: the performance block is stale; run recbook-readme.")
+        return 1
+    print(f"{args.readme}: the performance block matches the stored runs.")
+    return 0
+
+
+def _update(args: argparse.Namespace) -> int:
     changed = update(args.readme, args.notebooks_dir)
     print(
         f"{args.readme}: performance block {'rewritten' if changed else 'up to date'}."

@@ -15,6 +15,10 @@ stored notebook keeps its file mode.
 Quick runs inject the chapter's quick parameters (the notebook metadata
 ``recbook.quick_parameters``, set in the ``.py`` header) into the cell tagged
 ``parameters`` and write to ``build/quick/``, never over the stored outputs.
+Whatever is injected is checked before any kernel starts (for ``recbook-run --quick``,
+every chapter's before the first runs): the chapter has exactly one cell tagged
+exactly ``parameters``, and that cell assigns every injected name
+(:func:`injected_parameters`); otherwise the chapter's own values would silently win.
 
 Command line: ``recbook-run [--quick] [--list] [NAME ...]``; run
 ``recbook-run --help`` for the rest.
@@ -35,7 +39,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -62,6 +66,15 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 class ChapterError(RuntimeError):
     """A chapter could not be found, read or executed."""
+
+
+class ParametersError(ChapterError, ValueError):
+    """A chapter's parameters would not be injected as asked: no cell tagged exactly
+    ``parameters``, two such cells, or a name its parameters cell does not assign."""
+
+
+class ParametersTypeError(ParametersError, TypeError):
+    """A chapter's ``recbook.quick_parameters`` is not a mapping of names to values."""
 
 
 class ChapterInterrupted(ChapterError):
@@ -289,9 +302,175 @@ def kernel_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def quick_parameters(notebook: Any) -> dict[str, Any]:
-    """The chapter's quick parameters, from its notebook metadata."""
-    return dict(notebook.metadata.get("recbook", {}).get("quick_parameters", {}))
+PARAMETERS_TAG = "parameters"
+"""The tag of the cell whose assignments papermill's injected values follow (exactly)."""
+
+
+def quick_parameters(
+    notebook: Any, chapter: str | Path = "the chapter"
+) -> dict[str, Any]:
+    """The chapter's quick parameters, from its notebook metadata (``{}`` if none).
+
+    They are ``recbook.quick_parameters`` in the ``.py`` header, one ``name: value``
+    line each; ``chapter`` names the chapter in the error.
+
+    Raises:
+        ParametersTypeError: ``recbook`` or its ``quick_parameters`` is not a mapping
+            (``quick_parameters: 1``, a list).
+    """
+    header = notebook.metadata.get("recbook", {})
+    key, quick = "recbook", header
+    if isinstance(header, Mapping):
+        key, quick = "recbook.quick_parameters", header.get("quick_parameters", {})
+    if not isinstance(quick, Mapping):
+        raise ParametersTypeError(
+            f"{chapter}: {key} in its header (the notebook metadata) must be a "
+            "mapping, with quick_parameters under recbook and one 'name: value' line "
+            f"each under it (like 'epochs: 1'); got {quick!r} ({type(quick).__name__})."
+        )
+    return dict(quick)
+
+
+def _cell(notebook: Any, index: int) -> str:
+    """``cell 4 (`epochs = 30`)``: a cell by its index in the notebook and first line."""
+    lines = notebook.cells[index].source.strip().splitlines()
+    first = lines[0][:50] if lines else ""
+    return f"cell {index} (`{first}`)"
+
+
+def parameters_cell(
+    notebook: Any, chapter: str | Path = "the chapter", names: tuple = ()
+) -> int:
+    """The index of the one cell tagged exactly ``parameters`` (:data:`PARAMETERS_TAG`).
+
+    Papermill puts injected values after that cell. Without it, it puts them at
+    the top, and the chapter's own assignments then override them: a quick run
+    would run the full chapter and say nothing. ``names``, the names to inject,
+    let the error point at the cell that assigns them.
+
+    Raises:
+        ParametersError: no cell is tagged exactly ``parameters`` (a cell tagged
+            ``parameter``, ``Parameters`` or the like is named, else the cell that
+            assigns ``names``), or more than one is.
+    """
+    import difflib
+
+    tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
+    tagged = [i for i, held in enumerate(tags) if PARAMETERS_TAG in held]
+    if len(tagged) == 1:
+        return tagged[0]
+    if tagged:
+        cells = " and ".join(_cell(notebook, i) for i in tagged)
+        raise ParametersError(
+            f"{chapter}: {len(tagged)} cells are tagged {PARAMETERS_TAG!r}, {cells}; "
+            "papermill injects after the first alone. Keep the tag on one cell and "
+            "move every parameter into it."
+        )
+    near = [
+        f"{_cell(notebook, i)} is tagged {tag!r}"
+        for i, held in enumerate(tags)
+        for tag in held
+        if difflib.get_close_matches(tag.lower(), [PARAMETERS_TAG], cutoff=0.75)
+    ]
+    assigning = []
+    for i, cell in enumerate(notebook.cells):
+        code = cell.source if cell.cell_type == "code" else ""
+        held = [name for name in _assigned(code) or () if name in names]
+        if held:
+            assigning.append(f"{_cell(notebook, i)} assigns {', '.join(held)}")
+    found = "; ".join(near or assigning[:1])
+    raise ParametersError(
+        f"{chapter}: no cell is tagged exactly {PARAMETERS_TAG!r}"
+        + (f" ({found})" if found else "")
+        + ", so the injected values would come before the chapter's own, which "
+        "override them. Tag the cell that assigns the chapter's parameters "
+        'exactly `# %% tags=["parameters"]` in the .py source.'
+    )
+
+
+def _assigned(source: str) -> list[str] | None:
+    """The names ``source`` assigns at its top level, in order; ``None`` if not Python."""
+    import ast
+
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets = [node.target]
+        else:
+            continue
+        names += [
+            name.id
+            for target in targets
+            for name in ast.walk(target)
+            if isinstance(name, ast.Name) and isinstance(name.ctx, ast.Store)
+        ]
+    return list(dict.fromkeys(names))
+
+
+def assigned_names(
+    notebook: Any, index: int, chapter: str | Path = "the chapter"
+) -> list[str]:
+    """The names cell ``index`` (the parameters cell) assigns at its top level, in order.
+
+    Raises:
+        ParametersError: the cell is not valid Python.
+    """
+    names = _assigned(notebook.cells[index].source)
+    if names is None:
+        raise ParametersError(
+            f"{chapter}: its parameters {_cell(notebook, index)} is not valid Python; "
+            "correct it."
+        )
+    return names
+
+
+def injected_parameters(
+    notebook: Any,
+    chapter: str | Path,
+    quick: bool,
+    parameters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What a run injects: the quick parameters (if ``quick``), then ``parameters``.
+
+    Checked before the kernel starts: when anything is injected, the chapter has
+    exactly one cell tagged ``parameters`` (:func:`parameters_cell`), and that cell
+    assigns every injected name (:func:`assigned_names`); a name it does not
+    assign (``epoch`` for ``epochs``) would change nothing.
+
+    Raises:
+        ParametersTypeError: the quick parameters are not a mapping.
+        ParametersError: no or two parameters cells, or a name the cell does not assign.
+    """
+    import difflib
+
+    quick_values = quick_parameters(notebook, chapter) if quick else {}
+    extra = dict(parameters or {})
+    if not quick_values and not extra:
+        return {}
+    index = parameters_cell(notebook, chapter, tuple({**quick_values, **extra}))
+    defined = assigned_names(notebook, index, chapter)
+    for where, values in (
+        ("recbook.quick_parameters in its .py header", quick_values),
+        ("the parameters given to recbook.runner.execute", extra),
+    ):
+        for name in values:
+            if name in defined:
+                continue
+            close = difflib.get_close_matches(str(name), defined, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ParametersError(
+                f"{chapter}: {where} sets {name!r}{hint}, which its parameters "
+                f"{_cell(notebook, index)} does not assign, so it would change "
+                f"nothing; that cell assigns {', '.join(defined) or 'nothing'}. "
+                f"Correct the name, or assign it in the parameters cell."
+            )
+    return {**quick_values, **extra}
 
 
 def parameter_defaults(notebook: Any) -> dict[str, Any]:
@@ -314,12 +493,16 @@ def parameter_defaults(notebook: Any) -> dict[str, Any]:
     return defaults
 
 
-def quick_is_full(notebook: Any) -> bool:
-    """Whether the quick parameters are the chapter's own: its quick run is its full run."""
+def quick_is_full(notebook: Any, chapter: str | Path = "the chapter") -> bool:
+    """Whether the quick parameters are the chapter's own: its quick run is its full run.
+
+    Raises:
+        ParametersTypeError: the quick parameters are not a mapping (names ``chapter``).
+    """
     defaults = parameter_defaults(notebook)
     return all(
         name in defaults and defaults[name] == value
-        for name, value in quick_parameters(notebook).items()
+        for name, value in quick_parameters(notebook, chapter).items()
     )
 
 
@@ -433,8 +616,7 @@ def _execute(
     import papermill
 
     notebook = read_source(source)
-    injected = {**(quick_parameters(notebook) if quick else {}), **(parameters or {})}
-    parameters = injected or None
+    parameters = injected_parameters(notebook, source, quick, parameters) or None
     if output_dir is None:
         output_dir = QUICK_DIR if quick else source.parent
     prepare_output_dir(output_dir)
@@ -623,11 +805,11 @@ def prepare_nbval(
                     f"{source.name} has no executed {stored.name}: run recbook-run {source.stem}."
                 )
             notebook = read_stored(stored)
-            if not quick_is_full(notebook):
+            if not quick_is_full(notebook, stored):
                 write_atomically(notebook, fresh / stored.name)
                 inputs.append(stored.name)
                 continue
-            parameters = quick_parameters(notebook)
+            parameters = quick_parameters(notebook, stored)
             if parameters:
                 notebook = parameterize_notebook(
                     notebook, parameters, report_mode=False
@@ -697,8 +879,12 @@ def _main(args: argparse.Namespace) -> int:
         selected = find_chapters(args.names, args.notebooks_dir)
         if args.list:
             for source in selected:
-                print(f"{source.stem}: quick {quick_parameters(read_source(source))}")
+                quick = quick_parameters(read_source(source), source)
+                print(f"{source.stem}: quick {quick}")
             return 0
+        if args.quick:  # every chapter checked before the first runs
+            for source in selected:
+                injected_parameters(read_source(source), source, quick=True)
         started = time.perf_counter()
         for index, source in enumerate(selected, 1):
             mode = "quick" if args.quick else "full"

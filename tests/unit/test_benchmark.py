@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from recbook import benchmark, runner
@@ -131,3 +132,181 @@ def test_results_are_written_whole_and_read_back(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["benchmark.json"]
     with pytest.raises(FileNotFoundError, match="run recbook-benchmark"):
         benchmark.read(tmp_path / "missing.json")
+
+
+# --- issue 29: a damaged benchmark.json, an output that cannot be written ------------
+
+
+def stored_figures(**changes) -> dict:
+    """:func:`results` with one loop, after ``changes`` (a dotted key: a value, or
+    ``DROP`` to remove the key)."""
+    figures = results(mse_towers=loop(0.84, 1.0, 2.6))
+    for dotted, value in changes.items():
+        *parents, key = dotted.split("__")
+        held = figures
+        for parent in parents:
+            held = held[parent]
+        if value is DROP:
+            del held[key]
+        else:
+            held[key] = value
+    return figures
+
+
+DROP = object()
+MEND = (
+    r"Run `make benchmark` again, or restore it with `git checkout .*benchmark.json`\.$"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        (
+            '{"date": "2026-12-02", "floors": {"dram_b',
+            r"not the JSON recbook-benchmark "
+            r"writes \(Unterminated string",
+        ),
+        ("", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff", r"not UTF-8 text \(invalid start byte\)"),
+        (
+            '<<<<<<< HEAD\n{"date": 1}\n=======\n{}\n>>>>>>> theirs\n',
+            r"it holds a merge conflict \(a line starting <<<<<<<\)",
+        ),
+        ("{}", "date is missing"),
+        ("[]", r"the file must be a JSON object holding 'date'; got list"),
+    ],
+    ids=["truncated", "empty", "binary", "merge conflict", "{}", "[]"],
+)
+def test_a_damaged_file_is_refused_naming_it_and_the_fix(tmp_path, text, why):
+    path = tmp_path / "benchmark.json"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    with pytest.raises(
+        benchmark.ResultsError,
+        match=rf"^Cannot use {re.escape(str(path))}: {why}.*{MEND}",
+    ):
+        benchmark.read(path)
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        (
+            {"loops__mse_towers__step_seconds": DROP},
+            "loops.mse_towers.step_seconds is missing",
+        ),
+        (
+            {"floors__matmul_peak": float("nan")},
+            r"floors.matmul_peak must be a finite "
+            r"number greater than 0; got nan",
+        ),
+        (
+            {"loops__mse_towers__floor_seconds": 0},
+            r"loops.mse_towers.floor_seconds must "
+            r"be a finite number greater than 0; got 0",
+        ),
+        (
+            {"floors__dram_bandwidth__2": float("inf")},
+            r"floors.dram_bandwidth\['2'\] must",
+        ),
+        ({"loops__mse_towers__bandwidth": -1.0}, r"loops.mse_towers.bandwidth must"),
+        (
+            {"backends__rating__ratios": []},
+            r"backends.rating.ratios must be a non-empty",
+        ),
+        (
+            {"site_seconds": "30 s"},
+            r"site_seconds must be a finite number .*'30 s' \(str\)",
+        ),
+        ({"loops__towers": loop(1, 1, 1)}, r"loops holds 'towers', not one of the"),
+        (
+            {"loops__mse_towers__bound": "cache"},
+            r"loops.mse_towers.bound must be one of",
+        ),
+        ({"book__total_seconds": float("nan")}, r"book.total_seconds must be a finite"),
+    ],
+    ids=[
+        "missing",
+        "nan",
+        "zero floor",
+        "inf",
+        "negative",
+        "no ratios",
+        "a string",
+        "unknown loop",
+        "bound",
+        "nan book",
+    ],
+)
+def test_a_figure_missing_not_finite_or_zero_is_refused(tmp_path, changes, why):
+    path = tmp_path / "benchmark.json"
+    benchmark.write(stored_figures(**changes), path)
+    with pytest.raises(
+        benchmark.ResultsError,
+        match=rf"^Cannot use {re.escape(str(path))}: {why}.*{MEND}",
+    ):
+        benchmark.read(path)
+
+
+def test_usable_figures_are_read_back_as_written(tmp_path):
+    path = tmp_path / "benchmark.json"
+    for figures in (
+        stored_figures(),
+        stored_figures(backends=None, book__total_seconds=None),
+        stored_figures(fingerprints={"book settings": {"sum": "0a1b2c3d"}}),
+    ):
+        benchmark.write(figures, path)
+        assert benchmark.read(path) == figures
+    assert "| 0.84 ms (compute) |" in benchmark.report(benchmark.read(path))
+
+
+def never_measure(monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("measured despite an output that cannot be written")
+
+    monkeypatch.setattr(benchmark, "machine", never)
+    monkeypatch.setattr(benchmark, "machine_floors", never)
+
+
+def test_an_output_that_cannot_be_written_stops_before_measuring(
+    tmp_path, capsys, monkeypatch
+):
+    never_measure(monkeypatch)
+    folder = tmp_path / "results"
+    folder.mkdir()
+    assert benchmark.main(["--output", str(folder)]) == 1
+    assert (
+        f"recbook-benchmark: --output {folder} is a folder: give the path of a file, "
+        f"like {folder / 'benchmark.json'}." in capsys.readouterr().err
+    )
+    missing = tmp_path / "nowhere" / "benchmark.json"
+    assert benchmark.main(["--output", str(missing)]) == 1
+    assert f"its folder {missing.parent} does not exist" in capsys.readouterr().err
+    assert not missing.parent.exists()
+    original = runner.tempfile.mkstemp
+
+    def read_only(*args, dir=None, **kwargs):
+        if dir is not None and Path(dir) == folder:
+            raise PermissionError(13, "Permission denied")
+        return original(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(runner.tempfile, "mkstemp", read_only)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            f"--output {folder}/b.json: Cannot write to the folder of --output "
+            f"{folder} (PermissionError: Permission denied); make {folder} writable"
+        ),
+    ):
+        benchmark.check_output(folder / "b.json")
+    assert benchmark.main(["--output", str(folder / "b.json")]) == 1
+
+
+def test_a_writable_output_passes_and_leaves_nothing(tmp_path):
+    benchmark.check_output(tmp_path / "benchmark.json")
+    (tmp_path / "old.json").write_text("{}")
+    benchmark.check_output(tmp_path / "old.json")  # an old file is replaced whole
+    assert [p.name for p in tmp_path.iterdir()] == ["old.json"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -463,3 +464,140 @@ def test_cpu_model_and_caches_are_read_from_linux(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "CPUINFO", tmp_path / "none")
     monkeypatch.setattr(runner, "CPU_CACHES", tmp_path / "none")
     assert runner.cpu_description() == {}
+
+
+# --- issue 29: quick parameters that would not be injected are refused -------------
+
+
+def never_execute(monkeypatch):
+    """papermill fails the test if a kernel is started."""
+
+    def never(*args, **kwargs):
+        raise AssertionError("a kernel started despite parameters that were refused")
+
+    monkeypatch.setattr(papermill, "execute_notebook", never)
+
+
+@pytest.mark.parametrize(
+    ("tag", "said"),
+    [
+        (
+            "# %%",
+            r"no cell is tagged exactly 'parameters' \(cell 0 \(`epochs = 30`\) "
+            r"assigns epochs\)",
+        ),
+        ('# %% tags=["parameter"]', r"cell 0 \(`epochs = 30`\) is tagged 'parameter'"),
+        (
+            '# %% tags=["Parameters"]',
+            r"cell 0 \(`epochs = 30`\) is tagged 'Parameters'",
+        ),
+    ],
+    ids=["no tag", "misspelt", "capitalised"],
+)
+def test_a_quick_run_without_its_parameters_cell_is_refused(
+    book, capsys, monkeypatch, tag, said
+):
+    never_execute(monkeypatch)
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace('# %% tags=["parameters"]', tag)
+    )
+    assert runner.main(["--quick", "01"]) == 1
+    captured = capsys.readouterr()
+    assert re.search(said, captured.err)
+    assert captured.err.startswith("recbook-run: notebooks/01_tiny.py: ")
+    assert 'tags=["parameters"]' in captured.err and "Traceback" not in captured.err
+    assert "wrote" not in captured.out
+    assert not Path("build").exists()  # refused before the failure file was reserved
+    with pytest.raises(runner.ParametersError, match=said):
+        runner.execute(Path("notebooks/01_tiny.py"), quick=True)
+    # As written, the chapter needs no tag: nothing is injected into a full run.
+    assert (
+        runner.injected_parameters(
+            runner.read_source(Path("notebooks/01_tiny.py")), "01_tiny", quick=False
+        )
+        == {}
+    )
+
+
+def test_two_parameters_cells_are_refused_naming_both(book, monkeypatch):
+    never_execute(monkeypatch)
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace("# %%\nfrom recbook", '# %% tags=["parameters"]\nfrom recbook')
+    )
+    with pytest.raises(
+        runner.ParametersError,
+        match=r"2 cells are tagged 'parameters', cell 0 \(`epochs = 30`\) and cell 1 "
+        r"\(`from recbook import glue`\)",
+    ):
+        runner.execute(Path("notebooks/01_tiny.py"), quick=True)
+
+
+def test_a_quick_parameter_the_cell_does_not_assign_is_refused(
+    book, capsys, monkeypatch
+):
+    never_execute(monkeypatch)
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace("#       epochs: 1", "#       epoch: 1")
+    )
+    assert runner.main(["--quick", "01"]) == 1
+    error = capsys.readouterr().err
+    assert (
+        "recbook-run: notebooks/01_tiny.py: recbook.quick_parameters in its .py header "
+        "sets 'epoch' (did you mean 'epochs'?), which its parameters cell 0 "
+        "(`epochs = 30`) does not assign, so it would change nothing; that cell "
+        "assigns epochs, fail." in error
+    )
+    Path("notebooks/01_tiny.py").write_text(CHAPTER)
+    with pytest.raises(
+        runner.ParametersError,
+        match=r"the parameters given to recbook.runner.execute sets 'seeds', which",
+    ):
+        runner.execute(
+            Path("notebooks/01_tiny.py"),
+            quick=True,
+            output_dir=Path("out"),
+            parameters={"seeds": [0]},
+        )
+
+
+@pytest.mark.parametrize(
+    ("header", "got"),
+    [
+        ("#     quick_parameters: 1", r"got 1 \(int\)"),
+        (
+            "#     quick_parameters:\n#     - epochs\n#     - 1",
+            r"got \['epochs', 1\] \(list\)",
+        ),
+        ("#     quick_parameters:", r"got None \(NoneType\)"),
+    ],
+    ids=["a number", "a list", "empty"],
+)
+def test_quick_parameters_must_be_a_mapping(book, capsys, monkeypatch, header, got):
+    never_execute(monkeypatch)
+    Path("notebooks/01_tiny.py").write_text(
+        CHAPTER.replace("#     quick_parameters:\n#       epochs: 1", header)
+    )
+    said = (
+        r"notebooks/01_tiny.py: recbook.quick_parameters in its header .* must be a "
+        r"mapping.*\(like 'epochs: 1'\); " + got
+    )
+    with pytest.raises(runner.ParametersTypeError, match=said) as raised:
+        runner.execute(Path("notebooks/01_tiny.py"), quick=True)
+    assert isinstance(raised.value, TypeError)
+    for argv in (["--quick", "01"], ["--list"]):
+        assert runner.main(argv) == 1
+        error = capsys.readouterr().err
+        assert re.search(said, error) and "Traceback" not in error
+
+
+def test_every_quick_chapter_is_checked_before_the_first_runs(
+    book, capsys, monkeypatch
+):
+    never_execute(monkeypatch)
+    (book / "notebooks" / "02_other.py").write_text(
+        CHAPTER.replace("#       epochs: 1", "#       epoch: 1")
+    )
+    assert runner.main(["--quick"]) == 1  # 01_tiny is fine, but 02_other is not
+    captured = capsys.readouterr()
+    assert "notebooks/02_other.py: recbook.quick_parameters" in captured.err
+    assert "[1/2]" not in captured.out
