@@ -108,7 +108,10 @@ movies = data.load_tfds("movies", variant)
 # %%
 #| export
 def title_vectorizer(movies: tf.data.Dataset) -> keras.layers.TextVectorization:
-    """A ``TextVectorization`` adapted to every movie title (10,000 tokens at most, length 16)."""
+    """A ``TextVectorization`` adapted to every movie title.
+
+    At most 10,000 tokens; every title becomes 16 token ids.
+    """
     vectorizer = keras.layers.TextVectorization(
         max_tokens=TITLE_MAX_TOKENS, output_sequence_length=TITLE_LENGTH, dtype="int32"
     )
@@ -153,9 +156,9 @@ for record in movies.take(1).as_numpy_iterator():
 def feature_space(
     ratings: tf.data.Dataset, vectorizer: keras.layers.TextVectorization
 ) -> keras.utils.FeatureSpace:
-    """The tutorial's FeatureSpace, adapted to ``ratings`` (about 20 s for MovieLens-100K).
+    """The tutorial's FeatureSpace, adapted to ``ratings`` (20 s for MovieLens-100K).
 
-    ``float_discretized`` adapts quantile bin edges (the tutorial's text says equal-width).
+    ``float_discretized`` adapts quantile bin edges (the tutorial says equal-width).
     """
     space = keras.utils.FeatureSpace(
         features={
@@ -253,7 +256,10 @@ for name in (*FEATURE_SPACE_INPUTS, CROSS):
 #| export
 @dataclass(frozen=True)
 class Candidates:
-    """Every movie's features as backend-native tensors, indexed by movie id (row 0: no movie)."""
+    """Every movie's features as backend-native tensors, indexed by movie id.
+
+    Row 0 holds no movie: ids start at 1.
+    """
 
     tensors: dict[str, object]
     genres_count: int
@@ -272,7 +278,7 @@ class Candidates:
 def candidate_set(
     movies: tf.data.Dataset, vectorizer: keras.layers.TextVectorization
 ) -> Candidates:
-    """Pre-build the candidate set: id, title tokens and genres padded with 0 (genre g is g + 1)."""
+    """Every movie's id, title tokens and genres (genre g is g + 1, padded with 0)."""
     records = list(movies.as_numpy_iterator())
     count = max(int(r["movie_id"]) for r in records)
     titles, genres = [""] * (count + 1), [[] for _ in range(count + 1)]
@@ -358,11 +364,12 @@ def split(
     test_size: int = TEST_SIZE,
     batch_size: int = BATCH_SIZE,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset]:
-    """The tutorial's split: one shuffle (seed 42), 80,000 ratings to train, 20,000 to test.
+    """The tutorial's split: one shuffle (seed 42), 80,000 ratings train, 20,000 test.
 
     Raises:
         TypeError, ValueError: ``train_size``, ``test_size`` or ``batch_size`` is
-            not a whole number of at least 1, or the two sizes exceed the 100,000 shuffled ratings.
+            not a whole number of at least 1, or the two sizes exceed the 100,000
+            shuffled ratings.
     """
     checks.whole(
         "train_size",

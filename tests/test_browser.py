@@ -709,3 +709,138 @@ def test_results_page_shows_every_verdict_without_scrolling(browser, server):
     assert not hidden, f"verdicts past the column's edge: {hidden}"
     words = ("within", "outside", "met", "not met", "context")
     assert all(text.split(" ±")[0] in words for text, _, _ in verdicts), verdicts
+
+
+MATHS_PAGE = "notebooks/03_retrieval_towers"
+"""A page with inline and display maths (the two towers' score)."""
+
+MATHJAX_TYPESET = """
+const done = arguments[arguments.length - 1];
+if (!window.MathJax || !MathJax.startup || !MathJax.startup.promise) {
+  done({error: 'MathJax did not start (its script was not loaded)'});
+  return;
+}
+MathJax.startup.promise.then(() => document.fonts.ready).then(() => {
+  const maths = Array.from(document.querySelectorAll('main .math'));
+  done({
+    maths: maths.length,
+    containers: document.querySelectorAll('main mjx-container').length,
+    display: document.querySelectorAll('main mjx-container[display="true"]').length,
+    raw: maths.filter(el => !el.querySelector('mjx-container'))
+              .map(el => el.textContent.trim().slice(0, 80)),
+    errors: Array.from(document.querySelectorAll('main mjx-merror'))
+              .map(el => el.textContent.slice(0, 80)),
+  });
+}, error => done({error: String(error)}));
+"""
+"""Once MathJax has typeset the page: the maths elements Sphinx wrote, MathJax's
+containers, maths left as TeX, and MathJax's error boxes."""
+
+LOADED = (
+    "return performance.getEntriesByType('navigation')"
+    ".concat(performance.getEntriesByType('resource'))"
+    ".map(e => [e.name, e.responseStatus || 0]);"
+)
+"""Every address the page loaded (Resource Timing), with the HTTP status."""
+
+NAMED = (
+    "return Array.from(document.querySelectorAll('script[src], link[href]'))"
+    ".filter(el => el.tagName === 'SCRIPT' || "
+    "/stylesheet|preload|icon/.test(el.rel)).map(el => el.src || el.href);"
+)
+"""The scripts, stylesheets, preloads and icons the page names."""
+
+
+def off_site(addresses: list[str]) -> list[str]:
+    """The addresses not on the local server (127.0.0.1)."""
+    return [
+        address
+        for address in addresses
+        if urllib.parse.urlparse(address).hostname != "127.0.0.1"
+    ]
+
+
+def mathjax_failures(loaded: list[list], server: str) -> list[str]:
+    """MathJax's components and fonts that the site did not serve (status >= 400)."""
+    folder = urllib.parse.urljoin(server, "_static/mathjax/")
+    return [
+        f"{name} answered {status}"
+        for name, status in loaded
+        if name.startswith(folder) and status >= 400
+    ]
+
+
+def typeset(browser) -> dict:
+    found = browser.execute_async_script(MATHJAX_TYPESET)
+    assert "error" not in found, found["error"]
+    return found
+
+
+def test_maths_is_typeset_by_mathjax_from_the_site_alone(browser, server):
+    """The chapter 3 page's maths is rendered by MathJax (``mjx-container``, display
+    maths included, none left as TeX, no error box), and the page loaded nothing
+    from outside 127.0.0.1: MathJax, its fonts and every script come from the site."""
+    open_page(browser, server, MATHS_PAGE)
+    found = typeset(browser)
+    assert found["maths"] >= 10, f"{MATHS_PAGE} has maths ({found})"
+    assert found["containers"] >= found["maths"], found
+    assert found["display"] >= 1, "the display maths is typeset as display maths"
+    assert not found["raw"], f"maths left as TeX: {found['raw']}"
+    assert not found["errors"], f"MathJax errors: {found['errors']}"
+    loaded = browser.execute_script(LOADED)
+    names = [name for name, _ in loaded]
+    assert any(name.endswith(".woff") for name in names), "MathJax's fonts"
+    assert not off_site(names), f"loaded from the network: {off_site(names)}"
+    assert not off_site(browser.execute_script(NAMED))
+    assert not mathjax_failures(loaded, server)
+
+
+MENU_CHOICES = {"collapsible": True, "explorer": True, "renderer": "SVG"}
+"""MathJax menu settings that load more of MathJax: the accessibility tools (with the
+speech rule engine and its rules) and the SVG renderer."""
+
+MENU_CHOOSE = """
+const [choices, done] = [arguments[0], arguments[arguments.length - 1]];
+try {
+  const pool = MathJax.startup.document.menu.menu.pool;
+  for (const [name, value] of Object.entries(choices)) pool.lookup(name).setValue(value);
+  MathJax.loader.ready('a11y/complexity', 'a11y/explorer', 'output/svg').then(
+    () => done('ready'), error => done(String(error)));
+} catch (error) { done(String(error)); }
+"""
+
+MENU_SETTINGS = "MathJax-Menu-Settings"
+"""Where MathJax's menu keeps a reader's choices (localStorage)."""
+
+
+def test_maths_menu_loads_its_choices_from_the_site(browser, server):
+    """What MathJax's menu loads when a reader turns on its accessibility tools or the
+    SVG renderer is on the site too (``MATHJAX_PARTS`` of ``book/_ext/recbook_site.py``):
+    all of it answered from 127.0.0.1, and the maths is then drawn as SVG."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_page(browser, server, MATHS_PAGE)
+    try:
+        typeset(browser)
+        assert browser.execute_async_script(MENU_CHOOSE, MENU_CHOICES) == "ready"
+        WebDriverWait(browser, 60).until(
+            lambda driver: (
+                any(
+                    name.endswith("/sre/mathmaps/en.json")
+                    for name, _ in driver.execute_script(LOADED)
+                )
+                and driver.execute_script(
+                    "return document.querySelectorAll('main mjx-container svg').length"
+                    " === document.querySelectorAll('main mjx-container').length"
+                )
+            ),
+            message="the speech rules and the SVG rendering did not arrive",
+        )
+        loaded = browser.execute_script(LOADED)
+    finally:
+        browser.execute_script(f"localStorage.removeItem('{MENU_SETTINGS}');")
+    names = [name for name, _ in loaded]
+    for component in ("a11y/sre.js", "a11y/explorer.js", "output/svg.js"):
+        assert any(name.endswith(f"/_static/mathjax/es5/{component}") for name in names)
+    assert not off_site(names), f"loaded from the network: {off_site(names)}"
+    assert not mathjax_failures(loaded, server)

@@ -31,7 +31,7 @@ def glued(page: str, name: str, fmt: str) -> str:
 @pytest.mark.parametrize(
     "page, plots, pasted",
     [
-        (records.MOVIELENS_CHAPTER, 3, [(records.DENSITY, ".1%")]),
+        (records.MOVIELENS_CHAPTER, 3, [(records.DENSITY, ".2%")]),
         (records.FEATURIZATION_CHAPTER, 0, []),
         (
             records.RETRIEVAL_CHAPTER,
@@ -83,8 +83,8 @@ def test_bibliography_resolves_citations(site):
     ):
         assert cited in page
     chapter = (site / "notebooks" / "01_movielens_data.html").read_text()
-    assert 'href="../book/references.html#id' in chapter, (
-        "the chapter's citation links to it"
+    assert 'href="https://doi.org/10.1145/2827872"' in chapter, (
+        "the chapter's citation is a link that renders in Colab too"
     )
 
 
@@ -236,11 +236,12 @@ def test_references_have_author_year_labels_and_linked_identifiers(site):
 
 @pytest.mark.site
 def test_featurization_shows_the_features_code_it_teaches(site):
-    """Every line of the definitions chapter 2 includes from src/ is on its page."""
+    """Every line of the definitions chapter 2 exports to recbook.featurization is on
+    its page, in its code cells."""
     import ast
 
     page = text_of((site / "notebooks" / "02_featurization.html").read_text())
-    source = (REPO / "src" / "recbook" / "features.py").read_text()
+    source = (REPO / "src" / "recbook" / "featurization.py").read_text()
     taught = (
         "title_vectorizer",
         "feature_space",
@@ -340,3 +341,206 @@ def test_every_chapter_links_colab_and_its_source_under_its_title(site):
         assert line, f"{chapter}: the links under its title (after its run line)"
         for text, address in recbook_site.chapter_links(options, chapter):
             assert f'href="{address}">{text}</a>' in line.group(1), (chapter, text)
+
+
+NETWORK = re.compile(r"^(?:https?:)?//", re.IGNORECASE)
+"""An address on the network (``https://...``, ``//cdn...``), not in the site."""
+
+LOADING_LINKS = {"stylesheet", "preload", "modulepreload", "icon"}
+"""``<link rel=...>`` kinds that the browser loads (a canonical or ``next`` does not)."""
+
+
+def attribute(tag: str, name: str) -> str | None:
+    """The value of ``name`` in an HTML start tag, if it has it."""
+    found = re.search(rf'\b{name}\s*=\s*"([^"]*)"', tag, re.IGNORECASE)
+    return html.unescape(found.group(1)) if found else None
+
+
+def network_assets(page: str) -> list[str]:
+    """What a built page would load from the network: the address of every script
+    (``<script src>``), stylesheet, preload or icon (``<link href>``) outside the site,
+    and every inline script that names an address on the network (which it may load)."""
+    found = []
+    for tag, body in re.findall(
+        r"(<script\b[^>]*>)(.*?)</script>", page, re.IGNORECASE | re.DOTALL
+    ):
+        source = attribute(tag, "src")
+        if source and NETWORK.match(source):
+            found.append(f"script {source}")
+        found += [
+            f"inline script naming {address}"
+            for address in re.findall(r"https?://[^\s\"'<>]+", body)
+        ]
+    for tag in re.findall(r"<link\b[^>]*>", page, re.IGNORECASE):
+        kinds = set((attribute(tag, "rel") or "").lower().split())
+        address = attribute(tag, "href") or ""
+        if kinds & LOADING_LINKS and NETWORK.match(address):
+            found.append(f"link rel={' '.join(sorted(kinds))} {address}")
+    return found
+
+
+def test_network_assets_finds_what_a_page_would_load_from_the_network():
+    page = """
+    <link rel="stylesheet" href="_static/theme.css" />
+    <link rel="stylesheet" href="https://cdnjs.example.org/font-awesome.css" />
+    <link rel="canonical" href="https://example.org/book/intro.html" />
+    <link rel="preload" as="font" href="//fonts.example.org/a.woff2" />
+    <script src="_static/mathjax/es5/tex-chtml.js?v=1"></script>
+    <script defer src="https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js"></script>
+    <script>const THEBE_JS_URL = "https://unpkg.com/thebe@0.8.2/lib/index.js"</script>
+    <script>window.MathJax = {"options": {}}</script>
+    """
+    assert network_assets(page) == [
+        "script https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-mml-chtml.js",
+        "inline script naming https://unpkg.com/thebe@0.8.2/lib/index.js",
+        "link rel=stylesheet https://cdnjs.example.org/font-awesome.css",
+        "link rel=preload //fonts.example.org/a.woff2",
+    ]
+
+
+@pytest.mark.site
+def test_no_page_loads_a_script_or_stylesheet_from_the_network(site):
+    """Opened offline, every page has its scripts, stylesheets and maths: nothing is
+    loaded from a CDN (MathJax is served from ``_static/mathjax/``), and the site's
+    own stylesheets import no fonts or styles from the network."""
+    problems = []
+    for page in sorted(site.rglob("*.html")):
+        where = page.relative_to(site).as_posix()
+        problems += [f"{where}: {asset}" for asset in network_assets(page.read_text())]
+    for sheet in sorted((site / "_static").rglob("*.css")):
+        where = sheet.relative_to(site).as_posix()
+        problems += [
+            f"{where}: imports {address}"
+            for address in re.findall(
+                r"(?:url\(|@import\s)\s*[\"']?((?:https?:)?//[^\"')\s]+)",
+                sheet.read_text(encoding="utf-8", errors="replace"),
+            )
+        ]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.site
+def test_pages_with_maths_load_mathjax_from_the_site(site):
+    """The chapter 3 page (display maths) loads MathJax's ``tex-chtml.js`` from the
+    site's ``_static/mathjax/``, beside its license, its fonts and what its menu loads."""
+    recbook_site = site_extension()
+    served = site / "_static" / recbook_site.MATHJAX_FOLDER
+    script = served / recbook_site.MATHJAX_SCRIPT
+    assert script.is_file() and script.stat().st_size > 500_000, script
+    for part in recbook_site.MATHJAX_PARTS:
+        assert (served / part).exists(), part
+    assert "Apache License" in (served / "LICENSE").read_text()
+    assert list((served / "es5/output/chtml/fonts/woff-v2").glob("MathJax_Main-*.woff"))
+    chapter = site / "notebooks" / f"{records.RETRIEVAL_CHAPTER}.html"
+    sources = [
+        attribute(tag, "src").split("?")[0]
+        for tag in re.findall(r"<script\b[^>]*\bsrc=[^>]*>", chapter.read_text())
+        if "mathjax" in tag.lower()
+    ]
+    assert sources, "the chapter with display maths loads MathJax"
+    for source in sources:
+        assert (chapter.parent / source).resolve() == script.resolve(), source
+
+
+def test_mathjax_is_refused_without_its_package():
+    """Without the wheel the build stops at once and says how to install it."""
+    from sphinx.errors import ExtensionError
+
+    recbook_site = site_extension()
+    with pytest.raises(
+        ExtensionError,
+        match=r"package recbook-no-such-mathjax, which is not installed .*"
+        r"pip install -c constraints.txt -e '\.\[dev\]'",
+    ):
+        recbook_site.mathjax_source("recbook-no-such-mathjax")
+
+
+def test_mathjax_is_refused_when_its_package_lacks_a_part(monkeypatch):
+    """A version of the wheel without a part the site copies is named as such."""
+    from sphinx.errors import ExtensionError
+
+    recbook_site = site_extension()
+    source = recbook_site.mathjax_source()
+    assert (source / recbook_site.MATHJAX_SCRIPT).is_file()
+    monkeypatch.setattr(
+        recbook_site,
+        "MATHJAX_PARTS",
+        (*recbook_site.MATHJAX_PARTS, "es5/output/chtml/fonts/woff-v9"),
+    )
+    with pytest.raises(
+        ExtensionError,
+        match=r"django-static-mathjax \S+ has no es5/output/chtml/fonts/woff-v9 .*"
+        r"pip install -c constraints.txt django-static-mathjax",
+    ):
+        recbook_site.mathjax_source()
+
+
+def test_copy_mathjax_copies_only_its_parts(tmp_path):
+    """Each part keeps its path; the rest of MathJax's package stays behind."""
+    recbook_site = site_extension()
+    source, target = tmp_path / "package", tmp_path / "site" / "mathjax"
+    for part in recbook_site.MATHJAX_PARTS:
+        is_file = part == "LICENSE" or part.endswith(".js")
+        place = source / part if is_file else source / part / "inside.json"
+        place.parent.mkdir(parents=True, exist_ok=True)
+        place.write_text(part)
+    (source / "es5" / "tex-svg-full.js").write_text("not served")
+    recbook_site.copy_mathjax(source, target)
+    copied = sorted(
+        p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()
+    )
+    expected = sorted(
+        p.relative_to(source).as_posix()
+        for p in source.rglob("*")
+        if p.is_file() and p.name != "tex-svg-full.js"
+    )
+    assert copied == expected
+    assert (target / recbook_site.MATHJAX_SCRIPT).read_text() == (
+        recbook_site.MATHJAX_SCRIPT
+    )
+
+
+def thebe_page_assets():
+    """A page's scripts and stylesheets as Sphinx hands them to html-page-context."""
+    from sphinx.builders.html._assets import _CascadingStyleSheet, _JavaScript
+
+    scripts = [
+        _JavaScript("_static/doctools.js"),
+        _JavaScript(None, body='const THEBE_JS_URL = "https://unpkg.com/thebe@0.8.2"'),
+        _JavaScript("_static/sphinx-thebe.js", **{"async": "async"}),
+        _JavaScript(None, body="window.MathJax = {}"),
+    ]
+    sheets = [
+        _CascadingStyleSheet("_static/sphinx-thebe.css"),
+        _CascadingStyleSheet("_static/recbook.css"),
+    ]
+    return {"script_files": scripts, "css_files": sheets}
+
+
+@pytest.mark.parametrize(
+    "launch, kept_scripts, kept_sheets",
+    [
+        ({}, 2, 1),
+        ({"thebe": False, "colab_url": "https://colab.research.google.com"}, 2, 1),
+        ({"thebe": True}, 4, 2),
+    ],
+)
+def test_thebe_is_left_off_the_pages_unless_a_launch_button_starts_it(
+    launch, kept_scripts, kept_sheets
+):
+    from types import SimpleNamespace
+
+    recbook_site = site_extension()
+    context = thebe_page_assets()
+    app = SimpleNamespace(
+        config=SimpleNamespace(html_theme_options={"launch_buttons": launch})
+    )
+    recbook_site.drop_unused_thebe(app, "book/intro", "page.html", context, None)
+    assert len(context["script_files"]) == kept_scripts
+    assert len(context["css_files"]) == kept_sheets
+    if not launch.get("thebe"):
+        assert [s.filename for s in context["script_files"]] == [
+            "_static/doctools.js",
+            None,
+        ]
+        assert context["script_files"][1].attributes["body"] == "window.MathJax = {}"

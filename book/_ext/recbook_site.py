@@ -30,6 +30,15 @@
   switch get the same repair from the templates in ``book/_templates``.
 - **The checkout's package.** ``src/`` goes first on ``sys.path``, so that autodoc
   documents the code beside the book, whatever ``recbook`` is installed.
+- **MathJax from the site.** The maths renders without a network: MathJax 3 is copied
+  at every build from the installed wheel ``django-static-mathjax`` (the ``dev`` extra;
+  no Django needed) into the site's ``_static/mathjax/``, only the parts a page and
+  MathJax's menu load (:data:`MATHJAX_PARTS`), and ``mathjax_path`` points there.
+  The MathJax configuration Jupyter Book and MyST set (``mathjax3_config``) is kept.
+  Without the package the build stops at once, saying how to install it. No page loads
+  a script or stylesheet from the network: sphinx-thebe's scripts, which name thebe's
+  script on unpkg.com (and which Jupyter Book adds twice, a SyntaxError on every page),
+  are dropped while no launch button starts thebe (``launch_buttons: thebe:``).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import ast
 import json
 import os
 import pkgutil
+import shutil
 import sys
 from collections.abc import Mapping
 from datetime import datetime
@@ -45,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from sphinx.errors import ExtensionError
 
 RUN_METADATA = "recbook_run"
 """The notebook metadata key ``recbook-run`` writes (:data:`recbook.runner.RUN_METADATA`)."""
@@ -223,7 +234,12 @@ LAYERS = (
             "diagrams",
         ),
     ),
-    ("Data", "MovieLens loaded and turned into model inputs.", ("data", "features")),
+    (
+        "Data",
+        "MovieLens loaded and turned into model inputs (featurization: generated from "
+        "chapter 2's cells).",
+        ("data", "featurization", "features"),
+    ),
     (
         "Models",
         "Training, the embedding layers, the two model families, the baselines and "
@@ -498,6 +514,144 @@ def override_translators(app: Any) -> None:
     app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
 
 
+MATHJAX_DISTRIBUTION = "django-static-mathjax"
+"""The wheel holding MathJax 3's browser build (``pyproject.toml``'s ``dev`` extra)."""
+
+MATHJAX_IN_DISTRIBUTION = "mathjax/static/mathjax"
+"""Where MathJax's package (its ``LICENSE`` and ``es5/``) is inside that wheel."""
+
+MATHJAX_FOLDER = "mathjax"
+"""The site's copy of MathJax, under ``_static/`` (as in MathJax's own package)."""
+
+MATHJAX_SCRIPT = "es5/tex-chtml.js"
+"""The combined component the pages load: TeX input, CommonHTML output, the menu."""
+
+MATHJAX_PARTS = (
+    "LICENSE",
+    MATHJAX_SCRIPT,
+    # The CommonHTML output's fonts, which its CSS loads.
+    "es5/output/chtml/fonts/woff-v2",
+    # TeX packages that the autoload and require extensions load when a formula uses
+    # one of their macros (\boldsymbol, \cancel, \color, ...).
+    "es5/input/tex/extensions",
+    # What the maths' menu loads when a reader chooses it: the SVG renderer (Math
+    # Settings) and the accessibility tools (explorer, collapsible maths), which
+    # need MathML input and the speech rule engine with its rules (sre/mathmaps).
+    "es5/output/svg.js",
+    "es5/output/svg/fonts",
+    "es5/a11y",
+    "es5/input/mml.js",
+    "es5/sre",
+)
+"""What the site copies of MathJax's package (paths in it): what a page loads, checked
+in Chromium by ``tests/test_browser.py``, and what the maths' menu may load."""
+
+
+def mathjax_source(distribution: str = MATHJAX_DISTRIBUTION) -> Path:
+    """MathJax's package inside the installed ``distribution``, holding every part of
+    :data:`MATHJAX_PARTS`.
+
+    Raises:
+        ExtensionError: ``distribution`` is not installed beside Sphinx, or it lacks a
+            part (another version than ``constraints.txt`` pins).
+    """
+    import importlib.metadata
+
+    try:
+        found = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        raise ExtensionError(
+            f"The site serves MathJax from the package {distribution}, which is not "
+            f"installed beside Sphinx ({sys.executable}). Install the book's dev extra: "
+            "pip install -c constraints.txt -e '.[dev]'."
+        ) from None
+    source = Path(found.locate_file(MATHJAX_IN_DISTRIBUTION))
+    missing = [part for part in MATHJAX_PARTS if not (source / part).exists()]
+    if missing:
+        raise ExtensionError(
+            f"{distribution} {found.version} has no {', '.join(missing)} in {source}, "
+            "which the site's maths needs; install the version constraints.txt pins: "
+            f"pip install -c constraints.txt {distribution}."
+        )
+    return source
+
+
+def copy_mathjax(source: Path, target: Path) -> None:
+    """Copy :data:`MATHJAX_PARTS` of MathJax's package ``source`` into ``target``,
+    keeping their paths (MathJax finds its components beside its script)."""
+    for part in MATHJAX_PARTS:
+        origin, copy = source / part, target / part
+        if origin.is_dir():
+            shutil.copytree(origin, copy, dirs_exist_ok=True)
+        else:
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, copy)
+
+
+def serve_mathjax(app: Any, config: Any) -> None:
+    """Before any page is read: the installed MathJax checked (stopping the build if it
+    is missing), and ``mathjax_path`` pointed at the site's copy."""
+    mathjax_source()
+    config.mathjax_path = f"{MATHJAX_FOLDER}/{MATHJAX_SCRIPT}"
+
+
+def copy_mathjax_into_site(app: Any) -> None:
+    """Before an HTML build writes its pages: MathJax copied into ``_static/``
+    (:data:`MATHJAX_FOLDER`), so that the pages name its script with a checksum."""
+    if app.builder.format == "html":
+        target = Path(app.outdir) / "_static" / MATHJAX_FOLDER
+        copy_mathjax(mathjax_source(), target)
+
+
+THEBE_ASSET = "sphinx-thebe"
+"""How sphinx-thebe's script and stylesheet are named (``sphinx-thebe.js``, ``.css``)."""
+
+THEBE_SETTINGS = "THEBE_JS_URL"
+"""What sphinx-thebe's inline settings script declares: thebe's address on unpkg.com."""
+
+
+def is_thebe_asset(asset: Any) -> bool:
+    """Whether a page's script or stylesheet (Sphinx's ``_JavaScript`` or
+    ``_CascadingStyleSheet``) is sphinx-thebe's: its file or its inline settings."""
+    filename = str(getattr(asset, "filename", asset) or "")
+    body = str((getattr(asset, "attributes", None) or {}).get("body", ""))
+    return Path(filename).name.startswith(THEBE_ASSET) or THEBE_SETTINGS in body
+
+
+def drop_unused_thebe(app: Any, pagename: str, templatename: str, context, doctree):
+    """Without a thebe launch button (``launch_buttons: thebe:`` in ``_config.yml``),
+    sphinx-thebe's scripts and stylesheet are left off the page: nothing could start
+    thebe, and its settings name a script on the network."""
+    launch = app.config.html_theme_options.get("launch_buttons") or {}
+    if launch.get("thebe"):
+        return
+    for key in ("script_files", "css_files"):
+        assets = context.get(key)
+        if assets:
+            assets[:] = [asset for asset in assets if not is_thebe_asset(asset)]
+
+
+_ATTRIBUTE_DOCSTRINGS: dict[str, list[str]] = {}
+
+
+def keep_attribute_docstring(app, what, name, obj, options, lines) -> None:
+    """Before napoleon: remember a constant's or attribute's docstring as written."""
+    if what in ("data", "attribute"):
+        _ATTRIBUTE_DOCSTRINGS[name] = list(lines)
+
+
+def attribute_docstring_as_prose(app, what, name, obj, options, lines) -> None:
+    """After napoleon: a constant's or attribute's docstring reads as written.
+
+    Napoleon reads the first line of such a docstring as ``type: description``, so
+    "Training steps per compiled call: identical results" rendered "Training steps per
+    compiled call" as a Type field. The book types its constants in code, never in
+    their docstrings, so the docstring kept before napoleon ran is put back.
+    """
+    if what in ("data", "attribute") and name in _ATTRIBUTE_DOCSTRINGS:
+        lines[:] = _ATTRIBUTE_DOCSTRINGS.pop(name)
+
+
 def setup(app: Any) -> dict[str, Any]:
     src = str(Path(app.srcdir) / "src")
     if src not in sys.path:
@@ -509,4 +663,10 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("source-read", fill_api_page)
     app.connect("doctree-read", add_chapter_header)
     app.connect("html-page-context", name_sidebar_toggles, priority=900)
+    app.connect("config-inited", serve_mathjax)
+    app.connect("builder-inited", copy_mathjax_into_site)
+    app.connect("html-page-context", drop_unused_thebe)
+    # Around napoleon's own handler (priority 500).
+    app.connect("autodoc-process-docstring", keep_attribute_docstring, priority=400)
+    app.connect("autodoc-process-docstring", attribute_docstring_as_prose, priority=600)
     return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -90,3 +90,24 @@ def test_every_module_of_the_package_gets_a_page_with_its_automodule(tmp_path):
 
 def test_the_api_page_holds_the_marker():
     assert recbook_site.API_MARKER in (REPO / "book" / "api.md").read_text()
+
+
+@pytest.mark.parametrize("what", ["data", "attribute"])
+def test_a_constants_docstring_renders_as_a_sentence_not_a_type(what):
+    """Napoleon would read "Training steps per compiled call" as the constant's type."""
+    from sphinx.ext.napoleon import Config
+    from sphinx.ext.napoleon.docstring import GoogleDocstring
+
+    text = "Training steps per compiled call: identical results, less overhead."
+    lines = [text]
+    recbook_site.keep_attribute_docstring(None, what, "STEPS", None, {}, lines)
+    lines[:] = str(
+        GoogleDocstring(lines, Config(napoleon_use_ivar=True), what=what, name="STEPS")
+    ).splitlines()
+    assert ":type: Training steps per compiled call" in lines, "what napoleon does"
+    recbook_site.attribute_docstring_as_prose(None, what, "STEPS", None, {}, lines)
+    assert lines == [text]
+    function = ["Args: none."]
+    recbook_site.keep_attribute_docstring(None, "function", "f", None, {}, function)
+    recbook_site.attribute_docstring_as_prose(None, "function", "f", None, {}, function)
+    assert function == ["Args: none."], "only constants and attributes are touched"
