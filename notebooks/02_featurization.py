@@ -38,19 +38,14 @@
 
 # %%
 import os
-import subprocess
 import sys
 
-if "google.colab" in sys.modules:
-    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
-    repository = os.environ.get(
+if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another copy
+    book = os.environ.get(
         "RECBOOK_REPOSITORY",
         "https://github.com/recbook-authors/deep-recommenders-keras",
     )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
-        check=True,
-    )
+    # %pip install -q "recbook @ git+{book}"
 
 # %%
 #| export

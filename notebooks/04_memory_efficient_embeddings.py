@@ -13,6 +13,7 @@
 #     language: python
 #     name: python3
 #   recbook:
+#     export: memory_efficient
 #     quick_parameters:
 #       alphas:
 #       - 0.0
@@ -47,6 +48,11 @@
 # pipeline), then goes past the recipe: the alpha-power rule that sets MD's
 # dimensions, QR's combiners, a parameters-vs-error curve for five methods measured
 # against the bias model, and where the error goes.
+#
+# The bias model, the rating model and its training, and the QR and MD layers are
+# defined here. The cells marked `#| export` are also written into the book's package
+# (as `recbook.memory_efficient`), so that the sweeps, the scaling chapter and the
+# tests use this very code.
 
 # %% [markdown]
 # ## Setup
@@ -56,26 +62,39 @@
 
 # %%
 import os
-import subprocess
 import sys
 
-if "google.colab" in sys.modules:
-    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
-    repository = os.environ.get(
+if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another copy
+    book = os.environ.get(
         "RECBOOK_REPOSITORY",
         "https://github.com/recbook-authors/deep-recommenders-keras",
     )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
-        check=True,
-    )
+    # %pip install -q "recbook @ git+{book}"
+
+# %%
+#| export
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from recbook import checks, guards, training
+
+# The input checks the bias model shares with the other models of recbook.baselines.
+
+import keras
+import numpy as np
+from keras import ops
+
+if TYPE_CHECKING:  # recbook.rating_models imports this code: no import at run time
+    from recbook.rating_models import RatingData
 
 # %%
 from recbook import (
     baselines,
     data,
     diagrams,
-    embeddings,
     evidence,
     glue,
     plots,
@@ -154,10 +173,119 @@ print(
 # $$\hat r_{ui} = \mu + b_u + b_i,$$
 #
 # fitted on the training rows by regularized least squares (each side solved exactly
-# in turn, `recbook.baselines.fit_biases`), its regularization chosen on the selection
-# half. It knows which users rate generously and which movies are liked, but nothing
-# of which users like which movies: that, the user-movie interaction, is all an
-# embedding table can add.
+# in turn, by `fit_biases` below), its regularization chosen on the selection half. It
+# knows which users rate generously and which movies are liked, but nothing of which
+# users like which movies: that, the user-movie interaction, is all an embedding table
+# can add.
+#
+# The model predicts from its three parts, clipped to the stars:
+
+# %%
+#| export
+RATING_RANGE = (1.0, 5.0)
+"""MovieLens stars: predictions are clipped to them."""
+
+
+@dataclass(frozen=True)
+class BiasModel:
+    """``mean + user_bias[user] + movie_bias[movie]``, clipped to the stars.
+
+    Attributes:
+        mean: the training ratings' mean.
+        user_bias, movie_bias: one bias per encoded id.
+        l2: the regularization it was fitted with.
+    """
+
+    mean: float
+    user_bias: np.ndarray
+    movie_bias: np.ndarray
+    l2: float
+
+    @property
+    def params(self) -> int:
+        """The global mean and one bias per user and per movie."""
+        return 1 + len(self.user_bias) + len(self.movie_bias)
+
+    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
+        """Predicted stars of each (user, movie) pair.
+
+        Raises:
+            TypeError, ValueError: the ids are not integers, an id was not among
+                those the model was fitted on (a negative one would wrap round to
+                another id's bias), or ``users`` and ``movies`` differ in shape.
+        """
+        users = checks.id_array("users", users, len(self.user_bias), "the fitted users")
+        movies = checks.id_array(
+            "movies", movies, len(self.movie_bias), "the fitted movies"
+        )
+        if users.shape != movies.shape:
+            raise ValueError(
+                "users and movies must have the same shape, one (user, movie) pair "
+                f"per entry; got {users.shape} and {movies.shape}."
+            )
+        raw = self.mean + self.user_bias[users] + self.movie_bias[movies]
+        return np.clip(raw, *RATING_RANGE)
+
+
+# %% [markdown]
+# The fit alternates between the two sides: with the movie biases fixed, the best user
+# biases have a closed form, and the other way round (`BIAS_ITERATIONS` passes):
+
+# %%
+#| export
+BIAS_ITERATIONS = 20
+"""Alternating passes over user and movie biases (each pass solves one side exactly)."""
+
+
+def fit_biases(
+    users: np.ndarray,
+    movies: np.ndarray,
+    ratings: np.ndarray,
+    num_users: int,
+    num_movies: int,
+    l2: float,
+    iterations: int = BIAS_ITERATIONS,
+) -> BiasModel:
+    """Regularized least squares for the biases, by alternating exact solves.
+
+    Minimises ``sum (r - mean - b_u - b_i)**2 + l2 * (sum b_u**2 + sum b_i**2)``
+    over the training rows: with the movie biases fixed, each user's bias is
+    ``sum(r - mean - b_i) / (l2 + n_u)``, and the other way round.
+
+    Raises:
+        TypeError, ValueError: no rows, arrays of different lengths, ids that are
+            not integers in ``[0, num_*)``, a rating that is not finite (NaN would
+            make every bias NaN), or ``l2`` not finite and positive.
+    """
+    l2 = checks.positive("l2", l2)
+    checks.whole("iterations", iterations)
+    checks.whole("num_users", num_users)
+    checks.whole("num_movies", num_movies)
+    rows = checks.same_length(
+        {"users": users, "movies": movies, "ratings": ratings},
+        "one per training rating",
+    )
+    if rows == 0:
+        raise ValueError("fit_biases needs at least one training rating; got none.")
+    users = checks.id_array("users", users, num_users, "num_users")
+    movies = checks.id_array("movies", movies, num_movies, "num_movies")
+    ratings = checks.finite_array("ratings", ratings)
+    mean = float(ratings.mean())
+    residual = ratings - mean
+    user_n = np.bincount(users, minlength=num_users)
+    movie_n = np.bincount(movies, minlength=num_movies)
+    user_bias, movie_bias = np.zeros(num_users), np.zeros(num_movies)
+    for _ in range(iterations):
+        rest = residual - movie_bias[movies]
+        user_bias = np.bincount(users, rest, num_users) / (l2 + user_n)
+        rest = residual - user_bias[users]
+        movie_bias = np.bincount(movies, rest, num_movies) / (l2 + movie_n)
+    return BiasModel(mean, user_bias, movie_bias, l2)
+
+
+# %% [markdown]
+# `recbook.baselines.bias_model` fits it once per regularization and keeps the one with
+# the lowest selection-half MAE; beside it, the global mean:
 
 # %%
 rating_baselines = {
@@ -199,16 +327,159 @@ glue.record(records.RATING_BASELINES, rating_baselines)
 # $$\hat r_{ui} = 5\, \sigma(p_u^\top q_i),$$
 #
 # trained with Adam(0.001) on the squared error, batch 128, for 3 epochs: the recipe's
-# model and protocol.
+# model and protocol. The model takes any two embedding layers, the user's and the
+# movie's:
+
+
+# %%
+#| export
+def rating_model(
+    user_embedding: keras.layers.Layer,
+    movie_embedding: keras.layers.Layer,
+    name: str = "rating_model",
+) -> keras.Model:
+    """The recipe's model: ``sigmoid(user . movie) * 5`` from two embedding layers."""
+    user = keras.Input(shape=(), dtype="int32", name="user")
+    movie = keras.Input(shape=(), dtype="int32", name="movie")
+    dot = keras.layers.Dot(axes=1, name="dot_similarity")(
+        [user_embedding(user), movie_embedding(movie)]
+    )
+    prediction = keras.layers.Activation("sigmoid")(dot) * 5.0
+    return keras.Model(
+        {"user": user, "movie": movie}, keras.ops.squeeze(prediction, -1), name=name
+    )
+
+
+# %% [markdown]
+# It is compiled for training with Adam on the squared error, tracking MAE and RMSE:
+
+# %%
+#| export
+EPOCHS = 3
+"""Training epochs of every rating model, the recipe's."""
+
+STEPS_PER_EXECUTION = 32
+"""Training steps per compiled call: identical results, less Python overhead per step."""
+
+
+def compile_for_training(
+    model: keras.Model,
+    learning_rate: float = 1e-3,
+    steps_per_execution: int | None = None,
+) -> keras.Model:
+    """Compile as :func:`fit` trains: Adam on the squared error, MAE and RMSE tracked,
+    :data:`STEPS_PER_EXECUTION` steps per call (``steps_per_execution``, when given,
+    overrides it)."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="mse",
+        metrics=[
+            keras.metrics.MeanAbsoluteError(name="mae"),
+            keras.metrics.RootMeanSquaredError(name="rmse"),
+        ],
+        steps_per_execution=steps_per_execution or STEPS_PER_EXECUTION,
+    )
+    return model
+
+
+# %% [markdown]
+# One training run: seed everything, build the model, train it and score it on the
+# validation split and on its two halves. A guard stops the run if the loss or a
+# weight stops being finite:
+
+# %%
+#| export
+METRICS = ("mae", "rmse", "selection_mae", "test_mae", "test_rmse")
+"""A run's metrics: MAE and RMSE on the whole validation split (the recipe's
+protocol), MAE on its selection half (to choose settings) and MAE and RMSE on
+its test half (to report what was chosen)."""
+
+
+def fit(
+    build: Callable[[], keras.Model],
+    data: "RatingData",
+    seed: int,
+    epochs: int = EPOCHS,
+    batch_size: int = 128,
+    learning_rate: float = 1e-3,
+    shuffle_buffer: int | None = None,
+) -> training.Run:
+    """Seed everything, build, train as the recipe does and score on the validation split.
+
+    By default Keras shuffles all training rows each epoch (i.i.d. batches);
+    ``shuffle_buffer`` reproduces the recipe's pipeline instead
+    (:func:`training_batches`). The run's ``metrics`` are :data:`METRICS`.
+    ``seconds`` is the training time alone (the validation split is scored once,
+    after it). Several steps run per compiled call (:data:`STEPS_PER_EXECUTION`):
+    the same updates, less Python overhead per step.
+
+    Raises:
+        TypeError, ValueError: ``epochs``, ``batch_size`` or ``shuffle_buffer``
+            is not a whole number of at least 1, ``seed`` one of at least 0,
+            ``learning_rate`` is not finite and greater than 0, or there are no
+            training ratings.
+        recbook.guards.NonFiniteTrainingError: the loss or a weight stopped
+            being finite (no metric is returned).
+    """
+    checks.whole("epochs", epochs)
+    checks.whole("batch_size", batch_size)
+    checks.whole("seed", seed, minimum=0)
+    if shuffle_buffer is not None:
+        checks.whole("shuffle_buffer", shuffle_buffer)
+    checks.learning_rate(learning_rate)
+    if not len(data.train.get("rating", ())):
+        raise ValueError("fit needs training ratings; data.train is empty.")
+    keras.utils.set_random_seed(seed)
+    model = build()
+    guard = guards.FiniteGuard(
+        f"{type(model).__name__} {model.name!r}", seed, learning_rate
+    )
+    compile_for_training(model, learning_rate)
+    if shuffle_buffer is None:
+        batches = {"x": data.inputs("train"), "y": data.train["rating"]}
+        batches["batch_size"] = batch_size
+    else:
+        batches = {"x": training_batches(data, batch_size, shuffle_buffer, seed)}
+        batches["shuffle"] = False  # the pipeline shuffles
+    tic = time.perf_counter()
+    model.fit(**batches, epochs=epochs, verbose=0, callbacks=[guard])
+    guard.check()
+    seconds = time.perf_counter() - tic
+    scores = model.evaluate(
+        data.inputs("val"),
+        data.val["rating"],
+        batch_size=4096,
+        verbose=0,
+        return_dict=True,
+    )
+    error = model.predict(data.inputs("val"), batch_size=4096, verbose=0)
+    error = error - data.val["rating"]
+    test, selection = error[data.in_test], error[~data.in_test]
+    metrics = {
+        "mae": float(scores["mae"]),
+        "rmse": float(scores["rmse"]),
+        "selection_mae": float(np.abs(selection).mean()),
+        "test_mae": float(np.abs(test).mean()),
+        "test_rmse": float(np.sqrt(np.mean(test**2))),
+    }
+    return training.Run(
+        params=model.count_params(), seconds=seconds, metrics=metrics, model=model
+    )
+
+
+# %% [markdown]
+# The baseline's two full tables:
 
 # %% tags=["nbval-check-output"]
-baseline = rating_models.rating_model(
-    *rating_models.full_layers(split), name="baseline"
-)
+baseline = rating_model(*rating_models.full_layers(split), name="baseline")
 print(
     f"trainable parameters: {baseline.count_params():,} "
     f"(users {split.num_users:,} x 64 + movies {split.num_movies:,} x 64)"
 )
+
+
+# %% [markdown]
+# `rating_models.fit_seeds` runs `fit` once per seed, on a fresh model each time:
 
 
 # %%
@@ -271,38 +542,285 @@ diagrams.md_blocks(
 )
 
 # %% [markdown]
-# In code:
-#
-# ```{literalinclude} ../src/recbook/embeddings.py
-# :pyobject: QREmbedding.build
-# :dedent:
-# :caption: recbook/embeddings.py
-# ```
-#
-# ```{literalinclude} ../src/recbook/embeddings.py
-# :pyobject: QREmbedding.call
-# :dedent:
-# :caption: recbook/embeddings.py
-# ```
-#
+# In code. Both layers check their arguments with `recbook.checks` (whole numbers for
+# sizes, dimensions, buckets and blocks; at most `input_dim` buckets). An id outside
+# `[0, input_dim)` is an error when a layer is called on concrete values (numpy
+# arrays, eager tensors); inside a compiled step (a JAX trace, a `tf.function`) ids
+# cannot be read, and keeping them in range is the caller's contract:
+
+
+# %%
+#| export
+def check_positive(**values: int) -> None:
+    """Each keyword's value a whole number of at least 1 (the keyword names it)."""
+    for name, value in values.items():
+        checks.whole(name, value)
+
+
+def check_buckets(input_dim: int, output_dim: int, num_buckets: int) -> None:
+    """A bucketed table's sizes: whole numbers, at most ``input_dim`` buckets."""
+    check_positive(input_dim=input_dim, output_dim=output_dim)
+    checks.whole(
+        "num_buckets", num_buckets, maximum=input_dim, bound="input_dim, the vocabulary"
+    )
+
+
+def check_blocks(
+    block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
+) -> tuple[list[int], list[int]]:
+    """Block sizes and dimensions as lists of whole numbers of the same, non-zero, length."""
+    block_sizes = checks.whole_list("block_sizes", block_sizes, example="[400, 1300]")
+    block_dims = checks.whole_list("block_dims", block_dims, example="[64, 32]")
+    if len(block_sizes) != len(block_dims):
+        raise ValueError(
+            "block_sizes and block_dims need the same, non-zero, length; "
+            f"got {len(block_sizes)} and {len(block_dims)}."
+        )
+    check_positive(output_dim=output_dim)
+    return block_sizes, block_dims
+
+
+class CheckedIds:
+    """Refuses concrete ids outside ``[0, input_dim)`` before the layer runs.
+
+    Ids that cannot be read (a JAX trace, a ``tf.function``) pass unchecked.
+    """
+
+    def __call__(self, ids, *args, **kwargs):
+        checks.ids(f"{self.name} ids", ids, self.input_dim, "input_dim")
+        return super().__call__(ids, *args, **kwargs)
+
+
+# %% [markdown]
+# The quotient-remainder table. Its quotient table has only as many rows as there are
+# quotients (the recipe gives both tables `m` rows), and the two rows can also be
+# added or concatenated:
+
+# %%
+#| export
+COMBINERS = ("multiply", "add", "concat")
+
+
+@keras.saving.register_keras_serializable(package="recbook")
+class QREmbedding(CheckedIds, keras.layers.Layer):
+    """Quotient-remainder embedding.
+
+    Id ``i`` reads row ``i // num_buckets`` of a quotient table with
+    ``ceil(input_dim / num_buckets)`` rows and row ``i mod num_buckets`` of a
+    remainder table with ``num_buckets`` rows (the keras.io recipe gives both
+    tables ``num_buckets`` rows, more than the quotient needs). The two rows are
+    combined by element-wise ``multiply`` (the default, usually best in Shi et
+    al.), ``add``, or ``concat`` (each table then holds ``output_dim / 2`` columns).
+    """
+
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        num_buckets: int,
+        combiner: str = "multiply",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        check_buckets(input_dim, output_dim, num_buckets)
+        if combiner not in COMBINERS:
+            raise ValueError(
+                f"Unknown combiner {combiner!r}; choose one of {COMBINERS}."
+            )
+        if combiner == "concat" and output_dim % 2:
+            raise ValueError(
+                f"The concat combiner needs an even output_dim, got {output_dim}."
+            )
+        self.input_dim, self.output_dim, self.num_buckets = (
+            input_dim,
+            output_dim,
+            num_buckets,
+        )
+        self.combiner = combiner
+        width = output_dim // 2 if combiner == "concat" else output_dim
+        self.quotient_rows = math.ceil(input_dim / num_buckets)
+        self.quotient = keras.layers.Embedding(
+            self.quotient_rows, width, name="quotient"
+        )
+        self.remainder = keras.layers.Embedding(num_buckets, width, name="remainder")
+
+    @staticmethod
+    def count_params_for(
+        input_dim: int, output_dim: int, num_buckets: int, combiner: str = "multiply"
+    ) -> int:
+        """Trainable parameters: ``(ceil(n / m) + m) * width``."""
+        check_buckets(input_dim, output_dim, num_buckets)
+        width = output_dim // 2 if combiner == "concat" else output_dim
+        return (math.ceil(input_dim / num_buckets) + num_buckets) * width
+
+    def build(self, input_shape):
+        self.quotient.build(input_shape)
+        self.remainder.build(input_shape)
+        super().build(input_shape)
+
+    def call(self, ids):
+        q = self.quotient(ops.floor_divide(ids, self.num_buckets))
+        r = self.remainder(ops.mod(ids, self.num_buckets))
+        if self.combiner == "multiply":
+            return q * r
+        if self.combiner == "add":
+            return q + r
+        return ops.concatenate([q, r], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "input_dim": self.input_dim,
+            "output_dim": self.output_dim,
+            "num_buckets": self.num_buckets,
+            "combiner": self.combiner,
+        }
+
+
+# %% [markdown]
 # The mixed-dimension table: one table per popularity block, each of its own width,
-# and a projection to the common width.
-#
-# ```{literalinclude} ../src/recbook/embeddings.py
-# :pyobject: MDEmbedding.build
-# :dedent:
-# :caption: recbook/embeddings.py
-# ```
-#
-# ```{literalinclude} ../src/recbook/embeddings.py
-# :pyobject: MDEmbedding.call
-# :dedent:
-# :caption: recbook/embeddings.py
-# ```
+# and a projection to the common width. The blocks' rows are stored in one flat
+# weight, so that each id can be read from its own block alone:
+
+# %%
+#| export
+LOOKUPS = ("gather", "mask")
+
+
+@keras.saving.register_keras_serializable(package="recbook")
+class MDEmbedding(CheckedIds, keras.layers.Layer):
+    """Mixed-dimension embedding over ids ordered by popularity (0 = most popular).
+
+    Block ``b`` holds the next ``block_sizes[b]`` ids with ``block_dims[b]``-dim
+    rows, projected to ``output_dim`` by a ``block_dims[b] x output_dim`` matrix
+    (none for a block already at ``output_dim``, as in the recipe).
+
+    All rows are stored in one flat weight, block after block, so that
+    ``lookup="gather"`` (the default) reads each id's row from its own block
+    only: one gather of ``max(block_dims)`` values at the row's offset, then
+    each block's projection applied where the id belongs to it.
+    ``lookup="mask"`` computes the keras.io recipe's way on the same weights:
+    every id is looked up in every block, projected, and multiplied by a 0/1
+    mask of block membership, and the blocks are summed. Both give the same
+    output; they differ in the work done per step.
+    """
+
+    def __init__(
+        self,
+        block_sizes: Sequence[int],
+        block_dims: Sequence[int],
+        output_dim: int,
+        lookup: str = "gather",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        block_sizes, block_dims = check_blocks(block_sizes, block_dims, output_dim)
+        if lookup not in LOOKUPS:
+            raise ValueError(f"Unknown lookup {lookup!r}; choose one of {LOOKUPS}.")
+        self.block_sizes, self.block_dims = block_sizes, block_dims
+        self.output_dim, self.lookup = output_dim, lookup
+        self.input_dim = sum(block_sizes)
+        self.starts = np.concatenate([[0], np.cumsum(block_sizes)[:-1]]).astype("int32")
+        self.offsets = np.concatenate(
+            [[0], np.cumsum(np.multiply(block_sizes, block_dims))[:-1]]
+        ).astype("int32")
+        self.width = max(block_dims)
+
+    @staticmethod
+    def count_params_for(
+        block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
+    ) -> int:
+        """Trainable parameters: ``sum(n_b d_b) + sum(d_b * output_dim for d_b != output_dim)``."""
+        block_sizes, block_dims = check_blocks(block_sizes, block_dims, output_dim)
+        rows = sum(n * d for n, d in zip(block_sizes, block_dims))
+        return rows + sum(d * output_dim for d in block_dims if d != output_dim)
+
+    def build(self, input_shape):
+        self.rows = self.add_weight(
+            shape=(int(np.dot(self.block_sizes, self.block_dims)),),
+            name="rows",
+            initializer=keras.initializers.RandomUniform(-0.05, 0.05),
+        )
+        self.projections = [
+            None
+            if d == self.output_dim
+            else self.add_weight(
+                shape=(d, self.output_dim),
+                name=f"projection_{b}",
+                initializer="glorot_uniform",
+            )
+            for b, d in enumerate(self.block_dims)
+        ]
+        super().build(input_shape)
+
+    def block_table(self, block: int):
+        """Block ``block``'s ``(block_sizes[block], block_dims[block])`` table."""
+        n, d = self.block_sizes[block], self.block_dims[block]
+        start = int(self.offsets[block])
+        return ops.reshape(self.rows[start : start + n * d], (n, d))
+
+    def _project(self, block: int, vectors):
+        projection = self.projections[block]
+        return vectors if projection is None else ops.matmul(vectors, projection)
+
+    def call(self, ids):
+        ids = ops.cast(ids, "int32")
+        block = ops.reshape(  # searchsorted takes 1-D values on every backend
+            ops.searchsorted(
+                ops.convert_to_tensor(self.starts[1:]),
+                ops.reshape(ids, (-1,)),
+                side="right",
+            ),
+            ops.shape(ids),
+        )
+        if self.lookup == "mask":
+            return self._call_mask(ids, block)
+        local = ids - ops.take(ops.convert_to_tensor(self.starts), block)
+        dims = ops.take(
+            ops.convert_to_tensor(np.array(self.block_dims, "int32")), block
+        )
+        first = ops.take(ops.convert_to_tensor(self.offsets), block) + local * dims
+        column = ops.arange(self.width, dtype="int32")
+        inside = ops.expand_dims(column, 0) < ops.expand_dims(dims, -1)
+        index = ops.where(inside, ops.expand_dims(first, -1) + column, 0)
+        padded = ops.where(inside, ops.take(self.rows, index), 0.0)
+        output = ops.zeros((*ops.shape(ids), self.output_dim), dtype=padded.dtype)
+        for b, d in enumerate(self.block_dims):
+            here = ops.expand_dims(block == b, -1)
+            output = ops.where(here, self._project(b, padded[..., :d]), output)
+        return output
+
+    def _call_mask(self, ids, block):
+        output = 0.0
+        for b, n in enumerate(self.block_sizes):
+            local = ops.clip(ids - int(self.starts[b]), 0, n - 1)
+            vectors = self._project(b, ops.take(self.block_table(b), local, axis=0))
+            mask = ops.cast(ops.expand_dims(block == b, -1), vectors.dtype)
+            output = output + vectors * mask
+        return output
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape, self.output_dim)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "block_sizes": self.block_sizes,
+            "block_dims": self.block_dims,
+            "output_dim": self.output_dim,
+            "lookup": self.lookup,
+        }
+
+
+# %% [markdown]
+# The recipe's design, in these layers:
 
 # %% tags=["nbval-check-output"]
 user_table, movie_table = rating_models.recipe_layers(split)
-recipe_model = rating_models.rating_model(user_table, movie_table, name="recipe")
+recipe_model = rating_model(user_table, movie_table, name="recipe")
 print(f"QR users:  {user_table.count_params():,} = (51 + 120) x 64")
 print(
     f"MD movies: {movie_table.count_params():,} "
@@ -331,8 +849,33 @@ recipe_summary = training.summarize(recipe_runs, model=records.RECIPE)
 # CSV file in `ratings.dat`'s order, which is by user, and reads them with
 # `make_csv_dataset`, whose shuffle buffer holds 10,000 rows. Each batch then comes
 # from a few hundred neighbouring users, and the model sees the users one stretch at
-# a time. `rating_models.fit(..., shuffle_buffer=10_000)` trains that way, on the
-# same split:
+# a time. `fit(..., shuffle_buffer=10_000)` trains on that pipeline:
+
+
+# %%
+#| export
+def training_batches(
+    data: "RatingData", batch_size: int, shuffle_buffer: int, seed: int
+) -> object:
+    """The recipe's input pipeline: training rows in file order, a shuffle buffer.
+
+    The recipe writes the training ratings to a CSV file in ``ratings.dat``'s
+    order (by user) and reads it with ``tf.data.experimental.make_csv_dataset``,
+    which shuffles through a buffer of 10,000 rows, afresh each epoch. A buffer
+    much smaller than the data keeps each batch to a few neighbouring users.
+    Here the rows are in the split's order, also by user (then by movie).
+    """
+    import tensorflow as tf
+
+    rows = tf.data.Dataset.from_tensor_slices(
+        (data.inputs("train"), data.train["rating"])
+    )
+    shuffled = rows.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
+    return shuffled.batch(batch_size)
+
+
+# %% [markdown]
+# Both models trained that way, on the same split:
 
 # %%
 pipeline_summaries = [
@@ -465,12 +1008,52 @@ glue.record(records.BIAS_FINDING, bias_finding)
 # parameters.
 
 # %% [markdown]
-# The rule, as `recbook.embeddings` computes it:
-#
-# ```{literalinclude} ../src/recbook/embeddings.py
-# :pyobject: alpha_power_dims
-# :caption: recbook/embeddings.py
-# ```
+# The rule, after a check of the probabilities it divides by:
+
+
+# %%
+#| export
+def check_shares(name: str, values: Sequence[float]) -> np.ndarray:
+    """Finite, non-negative numbers, the first (the most popular) greater than 0."""
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name} must be a list of numbers; got {values!r}.")
+    array = np.asarray(values, dtype="float64")
+    if array.ndim != 1 or not len(array):
+        raise ValueError(f"{name} must be a non-empty list of numbers; got {values!r}.")
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must be finite and at least 0; {name}[{i}] is {array[i]}."
+        )
+    if array[0] <= 0:
+        raise ValueError(
+            f"{name}[0], the most popular block's, must be greater than 0; got "
+            f"{array[0]} (the rule divides by it)."
+        )
+    return array
+
+
+def alpha_power_dims(
+    probabilities: Sequence[float], base_dim: int, alpha: float, min_dim: int = 1
+) -> list[int]:
+    """Block dimensions by the alpha-power rule: ``d_i = round(d_0 (p_i / p_1)^alpha)``.
+
+    ``p_1`` is the most popular block's per-row probability, so the first block
+    keeps ``base_dim``; ``alpha = 0`` gives every block ``base_dim``, larger alpha
+    shrinks the rarer blocks faster. Dimensions are floored at ``min_dim``.
+    """
+    checks.real("alpha", alpha, minimum=0, maximum=1)
+    base_dim = checks.whole("base_dim", base_dim)
+    min_dim = checks.whole("min_dim", min_dim, maximum=base_dim, bound="base_dim")
+    p = check_shares("probabilities", probabilities)
+    dims = np.rint(base_dim * (p / p[0]) ** alpha).astype(int)
+    return [int(d) for d in np.clip(dims, min_dim, base_dim)]
+
+
+# %% [markdown]
+# `rating_models.md_table` cuts the movies into those blocks and finds the largest
+# $d_0$ within the budget (`recbook.embeddings.top_dim_for_budget`):
 
 # %%
 movie_budget = movie_table.count_params()
@@ -601,7 +1184,7 @@ combiner_summary = pd.DataFrame(
             rating_models.fit_seeds(qr_layers(c), split, seeds, epochs=epochs),
             combiner=c,
         )
-        for c in embeddings.COMBINERS
+        for c in COMBINERS
     ]
 )
 
@@ -759,7 +1342,7 @@ plt.show()
 # ### Looking up each id in its own block
 #
 # The recipe's MD layer looks every id up in every block and masks out the wrong
-# blocks. `recbook.embeddings.MDEmbedding` stores all rows in one flat weight and reads
+# blocks. `MDEmbedding` above stores all rows in one flat weight and reads
 # each id's row from its own block (`lookup="gather"`); `lookup="mask"` computes the
 # recipe's way on the same weights. Both still apply every block's projection to the
 # whole batch (shapes must be static under JAX's compiler), so the saving is in the
@@ -768,11 +1351,9 @@ plt.show()
 
 # %%
 step_times = {}
-for lookup in embeddings.LOOKUPS:
+for lookup in LOOKUPS:
     keras.utils.set_random_seed(0)
-    model = rating_models.rating_model(
-        *rating_models.recipe_layers(split, lookup=lookup)
-    )
+    model = rating_model(*rating_models.recipe_layers(split, lookup=lookup))
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="mse")
     step_times[lookup] = rating_models.seconds_per_step(model, split)
 for lookup, seconds in step_times.items():
@@ -823,17 +1404,23 @@ glue.record(records.GOAL_FIGURES, goal_figures)
 
 # %% [markdown]
 # ## What we learned
-#
-# - Against the recipe's published figures, by the book's tolerance, and what its
-#   input pipeline (a 10,000-row shuffle buffer over user-ordered ratings) costs:
-#   {glue:text}`reproduction_finding`.
-# - Against the bias model, which has no embeddings: {glue:text}`bias_finding`.
-# - The alpha-power rule, every alpha at the recipe's budget:
-#   {glue:text}`alpha_finding`.
-# - The sweep, ratio by ratio, on the test half: {glue:text}`ratio_findings`.
-# - How much of the embeddings' gain over the bias model a compressed table keeps is
-#   the figure that matters here, not its distance from the full tables: the three
-#   questions above and the results page give the verdicts.
-# - The gather-by-block MD lookup against the recipe's masking: a mask / gather
-#   step-time ratio of {glue:text}`mask_over_gather_step_time:.2f` here (above 1 means
-#   gathering is faster).
+
+# %% tags=["remove-input"]
+from IPython.display import Markdown
+
+display(
+    Markdown(f"""
+- Against the recipe's published figures, by the book's tolerance, and what its
+  input pipeline (a 10,000-row shuffle buffer over user-ordered ratings) costs:
+  {reproduction_finding}.
+- Against the bias model, which has no embeddings: {bias_finding}.
+- The alpha-power rule, every alpha at the recipe's budget: {alpha_finding}.
+- The sweep, ratio by ratio, on the test half: {"; ".join(ratio_findings.values())}.
+- How much of the embeddings' gain over the bias model a compressed table keeps is
+  the figure that matters here, not its distance from the full tables: the three
+  questions above and the results page give the verdicts.
+- The gather-by-block MD lookup against the recipe's masking: a mask / gather
+  step-time ratio of {step_times["mask"] / step_times["gather"]:.2f} here (above 1
+  means gathering is faster).
+""")
+)

@@ -13,6 +13,7 @@
 #     language: python
 #     name: python3
 #   recbook:
+#     export: scaling
 #     quick_parameters:
 #       max_train: 8192
 #       sgd_max_train: 16384
@@ -37,7 +38,9 @@
 # slice; where a TPU has SparseCores, `keras_rs.layers.DistributedEmbedding` takes over.
 # This machine has one CPU, so XLA simulates the devices: every number below about memory
 # and communication is what the compiler and the arrays say, but no wall time here is a
-# scaling figure.
+# scaling figure. The cells marked `#| export` define the distribution code this chapter
+# teaches; they are also written into the book's package (as `recbook.scaling`), so that
+# the tests use this very code.
 
 # %% [markdown]
 # ## Setup
@@ -47,19 +50,14 @@
 
 # %%
 import os
-import subprocess
 import sys
 
-if "google.colab" in sys.modules:
-    # The book's repository (RECBOOK_REPOSITORY replaces it, e.g. by a local checkout).
-    repository = os.environ.get(
+if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another copy
+    book = os.environ.get(
         "RECBOOK_REPOSITORY",
         "https://github.com/recbook-authors/deep-recommenders-keras",
     )
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", f"recbook @ git+{repository}"],
-        check=True,
-    )
+    # %pip install -q "recbook @ git+{book}"
 
 # %% [markdown]
 # The chapter's parameters come first, because one of them must be known before JAX
@@ -99,6 +97,34 @@ from recbook import devices as device_setup
 in_time = device_setup.simulate_cpu_devices(device_count)
 
 # %%
+#| export
+import re
+from collections.abc import Iterable, Sequence
+
+from recbook import checks
+from recbook.embeddings import HashEmbedding, MDEmbedding, QREmbedding
+
+import keras
+
+# %% [markdown]
+# The meshes take the first `device_count` devices of JAX's default platform: the
+# accelerators where there are any, else the CPU devices just asked for.
+
+
+# %%
+#| export
+def choose_devices(count: int) -> list[str]:
+    """The first ``count`` devices of JAX's default platform, or all of them when fewer exist.
+
+    The default platform is the accelerators (GPU or TPU) when there are any,
+    else the CPU, whose device count ``XLA_FLAGS`` may have raised
+    (:func:`recbook.devices.simulate_cpu_devices`).
+    """
+    checks.whole("count", count)
+    return keras.distribution.list_devices()[:count]
+
+
+# %%
 import textwrap
 
 from recbook import (
@@ -115,13 +141,12 @@ from recbook import (
 )
 
 import jax
-import keras
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
 plots.setup()
-mesh_devices = sharding.choose_devices(device_count)
+mesh_devices = choose_devices(device_count)
 print(
     f"Keras {keras.__version__}, JAX {jax.__version__}, "
     f"backend {keras.backend.backend()}"
@@ -139,7 +164,39 @@ print(
 # table is split by rows? The table below builds the real layers of chapter 4 for four
 # catalogues and reads their weights' shapes. The layers are built inside a
 # `keras.StatelessScope`, which creates no arrays, so a 100-million-row table costs nothing
-# here. The catalogues:
+# here:
+
+
+# %%
+#| export
+def weight_shapes(
+    layer: keras.layers.Layer, input_shape: tuple = (None,)
+) -> dict[str, tuple[int, ...]]:
+    """The shapes of a layer's weights by path, built without allocating them.
+
+    A copy of the layer (from its config; ``layer`` itself stays unbuilt) is
+    built in a ``keras.StatelessScope(initialize_variables=False)``, where
+    Keras creates variables with a shape and an initializer but no value, so a
+    100-million-row table costs nothing. Keras keeps such variables in a list
+    to initialize when the next stateless scope closes; the copy's are taken
+    off that list (Keras's ``global_state``, the same in Keras 3.13 and 3.15),
+    so they are never initialized.
+    """
+    from keras.src.backend.common import global_state
+
+    copy = type(layer).from_config(layer.get_config())
+    with keras.StatelessScope(initialize_variables=False):
+        copy.build(input_shape)
+    pending = global_state.get_global_attribute("uninitialized_variables") or []
+    mine = {id(w) for w in copy.weights}
+    global_state.set_global_attribute(
+        "uninitialized_variables", [v for v in pending if id(v) not in mine]
+    )
+    return {w.path: tuple(int(d) for d in w.shape) for w in copy.weights}
+
+
+# %% [markdown]
+# The catalogues:
 #
 # - MovieLens-100K, -1M and -32M, with the users and movies GroupLens publishes in each
 #   release's README ([Harper and Konstan, 2015](https://doi.org/10.1145/2827872);
@@ -230,7 +287,7 @@ tables.show(
 production_shapes = {
     path: shape
     for layer in designs["full tables"](catalogues[-1], 64)
-    for path, shape in sharding.weight_shapes(layer).items()
+    for path, shape in weight_shapes(layer).items()
 }
 holders = {
     f"{gb} GB": sharding.fewest_devices(production_shapes, gb * 1e9)
@@ -333,13 +390,41 @@ print(
 # `DataParallel` replicates every variable on every device of a one-axis mesh and splits
 # each batch along it: with 4 devices, each sees 32 of the 128 ratings and computes its
 # part of the gradient of the batch's mean loss, and an all-reduce adds the parts, which
-# gives the gradient of the mean over all 128, as on one device. The model is built
-# inside the distribution's scope, so its variables are created with their layouts.
+# gives the gradient of the mean over all 128, as on one device. Its mesh has one axis,
+# named `data` (the model-parallel mesh below adds a second, `model`), over a list of
+# device names that is checked first:
 
 # %%
-data_parallel = sharding.data_parallel(mesh_devices)
-print(data_parallel.device_mesh, "| batch axis:", data_parallel.batch_dim_name)
-with data_parallel.scope():
+#| export
+DATA_AXIS, MODEL_AXIS = "data", "model"
+
+
+def check_devices(devices: Sequence[str]) -> None:
+    """A non-empty list of device names (a string is one name, not a list of them)."""
+    if isinstance(devices, (str, bytes)) or not isinstance(devices, Sequence):
+        raise TypeError(
+            f"devices must be a list of device names, like ['cpu:0', 'cpu:1']; "
+            f"got {devices!r}."
+        )
+    if not devices:
+        raise ValueError("devices must name at least one device; got an empty list.")
+
+
+def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
+    """Every variable replicated, the batch split over ``devices`` (a 1-D ``data`` mesh)."""
+    check_devices(devices)
+    mesh = keras.distribution.DeviceMesh((len(devices),), (DATA_AXIS,), list(devices))
+    return keras.distribution.DataParallel(device_mesh=mesh)
+
+
+# %% [markdown]
+# The model is built inside the distribution's scope, so its variables are created with
+# their layouts.
+
+# %%
+dp_distribution = data_parallel(mesh_devices)
+print(dp_distribution.device_mesh, "| batch axis:", dp_distribution.batch_dim_name)
+with dp_distribution.scope():
     dp_model = sharding.compile_rating_model(
         rating_models.rating_model(
             *sharding.full_tables(split.num_users, split.num_movies)
@@ -433,7 +518,7 @@ sgd_start = sgd_single.get_weights()
 sgd_losses, sgd_mae = sharding.train_and_score(
     sgd_single, sgd_split, sgd_epochs, sgd_batch_size
 )
-with data_parallel.scope():
+with dp_distribution.scope():
     sgd_dp = sgd_model()
     sgd_dp.set_weights(sgd_start)
     sgd_dp_losses, sgd_dp_mae = sharding.train_and_score(
@@ -524,11 +609,31 @@ glue.record(records.SGD_DP_AGREEMENT, sgd_agreement)
 diagrams.sharded_table(split.num_movies, len(mesh_devices))
 
 # %% [markdown]
+# The mesh has `data` groups of `model` devices; by default every device goes to `model`:
+
+
+# %%
+#| export
+def device_mesh(
+    devices: Sequence[str], model: int | None = None
+) -> keras.distribution.DeviceMesh:
+    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all)."""
+    check_devices(devices)
+    model = len(devices) if model is None else model
+    checks.whole("model", model, maximum=len(devices), bound="the devices")
+    if len(devices) % model:
+        raise ValueError(f"{len(devices)} devices do not split into groups of {model}.")
+    return keras.distribution.DeviceMesh(
+        (len(devices) // model, model), (DATA_AXIS, MODEL_AXIS), list(devices)
+    )
+
+
+# %% [markdown]
 # A table's rows must divide by the `model` axis. MovieLens-1M's 6,040 users do on 4
 # devices; its 3,706 movies do not, and JAX refuses:
 
 # %%
-mesh = sharding.device_mesh(mesh_devices)
+mesh = device_mesh(mesh_devices)
 shards = mesh.shape[1]
 print(mesh)
 unpadded_map = keras.distribution.LayoutMap(mesh)
@@ -546,17 +651,109 @@ except Exception as error:  # JAX's IndivisibleError (a ValueError)
     print(textwrap.fill(message, width=80, break_long_words=False))
 
 # %% [markdown]
-# The fix is padding: `recbook.sharding.pad_table` adds rows that no id reads, up to the
-# next multiple of the `model` axis. `row_layout_map` then writes the `LayoutMap` from the
-# padded layers' own weight paths (tables whose rows still do not divide would be
-# replicated, and listed).
+# The fix is padding: `pad_table` adds rows that no id reads, up to the next multiple of
+# the `model` axis (`padded_rows`); `padded` pads each table of a model:
+
 
 # %%
-mp_layers = sharding.padded(
-    sharding.full_tables(split.num_users, split.num_movies), shards
-)
-layout_map, replicated = sharding.row_layout_map(mesh, mp_layers)
-model_parallel = keras.distribution.ModelParallel(
+#| export
+def padded_rows(rows: int, shards: int) -> int:
+    """The smallest multiple of ``shards`` that is at least ``rows``.
+
+    Raises:
+        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at least 1.
+    """
+    rows, shards = checks.whole("rows", rows), checks.whole("shards", shards)
+    return -(-rows // shards) * shards
+
+
+def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
+    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of ``shards`` rows.
+
+    Every id reads the same row as before; the added rows are read by no id.
+
+    * ``keras.layers.Embedding``: ``input_dim`` rounded up.
+    * :class:`~recbook.embeddings.QREmbedding`: the quotient table rounded up
+      (``input_dim`` becomes ``quotient rows x num_buckets``); the remainder
+      table has ``num_buckets`` rows, which padding cannot change (``id mod m``
+      would move), so it is left as it is.
+    * :class:`~recbook.embeddings.MDEmbedding`, :class:`~recbook.embeddings.HashEmbedding`:
+      unchanged (their row count fixes which row an id reads).
+
+    Tables that still do not divide are replicated by :func:`row_layout_map`.
+    """
+    checks.whole("shards", shards)
+    config = layer.get_config()
+    if type(layer) is keras.layers.Embedding:
+        config["input_dim"] = padded_rows(layer.input_dim, shards)
+    elif isinstance(layer, QREmbedding):
+        config["input_dim"] = (
+            padded_rows(layer.quotient_rows, shards) * layer.num_buckets
+        )
+    elif not isinstance(layer, (MDEmbedding, HashEmbedding)):
+        raise TypeError(f"Cannot pad a {type(layer).__name__}.")
+    return type(layer).from_config(config)
+
+
+def padded(
+    layers: Iterable[keras.layers.Layer], shards: int
+) -> tuple[keras.layers.Layer, ...]:
+    """:func:`pad_table` applied to each layer."""
+    checks.whole("shards", shards)
+    return tuple(pad_table(layer, shards) for layer in layers)
+
+
+# %% [markdown]
+# `row_layout_map` then writes the `LayoutMap` from the padded layers' own weight paths:
+# each table weight gets the layout `("model", None)`, and everything else matches no key
+# and is replicated (tables whose rows still do not divide would be replicated too, and
+# listed). A table weight is one that ids index:
+
+# %%
+#| export
+TABLE_WEIGHTS = ("embeddings", "rows")
+"""Weight names indexed by id (or by a row of a flat table): the ones sharded by rows."""
+
+
+def is_table_weight(path: str) -> bool:
+    """Whether a weight path names an id-indexed table.
+
+    That is ``.../embeddings``, or an MD table's ``.../rows``.
+    """
+    return path.rsplit("/", 1)[-1] in TABLE_WEIGHTS
+
+
+def row_layout_map(
+    mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
+) -> tuple[keras.distribution.LayoutMap, list[str]]:
+    """A ``LayoutMap`` sharding each table weight of ``layers`` by rows over ``model``.
+
+    Keys are the weights' exact paths (so the layers need fixed names). Weights
+    that are not tables (MD projections) match no key and are replicated;
+    tables whose rows do not divide by the ``model`` axis are replicated too and
+    returned in the list. Adam's slots follow their variable's layout.
+    """
+    shards = mesh.shape[mesh.axis_names.index(MODEL_AXIS)]
+    layout_map = keras.distribution.LayoutMap(mesh)
+    replicated = []
+    for layer in layers:
+        for path, shape in weight_shapes(layer).items():
+            if not is_table_weight(path):
+                continue
+            if shape[0] % shards:
+                replicated.append(path)
+                continue
+            layout_map[re.escape(path)] = (MODEL_AXIS, *[None] * (len(shape) - 1))
+    return layout_map, replicated
+
+
+# %% [markdown]
+# The full tables, padded, their layout map, and the distribution made from it:
+
+# %%
+mp_layers = padded(sharding.full_tables(split.num_users, split.num_movies), shards)
+layout_map, replicated = row_layout_map(mesh, mp_layers)
+mp_distribution = keras.distribution.ModelParallel(
     layout_map=layout_map, batch_dim_name="data"
 )
 
@@ -574,7 +771,7 @@ print("replicated tables:", replicated or "none")
 # each table's rows, and Adam's slots follow their variable's layout.
 
 # %%
-with model_parallel.scope():
+with mp_distribution.scope():
     mp_model = sharding.compile_rating_model(rating_models.rating_model(*mp_layers))
     mp_model.set_weights(sharding.padded_weights(single.get_weights(), mp_model))
     mp_model.optimizer.build(mp_model.trainable_variables)
@@ -592,7 +789,7 @@ tables.show(
 # partial results.
 
 # %%
-with model_parallel.scope():
+with mp_distribution.scope():
     mp_predictions = mp_model.predict(split.inputs("val"), batch_size=4096, verbose=0)
 single_predictions = single.predict(split.inputs("val"), batch_size=4096, verbose=0)
 mp_prediction_gap = float(np.max(np.abs(mp_predictions - single_predictions)))
@@ -606,12 +803,10 @@ print(f"(tolerance {tolerance})")
 # model-parallel loss curve is that run's too.
 
 # %%
-with model_parallel.scope():
+with mp_distribution.scope():
     mp_train = sharding.compile_rating_model(
         rating_models.rating_model(
-            *sharding.padded(
-                sharding.full_tables(split.num_users, split.num_movies), shards
-            )
+            *padded(sharding.full_tables(split.num_users, split.num_movies), shards)
         )
     )
     mp_train.set_weights(sharding.padded_weights(start_weights, mp_train))
@@ -642,12 +837,30 @@ glue.record(
 #
 # Chapter 4's recipe design, QR users and MD movies, sharded the same way: the QR
 # quotient table (51 rows) is padded to the mesh, its remainder table (120 rows) and the
-# MD table's flat weight split by rows, the MD projections replicated.
+# MD table's flat weight split by rows, the MD projections replicated. This time the
+# layout map and the distribution are made in one step:
+
+
+# %%
+#| export
+def model_parallel(
+    mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
+) -> tuple[keras.distribution.ModelParallel, list[str]]:
+    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch over ``data``.
+
+    Returns the distribution and the table weights left replicated because
+    their rows do not divide (pad them first with :func:`pad_table`).
+    """
+    layout_map, replicated = row_layout_map(mesh, layers)
+    return keras.distribution.ModelParallel(
+        layout_map=layout_map, batch_dim_name=DATA_AXIS
+    ), replicated
+
 
 # %%
 ml1m = sharding.Catalogue("MovieLens-1M", split.num_users, split.num_movies)
-qr_md_layers = sharding.padded(sharding.recipe_tables(ml1m), shards)
-qr_md_parallel, qr_md_replicated = sharding.model_parallel(mesh, qr_md_layers)
+qr_md_layers = padded(sharding.recipe_tables(ml1m), shards)
+qr_md_parallel, qr_md_replicated = model_parallel(mesh, qr_md_layers)
 with qr_md_parallel.scope():
     qr_md_model = sharding.compile_rating_model(
         rating_models.rating_model(*qr_md_layers)
@@ -669,57 +882,20 @@ tables.show(
 
 # %%
 full_layers_unpadded = sharding.full_tables(split.num_users, split.num_movies)
-per_device = pd.DataFrame(
-    [
-        {
-            "model": "full tables, one device",
-            "measured": max(
-                sharding.bytes_per_device(
-                    sharding.model_and_slot_variables(single)
-                ).values()
-            ),
-            "on paper": sharding.per_device_bytes(
-                {
-                    p: s
-                    for layer in full_layers_unpadded
-                    for p, s in sharding.weight_shapes(layer).items()
-                },
-                1,
-            ),
-        },
-        {
-            "model": f"full tables, {shards} shard{'s' * (shards > 1)}",
-            "measured": max(
-                sharding.bytes_per_device(
-                    sharding.model_and_slot_variables(mp_model)
-                ).values()
-            ),
-            "on paper": sharding.per_device_bytes(
-                {
-                    p: s
-                    for layer in mp_layers
-                    for p, s in sharding.weight_shapes(layer).items()
-                },
-                shards,
-            ),
-        },
-        {
-            "model": f"QR users + MD movies, {shards} shard{'s' * (shards > 1)}",
-            "measured": max(
-                sharding.bytes_per_device(
-                    sharding.model_and_slot_variables(qr_md_model)
-                ).values()
-            ),
-            "on paper": sharding.per_device_bytes(
-                {
-                    p: s
-                    for layer in qr_md_layers
-                    for p, s in sharding.weight_shapes(layer).items()
-                },
-                shards,
-            ),
-        },
-    ]
+per_device = sharding.per_device_comparison(
+    {
+        "full tables, one device": (single, full_layers_unpadded, 1),
+        f"full tables, {shards} shard{'s' * (shards > 1)}": (
+            mp_model,
+            mp_layers,
+            shards,
+        ),
+        f"QR users + MD movies, {shards} shard{'s' * (shards > 1)}": (
+            qr_md_model,
+            qr_md_layers,
+            shards,
+        ),
+    }
 )
 per_device["share of the full tables on one device"] = (
     per_device["measured"] / per_device["measured"].iloc[0]
@@ -732,8 +908,8 @@ tables.show(
         "share of the full tables on one device": "share of one device's",
     },
     formats={
-        "measured": lambda b: f"{b / 1e6:,.3f}",
-        "on paper": lambda b: f"{b / 1e6:,.3f}",
+        "measured": sharding.megabytes,
+        "on paper": sharding.megabytes,
         "share of the full tables on one device": "{:.3f}",
     },
     caption="Bytes per device of the weights and Adam's slots (1 MB: 1,000,000 bytes)",
@@ -758,9 +934,9 @@ glue.record(
 
 # %%
 batch = sharding.sample_batch(split.num_users, split.num_movies, batch_size)
-with data_parallel.scope():
+with dp_distribution.scope():
     dp_hlo = sharding.train_step_hlo(dp_model, *batch)
-with model_parallel.scope():
+with mp_distribution.scope():
     mp_hlo = sharding.train_step_hlo(mp_train, *batch)
 step_collectives = pd.concat(
     [
@@ -841,7 +1017,7 @@ tables.show(
         "total": "total (MB)",
         "ring estimate sent per device": "ring estimate sent (MB)",
     },
-    formats={column: lambda b: f"{b / 1e6:,.3f}" for column in in_mb},
+    formats={column: sharding.megabytes for column in in_mb},
     caption="Collective results per device and training step",
 )
 
@@ -903,7 +1079,7 @@ import keras_rs
 
 movie_table = keras_rs.layers.TableConfig(
     name="movie_emb",
-    vocabulary_size=sharding.padded_rows(split.num_movies, shards),
+    vocabulary_size=padded_rows(split.num_movies, shards),
     embedding_dim=64,
     placement="auto",
 )

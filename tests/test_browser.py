@@ -2,10 +2,13 @@
 390 px phone width: pages, plots, links, launch links (Colab and Binder), the license
 footer, and what a reader would notice:
 
-- figures: every image of the article shown at >= 90% of its natural width at 1280 px
-  (never scaled down), with a caption (the ``<figcaption>`` of its ``<figure>``, as the
-  figure directive and MyST-NB's ``glue:figure`` make it) and alt text that says what it
-  shows (not a file name, a hash or matplotlib's ``<Figure size ...>``);
+- figures: every image of the article shown at >= 90% of the width it was drawn for at
+  1280 px (never scaled down), with a caption (the ``<figcaption>`` of its ``<figure>``,
+  as the figure directive and MyST-NB's ``glue:figure`` make it) and alt text that says
+  what it shows (not a file name, a hash or matplotlib's ``<Figure size ...>``); every
+  chapter figure is an SVG or a PNG with at least twice the pixels it is shown at
+  (sharp on a HiDPI screen; the stored notebooks hold 2x PNGs, ``recbook.plots.setup``),
+  and a link to its own file (it opens full size);
 - width: no table or listing wider than the content column unless it is inside a
   scrolling container that fits the column; at 1280 px code and printed output fit
   without scrolling (88 columns), and a table that scrolls keeps its first column in
@@ -35,7 +38,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import http.server
+import io
 import json
 import os
 import re
@@ -48,7 +53,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from recbook import checks, repository
+from recbook import checks
+from recbook_tools import repository
 
 import pytest
 import yaml
@@ -75,7 +81,10 @@ RESULTS_PAGE = "notebooks/06_results"
 API_PAGE = "book/api"
 BOOKKEEPING = ("glue.record(", "results.record(")
 MIN_SHOWN_SHARE = 0.9
-"""At 1280 px an image is shown at least at this share of its natural width."""
+"""At 1280 px an image is shown at least at this share of the width it was drawn for
+(its natural width, or half of it for a 2x PNG: :func:`drawn_width`)."""
+PIXEL_DENSITY = 2
+"""A chapter's PNG figure has at least this many pixels per CSS pixel it is shown at."""
 AXE_FAILING_IMPACTS = ("critical", "serious")
 AXE_DIR = REPO / "build" / "npm"
 """Where ``.ci/run`` installs axe-core (``npm install --prefix build/npm``)."""
@@ -104,8 +113,8 @@ def api_pages() -> list[str]:
     import recbook_site
 
     return [
-        f"{recbook_site.API_FOLDER}/{name.removeprefix('recbook.')}"
-        for name in recbook_site.modules(REPO / "src")
+        f"{recbook_site.API_FOLDER}/{recbook_site.short_name(name)}"
+        for name in recbook_site.modules(REPO)
     ]
 
 
@@ -316,10 +325,11 @@ const images = Array.from(article.querySelectorAll('img')).map(img => {
   const r = img.getBoundingClientRect();
   const figure = img.closest('figure');
   const caption = figure ? figure.querySelector('figcaption') : null;
+  const link = img.closest('a[href]');
   return {where: where(img), src: img.currentSrc || img.src,
           alt: img.getAttribute('alt'), natural: img.naturalWidth, shown: r.width,
           right: r.right, caption: caption ? text(caption) : null,
-          figure: !!figure};
+          figure: !!figure, link: link ? link.href : null};
 });
 const stderr = Array.from(article.querySelectorAll(
   'div.output.stderr, div.output.traceback, div.output.error')).map(el =>
@@ -510,23 +520,61 @@ def alt_problem(alt: str | None, src: str) -> str | None:
     return None
 
 
+@functools.cache
+def stored_pngs() -> dict[str, dict]:
+    """Every PNG output of the stored chapters, by the file name the site gives it
+    (MyST-NB: the SHA-256 of its bytes, ``.png``): its ``chapter``, its ``pixels``
+    (width of the PNG) and its ``width`` in the output's metadata (None without one:
+    a 1x PNG of the inline backend's default)."""
+    from PIL import Image
+
+    found = {}
+    for chapter in chapters():
+        notebook = json.loads((REPO / f"{chapter}.ipynb").read_text(encoding="utf-8"))
+        for cell in notebook["cells"]:
+            for output in cell.get("outputs", []):
+                encoded = output.get("data", {}).get("image/png")
+                if not encoded:
+                    continue
+                png = base64.b64decode("".join(encoded))
+                with Image.open(io.BytesIO(png)) as image:
+                    pixels = image.size[0]
+                metadata = output.get("metadata", {}).get("image/png", {})
+                found[f"{hashlib.sha256(png).hexdigest()}.png"] = {
+                    "chapter": chapter,
+                    "pixels": pixels,
+                    "width": metadata.get("width"),
+                }
+    return found
+
+
+def drawn_width(image: dict) -> float:
+    """The width in CSS pixels an image of the page was drawn for: the ``width`` of its
+    stored notebook output (a 2x PNG is drawn for half its pixels), else its natural
+    width."""
+    name = Path(urllib.parse.urlparse(image["src"]).path).name
+    return (stored_pngs().get(name) or {}).get("width") or image["natural"]
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("page", pages())
 def test_figures_are_shown_full_size_with_a_caption_and_alt_text(survey, page, width):
-    """At 1280 px every image of the article is shown at >= 90% of its natural width;
-    at both widths every figure image has a caption (its ``<figure>``'s
-    ``<figcaption>``, with text) and alt text that is not a file name."""
+    """At 1280 px every image of the article is shown at >= 90% of the width it was
+    drawn for (:func:`drawn_width`); at both widths every figure image has a caption
+    (its ``<figure>``'s ``<figcaption>``, with text) and alt text that is not a file
+    name."""
     found = survey(page, width)
     problems = []
     for image in found["images"]:
         name = Path(urllib.parse.urlparse(image["src"]).path).name
         label = f"{image['where']}, image {name[:24]}"
         if width == "1280" and image["natural"]:
-            share = image["shown"] / image["natural"]
+            drawn = drawn_width(image)
+            share = image["shown"] / drawn
             if share < MIN_SHOWN_SHARE:
                 problems.append(
-                    f"{label}: shown at {image['shown']:.0f} of {image['natural']} px "
-                    f"({share:.0%}; at least {MIN_SHOWN_SHARE:.0%})"
+                    f"{label}: shown at {image['shown']:.0f} of the {drawn:.0f} px it "
+                    f"was drawn for ({share:.0%}; at least {MIN_SHOWN_SHARE:.0%})"
                 )
         if not image["caption"]:
             where = "empty figcaption" if image["figure"] else "no figure/figcaption"
@@ -535,6 +583,60 @@ def test_figures_are_shown_full_size_with_a_caption_and_alt_text(survey, page, w
         if why:
             problems.append(f"{label}: {why}")
     assert not problems, report(page, width, problems)
+
+
+# Passes only once the chapters are re-executed with recbook.plots.setup()'s 2x PNGs
+# (until then their stored PNGs are 1x and this test fails: it must, not skip).
+@pytest.mark.parametrize("page", chapters())
+def test_figures_are_sharp_and_open_full_size(survey, page):
+    """At 1280 px every figure of a chapter is an SVG or has at least
+    :data:`PIXEL_DENSITY` times the pixels of its shown width (sharp on a HiDPI
+    screen), and is a link to its own file (a tap or click opens it full size). A PNG
+    stored at 1x in the chapter's notebook is named as such."""
+    found = survey(page, "1280")
+    problems = []
+    for image in found["images"]:
+        name = Path(urllib.parse.urlparse(image["src"]).path).name
+        label = f"{image['where']}, image {name[:24]}"
+        stored = stored_pngs().get(name)
+        if not name.lower().endswith(".svg"):
+            if image["natural"] < PIXEL_DENSITY * image["shown"] - 1:
+                problems.append(
+                    f"{label}: {image['natural']} px for {image['shown']:.0f} px shown "
+                    f"(at least {PIXEL_DENSITY}x)"
+                )
+            if stored and stored["pixels"] != PIXEL_DENSITY * (stored["width"] or 0):
+                problems.append(
+                    f"{label}: stored at 1x in {stored['chapter']}.ipynb: re-execute "
+                    "the chapter (recbook-run) after recbook.plots.setup() makes 2x PNGs"
+                )
+        if image["link"] != image["src"]:
+            problems.append(f"{label}: not a link to its own file ({image['link']})")
+    stores = any(png["chapter"] == page for png in stored_pngs().values())
+    assert found["images"] or not stores, f"{page}: its stored figures are not shown"
+    assert not problems, report(page, "1280", problems)
+
+
+# Passes only once the chapters are re-executed with recbook.plots.setup()'s 2x PNGs.
+@pytest.mark.parametrize("page", chapters())
+def test_stored_figures_are_2x_pngs_of_the_column_width(page):
+    """Every PNG a chapter's notebook stores has twice the pixels of the width in its
+    metadata, which is at most the column's (``recbook.plots.setup``'s retina PNGs).
+    Fails, naming each 1x PNG, until the chapter is re-executed after that change."""
+    from recbook import plots
+
+    stored = [png for png in stored_pngs().values() if png["chapter"] == page]
+    problems = [
+        f"a PNG of {png['pixels']} px with metadata width {png['width']}"
+        for png in stored
+        if png["width"] is None
+        or png["pixels"] != PIXEL_DENSITY * png["width"]
+        or png["width"] > plots.COLUMN_PX
+    ]
+    assert not problems, (
+        f"{page}.ipynb stores 1x or over-wide figures (re-execute it: recbook-run): "
+        + "; ".join(problems)
+    )
 
 
 @pytest.mark.parametrize("width", WIDTHS)

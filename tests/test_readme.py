@@ -1,6 +1,6 @@
 """The README's performance figures are the stored runs', never typed.
 
-The block between :data:`recbook.readme.BEGIN` and :data:`recbook.readme.END` is what
+The block between :data:`recbook_tools.readme.BEGIN` and :data:`recbook_tools.readme.END` is what
 ``recbook-readme`` writes from the stored notebooks (``recbook_run`` metadata, chapter
 3's records); the rest of the *Performance* section states no figure at all.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recbook import readme
+from recbook_tools import readme
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -52,12 +52,13 @@ def test_readme_performance_section_types_no_figure():
 def test_block_says_each_chapter_and_the_ratio(tmp_path):
     """The block names every chapter with its recorded time, the whole book, and
     chapter 3's JAX vs. TensorFlow ratio as recorded."""
-    from recbook import glue, records, runner
+    from recbook import glue, records
+    from recbook_tools import runner
 
     text = readme.block(REPO / "notebooks")
     total = 0.0
     for source in runner.chapters(REPO / "notebooks"):
-        details = runner.run_details(source.with_suffix(".ipynb"))
+        details = glue.run_details(source.with_suffix(".ipynb"))
         assert f"(`{source.stem}`) | {readme.duration(details['seconds'])} |" in text
         total += details["seconds"]
     assert f"**{readme.duration(total)}**" in text

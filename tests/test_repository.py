@@ -6,7 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from recbook import repository, runner
+from recbook_tools import repository, runner
 
 import pytest
 import yaml

@@ -7,7 +7,8 @@ import re
 import sys
 from pathlib import Path
 
-from recbook import glue, records, repository, results_page
+from recbook import glue, records, results_page
+from recbook_tools import repository
 
 import pytest
 import yaml
@@ -37,8 +38,8 @@ def glued(page: str, name: str, fmt: str) -> str:
             records.RETRIEVAL_CHAPTER,
             3,
             [
-                (records.POPULARITY_TOP100, ".3f"),
-                (records.BEST_TOP100, ".3f"),
+                (records.POPULARITY_TOP100, ".4f"),
+                (records.BEST_TOP100, ".4f"),
                 (records.DEPTH_AFTER_TUNING, ""),
             ],
         ),
@@ -66,7 +67,7 @@ def test_chapter_shows_its_plots_and_glued_figures(site, page, plots, pasted):
         assert (site / "notebooks" / src).resolve().stat().st_size > 5_000
     for name, fmt in pasted:
         assert glued(page, name, fmt) in html, (
-            f"the recorded {name} is pasted into the prose"
+            f"the recorded {name} is shown on the page, as the chapter computed it"
         )
     assert "colab.research.google.com" in html, "a launch-in-Colab button"
 
@@ -134,26 +135,34 @@ def test_every_chapter_says_how_it_was_made(site):
 
 
 def public_definitions() -> list[str]:
-    """Every public function and class defined in a recbook module, by dotted name."""
+    """Every public function and class defined in a module of recbook or
+    recbook_tools, by dotted name."""
     import importlib
-    import inspect
     import pkgutil
 
     import recbook
+    import recbook_tools
 
     names = []
-    for info in pkgutil.iter_modules(recbook.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"recbook.{info.name}")
-        for name, value in vars(module).items():
-            if (
-                not name.startswith("_")
-                and (inspect.isfunction(value) or inspect.isclass(value))
-                and value.__module__ == module.__name__
-            ):
-                names.append(f"{module.__name__}.{name}")
+    for package in (recbook, recbook_tools):
+        for info in pkgutil.iter_modules(package.__path__):
+            if not info.name.startswith("_"):
+                module = importlib.import_module(f"{package.__name__}.{info.name}")
+                names += public_names(module)
     return names
+
+
+def public_names(module) -> list[str]:
+    """The public functions and classes a module defines, by dotted name."""
+    import inspect
+
+    return [
+        f"{module.__name__}.{name}"
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(value) or inspect.isclass(value))
+        and value.__module__ == module.__name__
+    ]
 
 
 def site_extension():
@@ -172,8 +181,8 @@ def test_api_reference_has_a_page_per_module_listing_every_definition(site):
     definitions = public_definitions()
     assert len(definitions) > 100
     missing = []
-    for module in recbook_site.modules(REPO / "src"):
-        name = module.removeprefix("recbook.")
+    for module in recbook_site.modules(REPO):
+        name = recbook_site.short_name(module)
         page = (site / "book" / "api" / f"{name}.html").read_text()
         assert f'href="api/{name}.html"' in overview, f"the API page links {module}"
         missing += [
@@ -188,12 +197,13 @@ def test_api_reference_has_a_page_per_module_listing_every_definition(site):
 
 
 def test_every_module_is_placed_in_a_layer():
-    """A new module of src/recbook goes into a layer of recbook_site.LAYERS (the API
-    reference's groups, the README's Layout), not under "Not yet placed"."""
+    """A new module of src/recbook or tools/recbook_tools goes into a layer of
+    recbook_site.LAYERS (the API reference's groups, the README's Layout), not under
+    "Not yet placed"."""
     recbook_site = site_extension()
     unplaced = [
         names
-        for title, _, names in recbook_site.layers(REPO / "src")
+        for title, _, names in recbook_site.layers(REPO)
         if title == recbook_site.UNPLACED
     ]
     assert not unplaced, f"add to a layer in book/_ext/recbook_site.py: {unplaced}"
@@ -544,3 +554,126 @@ def test_thebe_is_left_off_the_pages_unless_a_launch_button_starts_it(
             None,
         ]
         assert context["script_files"][1].attributes["body"] == "window.MathJax = {}"
+
+
+ARTICLE = re.compile(r"<article\b.*?</article>", re.DOTALL)
+"""A built page's article (its body, without the header's and sidebar's icons)."""
+
+LINKED_IMAGE = re.compile(r"(<a\b[^>]*>)?\s*(<img\b[^>]*>)")
+"""An image with the start tag of the link right around it, if any."""
+
+
+def image_links(page: str) -> list[tuple[str | None, str]]:
+    """Every image of a page's article: (the start tag of the link around it, or
+    None; the image's tag)."""
+    article = "".join(ARTICLE.findall(page))
+    return [(link or None, image) for link, image in LINKED_IMAGE.findall(article)]
+
+
+@pytest.mark.site
+@pytest.mark.parametrize(
+    "chapter",
+    re.findall(r"file: (notebooks/\S+)\.ipynb", (REPO / "_toc.yml").read_text()),
+)
+def test_every_figure_is_a_link_to_its_own_file(site, chapter):
+    """Each image of a chapter's article is a link to the very file it shows
+    (``recbook_site.link_images_to_their_files``), named by its alt text, and keeps
+    its aspect ratio on a narrow screen (a stored width, never a fixed height)."""
+    recbook_site = site_extension()
+    images = image_links((site / f"{chapter}.html").read_text())
+    stored = (REPO / f"{chapter}.ipynb").read_text().count('"image/png"')
+    assert len(images) >= min(stored, 1), f"{chapter}: its figures are on the page"
+    for link, image in images:
+        source = attribute(image, "src")
+        assert link is not None, f"{chapter}: {source} is not a link"
+        assert attribute(link, "href") == source, (chapter, link, image)
+        assert recbook_site.FULL_SIZE_CLASS in attribute(link, "class").split()
+        assert attribute(link, "title") == recbook_site.FULL_SIZE_TITLE
+        assert (attribute(image, "alt") or "").strip(), f"{source}: names the link"
+        assert "height" not in (attribute(image, "style") or ""), image
+        assert (site / Path(chapter).parent / source).resolve().is_file(), source
+
+
+def image_document():
+    """A doctree as MyST-NB makes a chapter's: a figure output (alt text, the inline
+    backend's width and height), an image without alt text, and one already a link."""
+    from docutils import nodes
+    from docutils.frontend import get_default_settings
+    from docutils.parsers.rst import Parser
+    from docutils.utils import new_document
+    from docutils.writers.html5_polyglot import Writer
+
+    document = new_document("chapter", get_default_settings(Parser, Writer))
+    output = nodes.container(classes=["cell_output"])
+    figure = nodes.figure()
+    figure += nodes.image(uri="build/a.png", alt="A chart", width="720", height="403")
+    output += figure
+    output += nodes.image(uri="build/b.png")
+    linked = nodes.reference(refuri="https://example.org")
+    linked += nodes.image(uri="build/c.png", alt="A logo")
+    document += [output, nodes.paragraph("", "", linked)]
+    return document
+
+
+def test_images_become_links_to_their_files_in_html_builds_only():
+    from types import SimpleNamespace
+
+    from docutils import nodes
+
+    recbook_site = site_extension()
+    document = image_document()
+    latex = SimpleNamespace(builder=SimpleNamespace(format="latex"))
+    recbook_site.link_images_to_their_files(latex, document, "chapter")
+    assert not list(document.findall(recbook_site.full_size_link))
+    html = SimpleNamespace(builder=SimpleNamespace(format="html"))
+    recbook_site.link_images_to_their_files(html, document, "chapter")
+    images = list(document.findall(nodes.image))
+    parents = [type(image.parent) for image in images]
+    assert parents == [
+        recbook_site.full_size_link,
+        recbook_site.full_size_link,
+        nodes.reference,
+    ]
+    assert isinstance(images[0].parent.parent, nodes.figure), "inside its figure"
+    assert images[0].parent["classes"] == [recbook_site.FULL_SIZE_CLASS]
+    assert images[0]["width"] == "720" and "height" not in images[0], (
+        "the height follows the width"
+    )
+    recbook_site.link_images_to_their_files(html, document, "chapter")
+    assert len(list(document.findall(recbook_site.full_size_link))) == 2, "once"
+
+
+def test_the_link_points_at_the_images_file_in_the_site():
+    """The link's address is the one Sphinx gives the image's ``src``; an image without
+    alt text gets the link its name."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from docutils.writers.html5_polyglot import HTMLTranslator
+
+    recbook_site = site_extension()
+    document = image_document()
+    html = SimpleNamespace(builder=SimpleNamespace(format="html"))
+    recbook_site.link_images_to_their_files(html, document, "chapter")
+    translator = HTMLTranslator(document)
+    translator.builder = SimpleNamespace(
+        images={"build/a.png": "a1.png", "build/b.png": "b1.png"},
+        imgpath="../_images",
+    )
+    tags = []
+    for link in document.findall(recbook_site.full_size_link):
+        recbook_site.visit_full_size_link(translator, link)
+        recbook_site.depart_full_size_link(translator, link)
+        tags.append(translator.body[-2])
+        assert translator.body[-1] == "</a>"
+    assert attribute(tags[0], "href") == "../_images/a1.png"
+    assert attribute(tags[0], "class") == recbook_site.FULL_SIZE_CLASS
+    assert attribute(tags[0], "title") == recbook_site.FULL_SIZE_TITLE
+    assert attribute(tags[0], "aria-label") is None, "named by the image's alt text"
+    assert attribute(tags[1], "href") == "../_images/b1.png"
+    assert attribute(tags[1], "aria-label") == recbook_site.FULL_SIZE_TITLE
+    unknown = nodes.image(uri="elsewhere/d.png")
+    link = recbook_site.full_size_link()
+    link += unknown
+    recbook_site.visit_full_size_link(translator, link)
+    assert attribute(translator.body[-1], "href") == "elsewhere/d.png"

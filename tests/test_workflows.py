@@ -262,11 +262,11 @@ def test_the_site_is_built_with_make_book_and_deployed_with_the_pages_actions():
 
 def test_binder_environment_installs_the_lock_on_its_python():
     """Binder's button builds environment.yml: the lock's Python and constraints.txt,
-    this checkout."""
+    this checkout's two distributions (recbook and the book's tools), as `make venv` does."""
     environment = yaml.safe_load((REPO / "environment.yml").read_text(encoding="utf-8"))
     dependencies = environment["dependencies"]
     assert "python=3.11" in dependencies
     [pip] = [d["pip"] for d in dependencies if isinstance(d, dict)]
     # Relative to environment.yml's folder, where conda and micromamba run pip.
-    assert pip == ["-c constraints.txt", "-e .[dev]"]
+    assert pip == ["-c constraints.txt", "-e .[dev]", "-e ./tools"]
     assert (REPO / "environment.yml").parent == (REPO / "constraints.txt").parent

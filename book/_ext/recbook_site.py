@@ -4,7 +4,8 @@
   stored run went: the date, the wall time, the machine (CPU cores, GPUs) and the
   versions of Python, Keras (and its backend), keras-rs, JAX and TensorFlow, read at
   build time from the executed notebook's ``recbook_run`` metadata (written by
-  ``recbook-run``, :func:`recbook.runner.execute`) and the kernel's ``language_info``.
+  ``recbook-run``, :func:`recbook_tools.runner.execute`) and the kernel's
+  ``language_info``.
   What the metadata does not hold is named as not recorded. The chapter's cells are
   left as they are.
 - **Open in Colab, view the source.** Under that line, as keras.io puts them under a
@@ -13,13 +14,14 @@
   (``repository.url`` and ``repository.branch`` of ``_config.yml``, which Jupyter Book
   passes to the theme), never typed in a chapter.
 - **The API reference, by layer, one page per module.** At every build the extension
-  writes a page per module of ``src/recbook`` into ``book/api/`` (generated, ignored by
-  git), each holding that module's ``automodule`` directive, and puts them under the
-  API page (``book/api.md``) in the table of contents, one group per layer of
-  :data:`LAYERS`. The API page's :data:`API_MARKER` becomes the list of layers and
-  their modules with each module's one-line summary. A new module appears without
-  editing a page; one missing from :data:`LAYERS` is listed under "Not yet placed in a
-  layer" (``tests/test_site.py`` fails on it).
+  writes a page per module of the two packages of :data:`PACKAGES` (``src/recbook``,
+  which the chapters import, and ``tools/recbook_tools``, the book's machinery) into
+  ``book/api/`` (generated, ignored by git), each holding that module's ``automodule``
+  directive, and puts them under the API page (``book/api.md``) in the table of
+  contents, one group per layer of :data:`LAYERS`. The API page's :data:`API_MARKER`
+  becomes the list of layers and their modules with each module's one-line summary. A
+  new module appears without editing a page; one missing from :data:`LAYERS` is listed
+  under "Not yet placed in a layer" (``tests/test_site.py`` fails on it).
 - **Author-year reference labels.** The references page labels its entries as the
   text cites them ("Harper and Konstan, 2015", "Shi et al., 2020"), sorted by author
   and year, with DOIs and arXiv ids (``eprint``) as links: the pybtex style
@@ -28,8 +30,12 @@
   by its visible text; myst-nb's ``aria-label="Toggle hidden content"`` (axe's
   label-content-name-mismatch) is dropped. The theme's search button and colour-mode
   switch get the same repair from the templates in ``book/_templates``.
-- **The checkout's package.** ``src/`` goes first on ``sys.path``, so that autodoc
-  documents the code beside the book, whatever ``recbook`` is installed.
+- **Figures open full size.** Every image of a page (a chapter's figures, stored by
+  the inline backend at twice their pixels) is a link to its own file, so that a tap
+  or click opens it full size: :func:`link_images_to_their_files`. An image with a
+  stored width is shown at that width, its height following its width.
+- **The checkout's packages.** ``src/`` and ``tools/`` go first on ``sys.path``, so
+  that autodoc documents the code beside the book, whatever is installed.
 - **MathJax from the site.** The maths renders without a network: MathJax 3 is copied
   at every build from the installed wheel ``django-static-mathjax`` (the ``dev`` extra;
   no Django needed) into the site's ``_static/mathjax/``, only the parts a page and
@@ -58,7 +64,7 @@ from docutils import nodes
 from sphinx.errors import ExtensionError
 
 RUN_METADATA = "recbook_run"
-"""The notebook metadata key ``recbook-run`` writes (:data:`recbook.runner.RUN_METADATA`)."""
+"""The notebook metadata key ``recbook-run`` writes (:data:`recbook.glue.RUN_METADATA`)."""
 
 API_MARKER = "<!-- recbook-api: every module -->"
 """Where the API page lists the layers and their modules (:func:`api_overview`)."""
@@ -243,35 +249,58 @@ LAYERS = (
     (
         "Models",
         "Training, the embedding layers, the two model families, the baselines and "
-        "the device mesh.",
+        "the device mesh (towers, memory_efficient and scaling: generated from the "
+        "cells of chapters 3, 4 and 5).",
         (
             "training",
             "guards",
+            "towers",
+            "memory_efficient",
             "embeddings",
             "retrieval",
             "rating_models",
             "baselines",
+            "scaling",
             "sharding",
         ),
     ),
     (
-        "Book tools",
-        "Running the chapters, the results page, timings against the machine's floor "
-        "and the repository setting.",
+        "Results and timing",
+        "The results page's figure and tables (chapter 6) and one training run per "
+        "Keras backend, each in its own process (chapter 3).",
+        ("results_page", "backend_timing"),
+    ),
+    (
+        "Book tools: recbook_tools",
+        "The book's machinery, a second package (``tools/recbook_tools``): exporting "
+        "and running the chapters, timings against the machine's floor, the README's "
+        "performance block and the repository setting. No chapter imports it and "
+        "Colab never installs it; ``make venv`` installs it beside ``recbook``.",
         (
-            "runner",
-            "results_page",
-            "backend_timing",
-            "floor",
-            "benchmark",
-            "repository",
-            "readme",
+            "recbook_tools.export",
+            "recbook_tools.runner",
+            "recbook_tools.floor",
+            "recbook_tools.benchmark",
+            "recbook_tools.repository",
+            "recbook_tools.readme",
         ),
     ),
 )
-"""The package's layers, top to bottom (as the README's "Layout"): title, what the
-layer holds, its modules in reading order. A module imports from its own layer and
-those above it."""
+"""The packages' layers, top to bottom (as the README's "Layout"): title, what the
+layer holds, its modules in reading order, each by :func:`short_name`. A module imports
+from its own layer and those above it."""
+
+PACKAGES = (
+    ("recbook", "src", ""),
+    (
+        "recbook_tools",
+        "tools",
+        "Part of the book's machinery, the package ``recbook_tools`` in ``tools/``: no "
+        "chapter imports it and Colab never installs it.",
+    ),
+)
+"""The documented packages: name, its folder in the repository (put first on
+``sys.path``), and what its module pages say under their title."""
 
 UNPLACED = "Not yet placed in a layer"
 """The group of modules that :data:`LAYERS` does not name (a test fails on it)."""
@@ -283,19 +312,38 @@ API_PAGE = "book/api"
 """The API page's docname, the parent of the module pages."""
 
 
-def modules(src: Path) -> list[str]:
-    """Every public module of the package in ``src/recbook``, by dotted name."""
+def modules(root: Path) -> list[str]:
+    """Every public module of the packages of :data:`PACKAGES` in the repository at
+    ``root``, by dotted name (``recbook.checks``, ``recbook_tools.runner``)."""
     return [
-        f"recbook.{module.name}"
-        for module in pkgutil.iter_modules([str(src / "recbook")])
+        f"{package}.{module.name}"
+        for package, folder, _ in PACKAGES
+        for module in pkgutil.iter_modules([str(root / folder / package)])
         if not module.name.startswith("_")
     ]
 
 
-def layers(src: Path) -> list[tuple[str, str, list[str]]]:
+def short_name(module: str) -> str:
+    """A module's name in :data:`LAYERS` and its page's: ``checks`` for
+    ``recbook.checks``, the whole dotted name for another package's."""
+    return module.removeprefix("recbook.")
+
+
+def dotted_name(name: str) -> str:
+    """The dotted name of a module named by :func:`short_name`."""
+    return name if "." in name else f"recbook.{name}"
+
+
+def package_of(name: str) -> tuple[str, str, str]:
+    """The :data:`PACKAGES` entry of a module named by :func:`short_name`."""
+    package = dotted_name(name).partition(".")[0]
+    return next(entry for entry in PACKAGES if entry[0] == package)
+
+
+def layers(root: Path) -> list[tuple[str, str, list[str]]]:
     """The layers with the modules that exist: (title, description, short names);
     modules that :data:`LAYERS` does not name come last, under :data:`UNPLACED`."""
-    present = [name.removeprefix("recbook.") for name in modules(src)]
+    present = [short_name(module) for module in modules(root)]
     grouped, placed = [], set()
     for title, description, names in LAYERS:
         found = [name for name in names if name in present]
@@ -308,29 +356,33 @@ def layers(src: Path) -> list[tuple[str, str, list[str]]]:
     return grouped
 
 
-def summary(src: Path, name: str) -> str:
+def summary(root: Path, name: str) -> str:
     """The first line of a module's docstring (read without importing it)."""
-    path = src / "recbook" / f"{name}.py"
+    package, folder, _ = package_of(name)
+    path = root / folder / package / f"{dotted_name(name).partition('.')[2]}.py"
     text = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8"))) or ""
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def module_page(name: str) -> str:
-    """The generated page of one module: its title and its ``automodule``."""
+    """The generated page of one module: its title, its package's note
+    (:data:`PACKAGES`) and its ``automodule``."""
+    module, note = dotted_name(name), package_of(name)[2]
     return (
         "<!-- Generated by book/_ext/recbook_site.py at every build; do not edit. -->\n"
-        f"# `recbook.{name}`\n\n"
-        f"```{{eval-rst}}\n.. automodule:: recbook.{name}\n```\n"
+        f"# `{module}`\n\n"
+        + (f"{note}\n\n" if note else "")
+        + f"```{{eval-rst}}\n.. automodule:: {module}\n```\n"
     )
 
 
-def api_overview(src: Path) -> str:
+def api_overview(root: Path) -> str:
     """The API page's part that lists the modules: a section per layer, a link and a
     one-line summary per module."""
     blocks = []
-    for title, description, names in layers(src):
+    for title, description, names in layers(root):
         items = "\n".join(
-            f"- :doc:`recbook.{name} <api/{name}>`: {summary(src, name)}"
+            f"- :doc:`{dotted_name(name)} <api/{name}>`: {summary(root, name)}"
             for name in names
         )
         blocks.append(f"## {title}\n\n```{{eval-rst}}\n{description}\n\n{items}\n```\n")
@@ -349,10 +401,9 @@ def _write_if_changed(path: Path, text: str) -> None:
 def write_api_pages(app: Any, config: Any) -> None:
     """Write a page per module into ``book/api/`` (before the table of contents is
     read), and drop pages of modules that are gone."""
-    src = Path(app.srcdir) / "src"
     folder = Path(app.srcdir) / API_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    names = [name.removeprefix("recbook.") for name in modules(src)]
+    names = [short_name(module) for module in modules(Path(app.srcdir))]
     for name in names:
         _write_if_changed(folder / f"{name}.md", module_page(name))
     for page in folder.glob("*.md"):
@@ -368,9 +419,8 @@ def place_api_pages(app: Any, config: Any) -> None:
     site_map = getattr(config, "external_site_map", None)
     if site_map is None or API_PAGE not in site_map:
         return
-    src = Path(app.srcdir) / "src"
     subtrees = []
-    for title, _, names in layers(src):
+    for title, _, names in layers(Path(app.srcdir)):
         docnames = [f"{API_FOLDER}/{name}" for name in names]
         for docname in docnames:
             site_map[docname] = Document(docname)
@@ -380,9 +430,7 @@ def place_api_pages(app: Any, config: Any) -> None:
 
 def fill_api_page(app: Any, docname: str, source: list[str]) -> None:
     if API_MARKER in source[0]:
-        source[0] = source[0].replace(
-            API_MARKER, api_overview(Path(app.srcdir) / "src")
-        )
+        source[0] = source[0].replace(API_MARKER, api_overview(Path(app.srcdir)))
 
 
 def author_year_label(entry: Any) -> str:
@@ -512,6 +560,61 @@ def override_translators(app: Any) -> None:
         HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell)
     )
     app.add_node(nodes.citation, override=True, html=(visit_citation, depart_citation))
+
+
+FULL_SIZE_CLASS = "recbook-full-size"
+"""The class of the link around an image (:func:`link_images_to_their_files`)."""
+
+FULL_SIZE_TITLE = "Open the figure full size"
+"""What the link around an image says on hover, and its name when the image has no
+alt text (otherwise the alt text names it)."""
+
+
+class full_size_link(nodes.reference):
+    """A link around an image to the image's own file, its address found when the page
+    is written (the image's file name in the site is known only then)."""
+
+
+def link_images_to_their_files(app: Any, doctree: nodes.document, docname: str) -> None:
+    """Every image of the page that is not a link already becomes a link to its own
+    file (:class:`full_size_link`): a chapter's figure, shown at the column's width,
+    opens full size on a tap or click (on a phone it is shown at half its size or
+    less). The image's stored ``height`` is dropped where it has a ``width`` (the
+    inline backend's metadata), so that its height follows its width when the
+    theme's ``max-width: 100%`` narrows it. HTML builders only."""
+    if app.builder.format != "html":
+        return
+    for image in list(doctree.findall(nodes.image)):
+        if isinstance(image.parent, nodes.reference):
+            continue
+        if "width" in image:
+            image.attributes.pop("height", None)
+        link = full_size_link("", "", classes=[FULL_SIZE_CLASS])
+        image.replace_self(link)
+        link += image
+
+
+def visit_full_size_link(self: Any, node: nodes.Element) -> None:
+    """``<a href="(the image's file)" class="recbook-full-size">``, titled
+    :data:`FULL_SIZE_TITLE`, named by the image's alt text or, without one, by the
+    title (axe: link-name). The address is the one the image's ``src`` gets."""
+    import posixpath
+    import urllib.parse
+
+    image = node.next_node(nodes.image)
+    uri = image["uri"]
+    if uri in self.builder.images:
+        uri = posixpath.join(
+            self.builder.imgpath, urllib.parse.quote(self.builder.images[uri])
+        )
+    attributes = {"href": uri, "title": FULL_SIZE_TITLE}
+    if not str(image.get("alt", "")).strip():
+        attributes["aria-label"] = FULL_SIZE_TITLE
+    self.body.append(self.starttag(node, "a", "", **attributes))
+
+
+def depart_full_size_link(self: Any, node: nodes.Element) -> None:
+    self.body.append("</a>")
 
 
 MATHJAX_DISTRIBUTION = "django-static-mathjax"
@@ -653,15 +756,18 @@ def attribute_docstring_as_prose(app, what, name, obj, options, lines) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    src = str(Path(app.srcdir) / "src")
-    if src not in sys.path:
-        sys.path.insert(0, src)
+    for _, folder, _ in reversed(PACKAGES):
+        path = str(Path(app.srcdir) / folder)
+        if path not in sys.path:
+            sys.path.insert(0, path)
     register_bibliography_style()
     app.connect("config-inited", write_api_pages, priority=800)
     app.connect("config-inited", place_api_pages, priority=950)
     app.connect("builder-inited", override_translators)
     app.connect("source-read", fill_api_page)
     app.connect("doctree-read", add_chapter_header)
+    app.add_node(full_size_link, html=(visit_full_size_link, depart_full_size_link))
+    app.connect("doctree-resolved", link_images_to_their_files)
     app.connect("html-page-context", name_sidebar_toggles, priority=900)
     app.connect("config-inited", serve_mathjax)
     app.connect("builder-inited", copy_mathjax_into_site)

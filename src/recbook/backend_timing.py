@@ -6,7 +6,7 @@ models: the one-layer retrieval towers (the child loads the parent's
 :class:`recbook.features.RetrievalProblem` from a ``.npz`` file) and the
 memory-efficient-embeddings chapter's baseline rating model (the child loads
 MovieLens-1M and splits it with the chapter's seed itself). Both train for
-their chapter's epochs (:data:`recbook.retrieval.EPOCHS`,
+their chapter's epochs (:data:`recbook.towers.EPOCHS`,
 :data:`recbook.rating_models.EPOCHS`).
 """
 
@@ -21,7 +21,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import rating_models, retrieval
+from . import rating_models, towers
 from .features import RetrievalProblem
 
 BACKENDS = ("jax", "tensorflow")
@@ -56,7 +56,7 @@ def time_backend(
     backend: str,
     problem: Path,
     layer_sizes: Sequence[int] = (32,),
-    epochs: int = retrieval.EPOCHS,
+    epochs: int = towers.EPOCHS,
     seed: int = 0,
     k: int = 100,
 ) -> dict:
@@ -106,7 +106,7 @@ def compare_rating_backends(
 def compare_backends(
     problem: RetrievalProblem,
     layer_sizes: Sequence[int] = (32,),
-    epochs: int = retrieval.EPOCHS,
+    epochs: int = towers.EPOCHS,
     seed: int = 0,
     k: int = 100,
 ) -> dict[str, dict]:
@@ -129,19 +129,19 @@ def main(argv: list[str] | None = None) -> int:
     """Child process: train one model with the current backend and print JSON."""
     parser = argparse.ArgumentParser(description=__doc__)
     models = parser.add_subparsers(dest="model", required=True)
-    towers = models.add_parser(
+    retrieval = models.add_parser(
         "retrieval", help="the retrieval towers on a saved problem"
     )
-    towers.add_argument("problem", type=Path)
-    towers.add_argument("--layers", type=int, nargs="+", default=[32])
-    towers.add_argument("--k", type=int, default=100)
-    towers.add_argument("--epochs", type=int, default=retrieval.EPOCHS)
+    retrieval.add_argument("problem", type=Path)
+    retrieval.add_argument("--layers", type=int, nargs="+", default=[32])
+    retrieval.add_argument("--k", type=int, default=100)
+    retrieval.add_argument("--epochs", type=int, default=towers.EPOCHS)
     rating = models.add_parser(
         "rating", help="the baseline rating model on MovieLens-1M"
     )
     rating.add_argument("--variant", default="1m")
     rating.add_argument("--epochs", type=int, default=rating_models.EPOCHS)
-    for sub in (towers, rating):
+    for sub in (retrieval, rating):
         sub.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
@@ -149,8 +149,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.model == "retrieval":
         problem = RetrievalProblem.load(args.problem)
-        run = retrieval.fit(
-            lambda: retrieval.RetrievalModel(
+        run = towers.fit(
+            lambda: towers.RetrievalModel(
                 tuple(args.layers), problem.vocab, problem.candidates, k=args.k
             ),
             problem,

@@ -2,7 +2,11 @@
 
 Rating prediction (chapter 4): the global mean, and the user + movie bias model
 (the global mean plus one bias per user and per movie, regularized least squares),
-which has no user-movie interaction: what embeddings add is their gain over it.
+which has no user-movie interaction: what embeddings add is their gain over it. The
+bias model is defined in chapter 4 and exported to :mod:`recbook.memory_efficient`
+(:class:`~recbook.memory_efficient.BiasModel`,
+:func:`~recbook.memory_efficient.fit_biases`); :func:`bias_model` chooses its
+regularization.
 
 Retrieval (chapter 3): two collaborative-filtering models on the binary
 user x movie matrix of training ratings, scored like the towers (seen movies
@@ -14,11 +18,12 @@ model. All are closed-form or a few numpy passes: seconds, no seeds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from . import checks
+from .memory_efficient import fit_biases
+from .towers import ease_scores, item_knn_scores
 
 RATING_METRICS = (
     "mae",
@@ -33,12 +38,6 @@ RATING_METRICS = (
 BIAS_L2_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 """Regularizations the bias model tries (chosen on the selection half)."""
 
-BIAS_ITERATIONS = 20
-"""Alternating passes over user and movie biases (each pass solves one side exactly)."""
-
-RATING_RANGE = (1.0, 5.0)
-"""MovieLens stars: predictions are clipped to them."""
-
 EASE_L2_GRID = tuple(100.0 * 2**i for i in range(12))
 """EASE's regularizations, 100 to 204,800 by doubling (chosen on
 :func:`recbook.retrieval.holdout`; wide enough that the choice is not at an edge)."""
@@ -46,63 +45,13 @@ EASE_L2_GRID = tuple(100.0 * 2**i for i in range(12))
 NEIGHBOURS_GRID = (10, 20, 50, 100, 200, 400, 800, 1600)
 """Item-item neighbourhood sizes (chosen on :func:`recbook.retrieval.holdout`)."""
 
-EXCLUDED_SCORE = -np.inf
-"""Score of column 0 (no movie), so that it is never recommended."""
-
 
 # --- input checks (each O(n): these run on up to a million ratings) -----------
 
 
-def _integers(name: str, values) -> np.ndarray:
-    """``values`` as an array if its dtype is an integer one (ids index rows)."""
-    array = np.asarray(values)
-    if not np.issubdtype(array.dtype, np.integer):
-        raise TypeError(
-            f"{name} must be integer ids; got dtype {array.dtype}. Encode the ids as "
-            f"integers (e.g. {name}.astype('int64') if they are whole numbers)."
-        )
-    return array
-
-
-def _ids(name: str, values, size: int, vocabulary: str) -> np.ndarray:
-    """``values`` as an array of integer ids in ``[0, size)`` (:func:`recbook.checks.ids`)."""
-    array = _integers(name, values)
-    checks.ids(name, array, size, vocabulary)
-    return array
-
-
-def _finite(name: str, values) -> np.ndarray:
-    """``values`` as a float64 array with no NaN or infinity, the first one named."""
-    try:
-        array = np.asarray(values, dtype="float64")
-    except (TypeError, ValueError) as error:
-        raise TypeError(f"{name} must be an array of numbers ({error}).") from None
-    bad = ~np.isfinite(array)
-    if bad.any():
-        first = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"{name} must be finite; {name}[{first}] is {array.flat[first]}. "
-            "Drop or fill the rows without a value before passing them."
-        )
-    return array
-
-
-def _same_length(arrays: Mapping[str, object], what: str) -> int:
-    """The common length of 1-D ``arrays`` (name to values), ``what`` their entries."""
-    shapes = {name: np.shape(values) for name, values in arrays.items()}
-    lengths = {shape[0] if len(shape) == 1 else None for shape in shapes.values()}
-    if len(lengths) != 1 or None in lengths:
-        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
-        raise ValueError(
-            f"{', '.join(arrays)} must be 1-D arrays of equal length, {what}; "
-            f"got shapes {listed}."
-        )
-    return lengths.pop()
-
-
 def _sorted_users(name: str, users) -> np.ndarray:
     """``users`` as an array of distinct integer ids in ascending order, at least one."""
-    users = _integers(name, users)
+    users = checks.integer_array(name, users)
     if users.ndim != 1 or len(users) == 0:
         raise ValueError(
             f"{name} must be a 1-D array of at least one user id; got shape "
@@ -142,11 +91,13 @@ def rating_metrics(
             read as row numbers), or a half is empty.
     """
     in_test = _halves("in_test", in_test)
-    _same_length(
+    checks.same_length(
         {"predictions": predictions, "ratings": ratings, "in_test": in_test},
         "one per validation rating",
     )
-    error = _finite("predictions", predictions) - _finite("ratings", ratings)
+    error = checks.finite_array("predictions", predictions) - checks.finite_array(
+        "ratings", ratings
+    )
     parts = {"": error, "selection_": error[~in_test], "test_": error[in_test]}
     metrics = {}
     for prefix, part in parts.items():
@@ -173,91 +124,6 @@ def _halves(name: str, in_test) -> np.ndarray:
     return mask
 
 
-@dataclass(frozen=True)
-class BiasModel:
-    """``mean + user_bias[user] + movie_bias[movie]``, clipped to the stars.
-
-    Attributes:
-        mean: the training ratings' mean.
-        user_bias, movie_bias: one bias per encoded id.
-        l2: the regularization it was fitted with.
-    """
-
-    mean: float
-    user_bias: np.ndarray
-    movie_bias: np.ndarray
-    l2: float
-
-    @property
-    def params(self) -> int:
-        """The global mean and one bias per user and per movie."""
-        return 1 + len(self.user_bias) + len(self.movie_bias)
-
-    def predict(self, users: np.ndarray, movies: np.ndarray) -> np.ndarray:
-        """Predicted stars of each (user, movie) pair.
-
-        Raises:
-            TypeError, ValueError: the ids are not integers, an id was not among
-                those the model was fitted on (a negative one would wrap round to
-                another id's bias), or ``users`` and ``movies`` differ in shape.
-        """
-        users = _ids("users", users, len(self.user_bias), "the fitted users")
-        movies = _ids("movies", movies, len(self.movie_bias), "the fitted movies")
-        if users.shape != movies.shape:
-            raise ValueError(
-                "users and movies must have the same shape, one (user, movie) pair "
-                f"per entry; got {users.shape} and {movies.shape}."
-            )
-        raw = self.mean + self.user_bias[users] + self.movie_bias[movies]
-        return np.clip(raw, *RATING_RANGE)
-
-
-def fit_biases(
-    users: np.ndarray,
-    movies: np.ndarray,
-    ratings: np.ndarray,
-    num_users: int,
-    num_movies: int,
-    l2: float,
-    iterations: int = BIAS_ITERATIONS,
-) -> BiasModel:
-    """Regularized least squares for the biases, by alternating exact solves.
-
-    Minimises ``sum (r - mean - b_u - b_i)**2 + l2 * (sum b_u**2 + sum b_i**2)``
-    over the training rows: with the movie biases fixed, each user's bias is
-    ``sum(r - mean - b_i) / (l2 + n_u)``, and the other way round.
-
-    Raises:
-        TypeError, ValueError: no rows, arrays of different lengths, ids that are
-            not integers in ``[0, num_*)``, a rating that is not finite (NaN would
-            make every bias NaN), or ``l2`` not finite and positive.
-    """
-    l2 = checks.positive("l2", l2)
-    checks.whole("iterations", iterations)
-    checks.whole("num_users", num_users)
-    checks.whole("num_movies", num_movies)
-    rows = _same_length(
-        {"users": users, "movies": movies, "ratings": ratings},
-        "one per training rating",
-    )
-    if rows == 0:
-        raise ValueError("fit_biases needs at least one training rating; got none.")
-    users = _ids("users", users, num_users, "num_users")
-    movies = _ids("movies", movies, num_movies, "num_movies")
-    ratings = _finite("ratings", ratings)
-    mean = float(ratings.mean())
-    residual = ratings - mean
-    user_n = np.bincount(users, minlength=num_users)
-    movie_n = np.bincount(movies, minlength=num_movies)
-    user_bias, movie_bias = np.zeros(num_users), np.zeros(num_movies)
-    for _ in range(iterations):
-        rest = residual - movie_bias[movies]
-        user_bias = np.bincount(users, rest, num_users) / (l2 + user_n)
-        rest = residual - user_bias[users]
-        movie_bias = np.bincount(movies, rest, num_movies) / (l2 + movie_n)
-    return BiasModel(mean, user_bias, movie_bias, l2)
-
-
 def global_mean(data) -> dict:
     """The global-mean predictor of a :class:`recbook.rating_models.RatingData`:
     ``params`` (1) and :data:`RATING_METRICS`.
@@ -269,7 +135,7 @@ def global_mean(data) -> dict:
     train = data.train["rating"]
     if np.size(train) == 0:
         raise ValueError("data.train holds no rating: the global mean needs one.")
-    _finite("data.train['rating']", train)
+    checks.finite_array("data.train['rating']", train)
     mean = float(np.mean(train, dtype="float64"))
     predictions = np.full(len(data.val["rating"]), mean)
     return {
@@ -291,15 +157,18 @@ def bias_model(data, grid: Sequence[float] = BIAS_L2_GRID) -> tuple[dict, list[d
     Raises:
         TypeError, ValueError: ``grid`` is empty or holds a value that is not
             finite and positive, an id of ``data`` is outside its vocabulary, and
-            as :func:`fit_biases` and :func:`rating_metrics`.
+            as :func:`recbook.memory_efficient.fit_biases` and :func:`rating_metrics`.
     """
+
     if isinstance(grid, (str, bytes)) or not len(grid):
         raise ValueError(f"grid must be a non-empty list of numbers; got {grid!r}.")
     train, val = data.train, data.val
     for part in ("train", "val"):
         for column, size in (("user", data.num_users), ("movie", data.num_movies)):
             name = f"data.{part}['{column}']"
-            _ids(name, getattr(data, part)[column], size, f"data.num_{column}s")
+            checks.id_array(
+                name, getattr(data, part)[column], size, f"data.num_{column}s"
+            )
     rows = []
     for l2 in grid:
         model = fit_biases(
@@ -361,50 +230,17 @@ def interactions(
     """
     checks.whole("movies_count", movies_count)
     users = _sorted_users("users", users)
-    _same_length(
+    checks.same_length(
         {"user_ids": user_ids, "movie_ids": movie_ids}, "one per training rating"
     )
-    user_ids = _integers("user_ids", user_ids)
-    movie_ids = _ids("movie_ids", movie_ids, movies_count + 1, "movies_count")
+    user_ids = checks.integer_array("user_ids", user_ids)
+    movie_ids = checks.id_array(
+        "movie_ids", movie_ids, movies_count + 1, "movies_count"
+    )
     matrix = np.zeros((len(users), movies_count + 1), dtype="float64")
     rows, known = _rows_of(users, user_ids)
     matrix[rows[known], movie_ids[known]] = 1.0
     return matrix
-
-
-def _without_padding(scores: np.ndarray) -> np.ndarray:
-    scores[:, 0] = EXCLUDED_SCORE
-    return scores
-
-
-def ease_scores(matrix: np.ndarray, l2: float) -> np.ndarray:
-    """EASE's scores of every movie for every user (Steck, 2019).
-
-    ``B = I - P / diag(P)`` with ``P = (X^T X + l2 I)^-1``, so ``diag(B) = 0``: each
-    movie is predicted from the user's other movies. Scores are ``X B``.
-    """
-    l2 = checks.positive("l2", l2)
-    gram = matrix.T @ matrix
-    gram[np.diag_indices_from(gram)] += l2
-    inverse = np.linalg.inv(gram)
-    weights = -inverse / np.diag(inverse)
-    weights[np.diag_indices_from(weights)] = 0.0
-    return _without_padding(matrix @ weights)
-
-
-def item_knn_scores(matrix: np.ndarray, neighbours: int) -> np.ndarray:
-    """Item-item neighbourhood scores: for each movie, the sum of its cosine
-    similarities to the user's movies, keeping each movie's ``neighbours`` most
-    similar movies (itself excluded)."""
-    checks.whole("neighbours", neighbours, maximum=matrix.shape[1] - 1)
-    norms = np.sqrt(matrix.sum(axis=0))
-    norms[norms == 0] = 1.0
-    similarity = (matrix.T @ matrix) / np.outer(norms, norms)
-    np.fill_diagonal(similarity, 0.0)
-    # Keep, in each column (the scored movie), its most similar rows.
-    cut = np.sort(similarity, axis=0)[-neighbours]
-    similarity[similarity < cut] = 0.0
-    return _without_padding(matrix @ similarity)
 
 
 def top_k(scores: np.ndarray, k: int = 100) -> np.ndarray:
@@ -442,7 +278,7 @@ def top_k_accuracy(
             f"{np.shape(scores)}."
         )
     user_ids, movie_ids = _rating_ids("inputs", inputs)
-    _same_length(
+    checks.same_length(
         {
             "inputs['user_id']": user_ids,
             "inputs['movie_id']": movie_ids,
@@ -450,11 +286,11 @@ def top_k_accuracy(
         },
         "one per test rating",
     )
-    movie_ids = _ids(
+    movie_ids = checks.id_array(
         "inputs['movie_id']", movie_ids, scores.shape[1], "scores' columns"
     )
-    _finite("labels", labels)
-    rows, known = _rows_of(users, _integers("inputs['user_id']", user_ids))
+    checks.finite_array("labels", labels)
+    rows, known = _rows_of(users, checks.integer_array("inputs['user_id']", user_ids))
     if not known.all():
         missing = user_ids[np.flatnonzero(~known)[0]]
         raise ValueError(

@@ -261,6 +261,60 @@ def ids(name: str, values: Any, size: int, vocabulary: str = "") -> None:
         )
 
 
+def integer_array(name: str, values: Any) -> Any:
+    """``values`` as an array if its dtype is an integer one (ids index rows)."""
+    import numpy as np
+
+    array = np.asarray(values)
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TypeError(
+            f"{name} must be integer ids; got dtype {array.dtype}. Encode the ids as "
+            f"integers (e.g. {name}.astype('int64') if they are whole numbers)."
+        )
+    return array
+
+
+def id_array(name: str, values: Any, size: int, vocabulary: str) -> Any:
+    """``values`` as an array of integer ids in ``[0, size)`` (:func:`ids`)."""
+
+    array = integer_array(name, values)
+    ids(name, array, size, vocabulary)
+    return array
+
+
+def finite_array(name: str, values: Any) -> Any:
+    """``values`` as a float64 array with no NaN or infinity, the first one named."""
+    import numpy as np
+
+    try:
+        array = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of numbers ({error}).") from None
+    bad = ~np.isfinite(array)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"{name} must be finite; {name}[{first}] is {array.flat[first]}. "
+            "Drop or fill the rows without a value before passing them."
+        )
+    return array
+
+
+def same_length(arrays: Any, what: str) -> int:
+    """The common length of 1-D ``arrays`` (name to values), ``what`` their entries."""
+    import numpy as np
+
+    shapes = {name: np.shape(values) for name, values in arrays.items()}
+    lengths = {shape[0] if len(shape) == 1 else None for shape in shapes.values()}
+    if len(lengths) != 1 or None in lengths:
+        listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
+        raise ValueError(
+            f"{', '.join(arrays)} must be 1-D arrays of equal length, {what}; "
+            f"got shapes {listed}."
+        )
+    return lengths.pop()
+
+
 def flag(variable: str) -> bool:
     """Whether the environment variable is set to something other than a false word.
 

@@ -6,7 +6,7 @@ that wants several devices on a CPU-only machine must therefore set
 keras-rs and :mod:`recbook.sharding` all do). This module imports nothing but
 the standard library, so it can run first. The flag only shapes the *CPU*
 platform: on a machine with GPUs or TPUs it is harmless, and JAX's default
-devices stay the accelerators (:func:`recbook.sharding.choose_devices` picks them).
+devices stay the accelerators (:func:`recbook.scaling.choose_devices` picks them).
 """
 
 from __future__ import annotations

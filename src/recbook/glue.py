@@ -7,8 +7,8 @@ them out of an executed ``.ipynb``: the stored notebook is the one source of
 the figures, for the tests, the runner and the book alike.
 
 :func:`stored_notebook` is the one reader of an executed notebook's file, for
-the recorded figures here and for the run's metadata
-(:func:`recbook.runner.run_details`).
+the recorded figures here and for the run's metadata (:func:`run_details`, which
+``recbook-run``, :func:`recbook_tools.runner.execute`, writes).
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from typing import Any
 
 GLUE_PREFIX = "application/papermill.record/"
 """MIME prefix myst-nb uses for glued values that are stored but not shown."""
+RUN_METADATA = "recbook_run"
+"""Notebook metadata key where ``recbook-run`` (:func:`recbook_tools.runner.execute`)
+stores how long the run took (wall and kernel CPU), and on how many cores
+(:func:`run_details` reads it)."""
 
 Value = int | float | str | bool | list | dict
 
@@ -180,3 +184,27 @@ def read(notebook: str | Path) -> Records:
                 raise ValueError(f"{notebook} records {name!r} twice.")
             values[name] = value
     return Records(values, notebook)
+
+
+def run_details(notebook: str | Path) -> dict[str, Any] | None:
+    """How the stored run of an executed notebook went, if ``recbook-run`` recorded it.
+
+    The keys (:data:`RUN_METADATA`, written by :func:`recbook_tools.runner.execute`):
+    ``date`` (UTC, ISO 8601), ``seconds``, ``kernel_cpu_seconds``, ``quick``,
+    ``cpus``, ``cpu_model`` and ``cpu_caches``
+    (:func:`recbook_tools.runner.cpu_description`), ``gpus`` (NVIDIA GPUs seen),
+    ``backend`` (Keras's) and ``versions``
+    (:func:`recbook_tools.runner.library_versions`); runs stored before a key existed
+    lack it.
+
+    Raises:
+        FileNotFoundError, ValueError: see :func:`stored_notebook` ("not a notebook:
+            FILE" for a file that is not one).
+    """
+    details = stored_notebook(notebook)["metadata"].get(RUN_METADATA)
+    if details is not None and not isinstance(details, dict):
+        raise NotANotebookError(
+            f"Cannot read {notebook}: its {RUN_METADATA} metadata is not a mapping "
+            f"({details!r}); {rerun_hint(notebook)}."
+        )
+    return details

@@ -1,7 +1,7 @@
 """No figure from a broken model: stop a training run whose loss or weights stop being finite.
 
 :class:`FiniteGuard` is a Keras callback that the public ``fit`` functions
-(:func:`recbook.retrieval.fit`, :func:`recbook.rating_models.fit`) pass to
+(:func:`recbook.towers.fit`, :func:`recbook.rating_models.fit`) pass to
 ``model.fit``. At the end of every epoch it checks the epoch's loss and every
 trainable weight; the first time one is NaN or infinite it stops training and raises
 :class:`NonFiniteTrainingError`, which names the model, the seed, the epoch and

@@ -1,16 +1,20 @@
 """Labelled plots shared by the chapters (matplotlib; one function per figure kind).
 
 Every figure is drawn for the book's content column (:data:`COLUMN_PX`): at
-:data:`DPI` dots per inch a figure :data:`FIGURE_WIDTH_IN` inches wide is a PNG of
-:data:`FIGURE_WIDTH_PX` pixels, which the page shows unscaled at 1280 px, with text of
-at least :data:`MIN_TEXT_PX` pixels. A chapter calls :func:`setup` once, in its import
-cell, and draws with :func:`figure` (or with the helpers below, which use it).
+:data:`DPI` dots per inch a figure :data:`FIGURE_WIDTH_IN` inches wide is
+:data:`FIGURE_WIDTH_PX` CSS pixels wide, which the page shows unscaled at 1280 px, with
+text of at least :data:`MIN_TEXT_PX` pixels. In a notebook the stored PNG has twice as
+many pixels (:data:`FIGURE_FORMATS`), so the figure is sharp on a HiDPI screen and when
+opened full size. A chapter calls :func:`setup` once, in its import cell, and draws with
+:func:`figure` (or with the helpers below, which use it).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+
+from recbook import checks
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -36,8 +40,9 @@ FIGURE_WIDTH_IN = FIGURE_WIDTH_PX / DPI
 FIGURE_HEIGHT_IN = 4.2
 """Default height of a one-row figure, in inches (403 px)."""
 
-MIN_TEXT_PX = 10
-"""No text is drawn smaller than this, in pixels on the page (7.5 pt at :data:`DPI`)."""
+MIN_TEXT_PX = 11
+"""No text is drawn smaller than this, in pixels on the page at 1280 px (8.25 pt at
+:data:`DPI`); the stored PNG has twice as many pixels (:data:`FIGURE_FORMATS`)."""
 
 FONT_PT = 10.0
 """Body text of a figure (axis labels), in points: 13.3 px."""
@@ -75,10 +80,17 @@ PRINT_FIGURE_KWARGS = {"bbox_inches": None}
 ``bbox_inches="tight"``, crops or grows each PNG to its ink, so widths would vary
 with the labels; without it a PNG is exactly the figure's size times its dpi."""
 
+FIGURE_FORMATS = ("retina",)
+"""What the notebook's inline backend stores of a figure: IPython's "retina" PNG, drawn
+at twice :data:`DPI` (2 x :data:`FIGURE_WIDTH_PX` pixels wide for a column-wide figure)
+with the figure's size at :data:`DPI` as its ``width`` and ``height`` metadata, so the
+page shows it at the column's width and a HiDPI screen gets every pixel it can show."""
+
 
 def setup() -> None:
     """Draw figures for the column: the rcParams of :data:`RC`, and in a notebook the
-    inline backend's PNGs at the figure's own size (:data:`PRINT_FIGURE_KWARGS`).
+    inline backend's PNGs at the figure's own size (:data:`PRINT_FIGURE_KWARGS`) and at
+    twice its pixels (:data:`FIGURE_FORMATS`).
 
     Call once in a chapter's import cell. Idempotent; outside IPython it only sets the
     rcParams.
@@ -97,7 +109,8 @@ def setup() -> None:
     config = InlineBackend.instance()
     # Also what a later "%matplotlib inline" (or the first pyplot import) applies.
     config.print_figure_kwargs = dict(PRINT_FIGURE_KWARGS)
-    select_figure_formats(shell, config.figure_formats, **PRINT_FIGURE_KWARGS)
+    config.figure_formats = set(FIGURE_FORMATS)
+    select_figure_formats(shell, FIGURE_FORMATS, **PRINT_FIGURE_KWARGS)
 
 
 def figure(
@@ -109,8 +122,9 @@ def figure(
     """A figure as wide as the column (:data:`FIGURE_WIDTH_IN`) with a grid of axes.
 
     Its layout is constrained: labels, titles and legends placed outside the axes stay
-    inside the figure, so the PNG is :data:`FIGURE_WIDTH_PX` wide after :func:`setup`
-    (and within a few pixels of it without). Applies :data:`RC` first.
+    inside the figure, so the figure is :data:`FIGURE_WIDTH_PX` wide on the page after
+    :func:`setup` (its stored PNG twice that; within a few pixels of it without).
+    Applies :data:`RC` first.
 
     Args:
         nrows, ncols: the grid of axes.
@@ -142,21 +156,23 @@ def _axes(ax: Axes | None) -> Axes:
 _TUPLE = re.compile(r"[(\[]\s*(\d+(?:\s*,\s*\d+)*)\s*,?\s*[)\]]")
 
 
-def tower_label(sizes: Sequence[int] | str, suffix: str = " towers") -> str:
-    """A tower's layer sizes as a reader writes them: ``(64, 32)`` -> ``"64-32 towers"``.
+def tower_label(sizes: Sequence[int] | str, suffix: str = "") -> str:
+    """A tower's layer sizes as a reader writes them: ``(64, 32)`` -> ``"2-layer (64→32)"``.
 
     Also rewrites every tuple or list of integers inside a longer label
-    (``"(32,), log Q"`` -> ``"32 towers, log Q"``); other text is left alone.
+    (``"(32,), log Q"`` -> ``"1-layer (32), log Q"``); other text is left alone.
 
     Args:
         sizes: the layer sizes, or a label that contains them as a tuple or list repr.
-        suffix: appended to the sizes.
+        suffix: appended to the sizes (for example ``" towers"``).
     """
+
+    def named(widths: Sequence[str]) -> str:
+        return f"{len(widths)}-layer ({'→'.join(widths)}){suffix}"
+
     if not isinstance(sizes, str):
-        return "-".join(str(int(size)) for size in sizes) + suffix
-    return _TUPLE.sub(
-        lambda match: "-".join(re.split(r"\s*,\s*", match.group(1))) + suffix, sizes
-    )
+        return named([str(int(size)) for size in sizes])
+    return _TUPLE.sub(lambda match: named(re.split(r"\s*,\s*", match.group(1))), sizes)
 
 
 def count_label(value: float) -> str:
@@ -200,8 +216,76 @@ def log_ticks(ax: Axes, axis: str = "x", formatter=count_label) -> None:
         which.set_minor_locator(NullLocator())
 
 
+REFERENCE_MARGIN = 0.05
+"""Share of an axis's span that keeps a reference line (``axvline``, ``axhline``) off
+the axes' edge, where the spine would hide it (:func:`keep_references_inside`)."""
+
+
+def reference_lines(ax: Axes) -> list[tuple[str, float]]:
+    """The axes' reference lines as ``(axis, value)``: ``("x", v)`` for
+    ``ax.axvline(v)``, ``("y", v)`` for ``ax.axhline(v)``."""
+    found = []
+    for line in ax.lines:
+        for axis, transform, data in (
+            ("x", ax.get_xaxis_transform(which="grid"), line.get_xdata()),
+            ("y", ax.get_yaxis_transform(which="grid"), line.get_ydata()),
+        ):
+            values = np.unique(np.asarray(data, dtype=float))
+            if line.get_transform() == transform and values.size == 1:
+                found.append((axis, float(values[0])))
+    return found
+
+
+def keep_references_inside(ax: Axes, margin: float = REFERENCE_MARGIN) -> None:
+    """Widen the axes' limits so that every reference line (:func:`reference_lines`)
+    lies at least ``margin`` of the axis's span inside them, not on their edge.
+
+    Limits are never narrowed; a log axis is measured in its own scale. Call after the
+    lines are drawn (:func:`legend_below` does, as a panel's last step).
+
+    Raises:
+        TypeError, ValueError: ``margin`` is not a number in [0, 0.5].
+    """
+    margin = checks.real("margin", margin, minimum=0, maximum=0.5)
+    for axis in ("x", "y"):
+        scale = (ax.xaxis if axis == "x" else ax.yaxis).get_transform()
+        values = scale.transform(
+            np.array([v for where, v in reference_lines(ax) if where == axis], float)
+        )
+        values = values[np.isfinite(values)]
+        if not values.size:
+            continue
+        limits = ax.get_xlim() if axis == "x" else ax.get_ylim()
+        low, high = scale.transform(np.sort(np.asarray(limits, dtype=float)))
+        pad = margin * (high - low)
+        wider = min(low, values.min() - pad), max(high, values.max() + pad)
+        if wider == (low, high):
+            continue
+        wider = scale.inverted().transform(np.asarray(wider))
+        if limits[0] > limits[1]:  # an inverted axis stays inverted
+            wider = wider[::-1]
+        (ax.set_xlim if axis == "x" else ax.set_ylim)(*wider)
+
+
 def legend_below(ax: Axes, ncol: int = 2, **kwargs) -> None:
-    """The axes' legend under its x label, where it covers no data."""
+    """The axes' legend under its x label, where it covers no data: a panel's last step.
+
+    The reference lines drawn on the axes (``axvline``, ``axhline``) are first kept off
+    their edges (:func:`keep_references_inside`). When other panels of the figure draw
+    the same labelled series and have no legend of their own (panels drawn with a
+    helper's ``legend=False``), the legend describes them all: one legend beside those
+    panels (:func:`shared_legend`), not under the last of them alone.
+
+    Args:
+        ncol: the columns of a legend under the axes (a shared legend has one).
+        **kwargs: passed to the legend (``title=...``).
+    """
+    panels = panels_of_the_legend(ax)
+    for panel in panels:
+        keep_references_inside(panel)
+    if len(panels) > 1:
+        shared_legend(ax.figure, ax, **kwargs)
+        return
     ax.legend(
         loc="upper center",
         bbox_to_anchor=(0.5, -0.16),
@@ -211,11 +295,37 @@ def legend_below(ax: Axes, ncol: int = 2, **kwargs) -> None:
     )
 
 
-def shared_legend(fig: Figure, ax: Axes, ncol: int = 3) -> None:
-    """One legend (the handles of ``ax``) under all of ``fig``'s panels; for figures
-    whose panels draw the same series (the helpers' ``legend=False``)."""
+def panels_of_the_legend(ax: Axes) -> list[Axes]:
+    """``ax`` and the other axes of its figure that draw the same labelled series
+    (the same legend labels) and have no legend of their own: the panels that
+    ``ax``'s legend describes."""
+
+    def labels(panel: Axes) -> list[str]:
+        return sorted(panel.get_legend_handles_labels()[1])
+
+    own = labels(ax)
+    return [ax] + [
+        other
+        for other in ax.figure.axes
+        if other is not ax
+        and own
+        and other.get_legend() is None
+        and labels(other) == own
+    ]
+
+
+def shared_legend(fig: Figure, ax: Axes, **kwargs) -> None:
+    """One legend (the handles of ``ax``) beside all of ``fig``'s panels, right of them
+    and centred on them, in one column; for figures whose panels draw the same series
+    (the helpers' ``legend=False``, then :func:`legend_below` on one of the panels).
+
+    Args:
+        **kwargs: passed to the legend (``title=...``).
+    """
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=ncol, frameon=False)
+    fig.legend(
+        handles, labels, loc="outside right center", ncol=1, frameon=False, **kwargs
+    )
 
 
 def rating_distribution(
@@ -402,12 +512,12 @@ def accuracy_vs_epoch(
     the published curves dashed in the same colour.
 
     Labels that are layer-size tuples (``"(64, 32)"``) are shown as
-    :func:`tower_label` writes them (``"64-32 towers"``).
+    :func:`tower_label` writes them (``"2-layer (64→32)"``).
 
     Args:
         summaries: rows with ``label``, ``epochs``, ``<curve>_curve``,
             ``<curve>_curve_std`` and ``seeds`` (as :func:`recbook.training.summarize`
-            returns for :func:`recbook.retrieval.fit` runs).
+            returns for :func:`recbook.towers.fit` runs).
         published: published values by the same labels, at ``published_epochs``.
         curve: ``"accuracy"`` (5-star test ratings) or ``"accuracy_all"`` (every one).
         legend: draw the legend under the axes; ``False`` for panels that share one

@@ -1,8 +1,12 @@
-"""The memory-efficient-embeddings recipe's rating model, its data, and its sweeps.
+"""The memory-efficient-embeddings recipe's data, its tables and its sweeps.
 
 The model is the keras.io recipe's: a user and a movie embedding, their dot
 product, ``sigmoid(dot) * 5``, trained with Adam(0.001) on MSE at batch 128.
-Any embedding layer of :mod:`recbook.embeddings` (or Keras's own) fits in.
+Any embedding layer of :mod:`recbook.embeddings` (or Keras's own) fits in. The
+model, its compilation and its training run (:func:`~recbook.memory_efficient.fit`)
+are defined in the memory-efficient-embeddings chapter and exported to
+:mod:`recbook.memory_efficient`; here the split, the tables of each method, and
+:func:`fit_seeds`, which runs ``fit`` once per seed.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ import keras
 import numpy as np
 import pandas as pd
 
-from . import checks, guards, training
-from .embeddings import (
-    HashEmbedding,
+from . import checks, training
+from .embeddings import HashEmbedding, block_probabilities, top_dim_for_budget
+from .memory_efficient import (
+    EPOCHS,  # noqa: F401 (recbook.backend_timing reads it here)
     MDEmbedding,
     QREmbedding,
     alpha_power_dims,
-    block_probabilities,
-    top_dim_for_budget,
+    compile_for_training,  # noqa: F401 (the benchmark reads it here)
+    fit,
+    rating_model,
 )
 
 METHODS = ("full", "hashing", "qr", "md", "qr+md")
@@ -31,12 +37,6 @@ METHODS = ("full", "hashing", "qr", "md", "qr+md")
 
 BLOCK_FRACTIONS = (0.01, 0.03, 0.1, 0.3)
 """Where the alpha-rule MD blocks end, as fractions of the ids ordered by popularity."""
-
-STEPS_PER_EXECUTION = 32
-"""Training steps per compiled call: identical results, less Python overhead per step."""
-
-EPOCHS = 3
-"""Training epochs of every rating model, the recipe's."""
 
 SPLIT_SEED = 42
 """Seed of the train / validation split (:func:`split_ratings`), the chapter's."""
@@ -150,141 +150,6 @@ def split_ratings(
         user_counts=ranked["user"].to_numpy(),
         movie_counts=ranked["movie"].to_numpy(),
         in_test=in_test,
-    )
-
-
-def rating_model(
-    user_embedding: keras.layers.Layer,
-    movie_embedding: keras.layers.Layer,
-    name: str = "rating_model",
-) -> keras.Model:
-    """The recipe's model: ``sigmoid(user . movie) * 5`` from two embedding layers."""
-    user = keras.Input(shape=(), dtype="int32", name="user")
-    movie = keras.Input(shape=(), dtype="int32", name="movie")
-    dot = keras.layers.Dot(axes=1, name="dot_similarity")(
-        [user_embedding(user), movie_embedding(movie)]
-    )
-    prediction = keras.layers.Activation("sigmoid")(dot) * 5.0
-    return keras.Model(
-        {"user": user, "movie": movie}, keras.ops.squeeze(prediction, -1), name=name
-    )
-
-
-METRICS = ("mae", "rmse", "selection_mae", "test_mae", "test_rmse")
-"""A run's metrics: MAE and RMSE on the whole validation split (the recipe's
-protocol), MAE on its selection half (to choose settings) and MAE and RMSE on
-its test half (to report what was chosen)."""
-
-
-def training_batches(
-    data: RatingData, batch_size: int, shuffle_buffer: int, seed: int
-) -> object:
-    """The recipe's input pipeline: training rows in file order, a shuffle buffer.
-
-    The recipe writes the training ratings to a CSV file in ``ratings.dat``'s
-    order (by user) and reads it with ``tf.data.experimental.make_csv_dataset``,
-    which shuffles through a buffer of 10,000 rows, afresh each epoch. A buffer
-    much smaller than the data keeps each batch to a few neighbouring users.
-    Here the rows are in the split's order, also by user (then by movie).
-    """
-    import tensorflow as tf
-
-    rows = tf.data.Dataset.from_tensor_slices(
-        (data.inputs("train"), data.train["rating"])
-    )
-    shuffled = rows.shuffle(shuffle_buffer, seed=seed, reshuffle_each_iteration=True)
-    return shuffled.batch(batch_size)
-
-
-def compile_for_training(
-    model: keras.Model,
-    learning_rate: float = 1e-3,
-    steps_per_execution: int | None = None,
-) -> keras.Model:
-    """Compile as :func:`fit` trains: Adam on the squared error, MAE and RMSE tracked,
-    :data:`STEPS_PER_EXECUTION` steps per call (``steps_per_execution``, when given,
-    overrides it)."""
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="mse",
-        metrics=[
-            keras.metrics.MeanAbsoluteError(name="mae"),
-            keras.metrics.RootMeanSquaredError(name="rmse"),
-        ],
-        steps_per_execution=steps_per_execution or STEPS_PER_EXECUTION,
-    )
-    return model
-
-
-def fit(
-    build: Callable[[], keras.Model],
-    data: RatingData,
-    seed: int,
-    epochs: int = EPOCHS,
-    batch_size: int = 128,
-    learning_rate: float = 1e-3,
-    shuffle_buffer: int | None = None,
-) -> training.Run:
-    """Seed everything, build, train as the recipe does and score on the validation split.
-
-    By default Keras shuffles all training rows each epoch (i.i.d. batches);
-    ``shuffle_buffer`` reproduces the recipe's pipeline instead
-    (:func:`training_batches`). The run's ``metrics`` are :data:`METRICS`.
-    ``seconds`` is the training time alone (the validation split is scored once,
-    after it). Several steps run per compiled call (:data:`STEPS_PER_EXECUTION`):
-    the same updates, less Python overhead per step.
-
-    Raises:
-        TypeError, ValueError: ``epochs``, ``batch_size`` or ``shuffle_buffer``
-            is not a whole number of at least 1, ``seed`` one of at least 0,
-            ``learning_rate`` is not finite and greater than 0, or there are no
-            training ratings.
-        recbook.guards.NonFiniteTrainingError: the loss or a weight stopped
-            being finite (no metric is returned).
-    """
-    checks.whole("epochs", epochs)
-    checks.whole("batch_size", batch_size)
-    checks.whole("seed", seed, minimum=0)
-    if shuffle_buffer is not None:
-        checks.whole("shuffle_buffer", shuffle_buffer)
-    checks.learning_rate(learning_rate)
-    if not len(data.train.get("rating", ())):
-        raise ValueError("fit needs training ratings; data.train is empty.")
-    keras.utils.set_random_seed(seed)
-    model = build()
-    guard = guards.FiniteGuard(
-        f"{type(model).__name__} {model.name!r}", seed, learning_rate
-    )
-    compile_for_training(model, learning_rate)
-    if shuffle_buffer is None:
-        batches = {"x": data.inputs("train"), "y": data.train["rating"]}
-        batches["batch_size"] = batch_size
-    else:
-        batches = {"x": training_batches(data, batch_size, shuffle_buffer, seed)}
-        batches["shuffle"] = False  # the pipeline shuffles
-    tic = time.perf_counter()
-    model.fit(**batches, epochs=epochs, verbose=0, callbacks=[guard])
-    guard.check()
-    seconds = time.perf_counter() - tic
-    scores = model.evaluate(
-        data.inputs("val"),
-        data.val["rating"],
-        batch_size=4096,
-        verbose=0,
-        return_dict=True,
-    )
-    error = model.predict(data.inputs("val"), batch_size=4096, verbose=0)
-    error = error - data.val["rating"]
-    test, selection = error[data.in_test], error[~data.in_test]
-    metrics = {
-        "mae": float(scores["mae"]),
-        "rmse": float(scores["rmse"]),
-        "selection_mae": float(np.abs(selection).mean()),
-        "test_mae": float(np.abs(test).mean()),
-        "test_rmse": float(np.sqrt(np.mean(test**2))),
-    }
-    return training.Run(
-        params=model.count_params(), seconds=seconds, metrics=metrics, model=model
     )
 
 
@@ -419,7 +284,7 @@ def recipe_layers(
 
     The movie blocks are the recipe's 400 / 1,300 / rest at 64 / 32 / 16 dims,
     scaled to the number of movies when it is not MovieLens-1M's 3,706.
-    ``lookup`` is the MD table's (see :class:`recbook.embeddings.MDEmbedding`).
+    ``lookup`` is the MD table's (see :class:`recbook.memory_efficient.MDEmbedding`).
     """
     head, torso = (
         max(1, round(size * data.num_movies / 3706)) for size in RECIPE_BLOCKS

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from . import checks, evidence, glue, published, records, runner
+from . import checks, evidence, glue, published, records
 
 RETRIEVAL = records.RETRIEVAL_CHAPTER
 EMBEDDINGS = records.EMBEDDINGS_CHAPTER
@@ -428,7 +428,7 @@ def run_times(notebooks_dir: Path) -> pd.DataFrame:
     rows = []
     for notebook in sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb")):
         if notebook.stem != RESULTS:
-            details = runner.run_details(notebook) or {}
+            details = glue.run_details(notebook) or {}
             rows.append(
                 {
                     "chapter": notebook.stem,

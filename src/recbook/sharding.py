@@ -1,21 +1,21 @@
 """Embedding tables on a device mesh with ``keras.distribution`` (JAX backend).
 
-The chapter *Scaling out* uses these pieces; each works on any number of
+The chapter *Scaling out* defines the distribution code it teaches and exports it to
+:mod:`recbook.scaling`: the devices and meshes (``choose_devices``, ``device_mesh``,
+``data_parallel``, ``model_parallel``), padding a table to the mesh (``pad_table``),
+the row ``LayoutMap`` (``row_layout_map``) and a layer's weight shapes built without
+memory (``weight_shapes``). Here, the pieces around it; each works on any number of
 devices, one included, and only with ``keras.distribution`` APIs that Keras
 3.13 has too (``DeviceMesh``, ``LayoutMap``, ``DataParallel``,
 ``ModelParallel(layout_map=..., batch_dim_name=...)``, ``list_devices``).
 
-* Devices and meshes: :func:`choose_devices`, :func:`device_mesh`,
-  :func:`data_parallel`, :func:`model_parallel`.
-* Padding: a table whose rows do not divide by the mesh's ``model`` axis
-  cannot be sharded by rows (JAX raises ``IndivisibleError``).
-  :func:`pad_table` adds rows that no id reads.
-* Layouts: :func:`row_layout_map` shards every table weight by rows and
-  replicates the rest (projections, scalars).
-* Memory on paper: :func:`weight_shapes` builds a layer's weights without
-  allocating them (``keras.StatelessScope``); :func:`memory_table` turns their
-  shapes into bytes, with Adam's two slots, per device.
-* Memory measured: :func:`shard_shapes`, :func:`bytes_per_device`.
+* The rating model's tables, named so that layouts find them: :func:`full_tables`,
+  :func:`recipe_tables`, :func:`qr_tables`; :func:`padded_weights` fits a model's
+  weights to its padded tables.
+* Memory on paper: :func:`memory_table` turns the layers' weight shapes into bytes,
+  with Adam's two slots, per device.
+* Memory measured: :func:`shard_shapes`, :func:`bytes_per_device`;
+  :func:`per_device_comparison` sets them beside the figures on paper.
 * Communication: :func:`train_step_hlo` compiles the training step that
   ``model.fit`` runs and returns its optimized HLO; :func:`collectives` lists
   its collective operations and the bytes each produces;
@@ -44,9 +44,18 @@ import pandas as pd
 
 from . import checks, rating_models, training
 from .devices import with_host_device_count
-from .embeddings import HashEmbedding, MDEmbedding, QREmbedding
+from .embeddings import QREmbedding
+from .scaling import (
+    MODEL_AXIS,
+    check_devices,
+    data_parallel,
+    device_mesh,
+    is_table_weight,
+    model_parallel,
+    padded,
+    weight_shapes,
+)
 
-DATA_AXIS, MODEL_AXIS = "data", "model"
 DTYPE_BYTES = {
     "f64": 8,
     "s64": 8,
@@ -66,8 +75,6 @@ DTYPE_BYTES = {
 FLOAT32_BYTES = 4
 ADAM_SLOTS = 2
 """Adam keeps two values per parameter (first and second moment)."""
-TABLE_WEIGHTS = ("embeddings", "rows")
-"""Weight names indexed by id (or by a row of a flat table): the ones sharded by rows."""
 COLLECTIVES = (
     "all-reduce",
     "all-gather",
@@ -76,165 +83,6 @@ COLLECTIVES = (
     "collective-permute",
 )
 USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
-
-
-# --- devices and meshes ---------------------------------------------------------------
-
-
-def choose_devices(count: int) -> list[str]:
-    """The first ``count`` devices of JAX's default platform, or all of them when fewer exist.
-
-    The default platform is the accelerators (GPU or TPU) when there are any,
-    else the CPU, whose device count ``XLA_FLAGS`` may have raised
-    (:func:`recbook.devices.simulate_cpu_devices`).
-    """
-    checks.whole("count", count)
-    return keras.distribution.list_devices()[:count]
-
-
-def device_mesh(
-    devices: Sequence[str], model: int | None = None
-) -> keras.distribution.DeviceMesh:
-    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all)."""
-    _check_devices(devices)
-    model = len(devices) if model is None else model
-    checks.whole("model", model, maximum=len(devices), bound="the devices")
-    if len(devices) % model:
-        raise ValueError(f"{len(devices)} devices do not split into groups of {model}.")
-    return keras.distribution.DeviceMesh(
-        (len(devices) // model, model), (DATA_AXIS, MODEL_AXIS), list(devices)
-    )
-
-
-def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
-    """Every variable replicated, the batch split over ``devices`` (a 1-D ``data`` mesh)."""
-    _check_devices(devices)
-    mesh = keras.distribution.DeviceMesh((len(devices),), (DATA_AXIS,), list(devices))
-    return keras.distribution.DataParallel(device_mesh=mesh)
-
-
-def model_parallel(
-    mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
-) -> tuple[keras.distribution.ModelParallel, list[str]]:
-    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch over ``data``.
-
-    Returns the distribution and the table weights left replicated because
-    their rows do not divide (pad them first with :func:`pad_table`).
-    """
-    layout_map, replicated = row_layout_map(mesh, layers)
-    return keras.distribution.ModelParallel(
-        layout_map=layout_map, batch_dim_name=DATA_AXIS
-    ), replicated
-
-
-def _check_devices(devices: Sequence[str]) -> None:
-    """A non-empty list of device names (a string is one name, not a list of them)."""
-    if isinstance(devices, (str, bytes)) or not isinstance(devices, Sequence):
-        raise TypeError(
-            f"devices must be a list of device names, like ['cpu:0', 'cpu:1']; "
-            f"got {devices!r}."
-        )
-    if not devices:
-        raise ValueError("devices must name at least one device; got an empty list.")
-
-
-# --- padding and layouts --------------------------------------------------------------
-
-
-def padded_rows(rows: int, shards: int) -> int:
-    """The smallest multiple of ``shards`` that is at least ``rows``.
-
-    Raises:
-        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at least 1.
-    """
-    rows, shards = checks.whole("rows", rows), checks.whole("shards", shards)
-    return -(-rows // shards) * shards
-
-
-def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
-    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of ``shards`` rows.
-
-    Every id reads the same row as before; the added rows are read by no id.
-
-    * ``keras.layers.Embedding``: ``input_dim`` rounded up.
-    * :class:`~recbook.embeddings.QREmbedding`: the quotient table rounded up
-      (``input_dim`` becomes ``quotient rows x num_buckets``); the remainder
-      table has ``num_buckets`` rows, which padding cannot change (``id mod m``
-      would move), so it is left as it is.
-    * :class:`~recbook.embeddings.MDEmbedding`, :class:`~recbook.embeddings.HashEmbedding`:
-      unchanged (their row count fixes which row an id reads).
-
-    Tables that still do not divide are replicated by :func:`row_layout_map`.
-    """
-    checks.whole("shards", shards)
-    config = layer.get_config()
-    if type(layer) is keras.layers.Embedding:
-        config["input_dim"] = padded_rows(layer.input_dim, shards)
-    elif isinstance(layer, QREmbedding):
-        config["input_dim"] = (
-            padded_rows(layer.quotient_rows, shards) * layer.num_buckets
-        )
-    elif not isinstance(layer, (MDEmbedding, HashEmbedding)):
-        raise TypeError(f"Cannot pad a {type(layer).__name__}.")
-    return type(layer).from_config(config)
-
-
-def weight_shapes(
-    layer: keras.layers.Layer, input_shape: tuple = (None,)
-) -> dict[str, tuple[int, ...]]:
-    """The shapes of a layer's weights by path, built without allocating them.
-
-    A copy of the layer (from its config; ``layer`` itself stays unbuilt) is
-    built in a ``keras.StatelessScope(initialize_variables=False)``, where
-    Keras creates variables with a shape and an initializer but no value, so a
-    100-million-row table costs nothing. Keras keeps such variables in a list
-    to initialize when the next stateless scope closes; the copy's are taken
-    off that list (Keras's ``global_state``, the same in Keras 3.13 and 3.15),
-    so they are never initialized.
-    """
-    from keras.src.backend.common import global_state
-
-    copy = type(layer).from_config(layer.get_config())
-    with keras.StatelessScope(initialize_variables=False):
-        copy.build(input_shape)
-    pending = global_state.get_global_attribute("uninitialized_variables") or []
-    mine = {id(w) for w in copy.weights}
-    global_state.set_global_attribute(
-        "uninitialized_variables", [v for v in pending if id(v) not in mine]
-    )
-    return {w.path: tuple(int(d) for d in w.shape) for w in copy.weights}
-
-
-def is_table_weight(path: str) -> bool:
-    """Whether a weight path names an id-indexed table.
-
-    That is ``.../embeddings``, or an MD table's ``.../rows``.
-    """
-    return path.rsplit("/", 1)[-1] in TABLE_WEIGHTS
-
-
-def row_layout_map(
-    mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
-) -> tuple[keras.distribution.LayoutMap, list[str]]:
-    """A ``LayoutMap`` sharding each table weight of ``layers`` by rows over ``model``.
-
-    Keys are the weights' exact paths (so the layers need fixed names). Weights
-    that are not tables (MD projections) match no key and are replicated;
-    tables whose rows do not divide by the ``model`` axis are replicated too and
-    returned in the list. Adam's slots follow their variable's layout.
-    """
-    shards = mesh.shape[mesh.axis_names.index(MODEL_AXIS)]
-    layout_map = keras.distribution.LayoutMap(mesh)
-    replicated = []
-    for layer in layers:
-        for path, shape in weight_shapes(layer).items():
-            if not is_table_weight(path):
-                continue
-            if shape[0] % shards:
-                replicated.append(path)
-                continue
-            layout_map[re.escape(path)] = (MODEL_AXIS, *[None] * (len(shape) - 1))
-    return layout_map, replicated
 
 
 # --- the rating model's tables, named so that layouts can find them -------------------
@@ -300,14 +148,6 @@ def qr_tables(
             (catalogue.num_movies, MOVIE_TABLE),
         )
     )
-
-
-def padded(
-    layers: Iterable[keras.layers.Layer], shards: int
-) -> tuple[keras.layers.Layer, ...]:
-    """:func:`pad_table` applied to each layer."""
-    checks.whole("shards", shards)
-    return tuple(pad_table(layer, shards) for layer in layers)
 
 
 def padded_weights(
@@ -466,7 +306,7 @@ def memory_table(
             (weights and Adam's two slots per device).
 
     Every number comes from the layers' own weights, built without memory by
-    :func:`weight_shapes`.
+    :func:`~recbook.scaling.weight_shapes`.
     """
     device_counts = checks.whole_list("device_counts", device_counts, example="[1, 8]")
     checks.whole("dim", dim)
@@ -501,6 +341,13 @@ def human_bytes(value: float) -> str:
         if value >= scale:
             return f"{value / scale:.3g} {unit}"
     return f"{value:.0f} B"
+
+
+def megabytes(value: float) -> str:
+    """Bytes as decimal megabytes with three decimals, for a table: ``2_496_000`` ->
+    ``"2.496"`` (the column header says MB)."""
+    value = checks.real("value", value, minimum=0)
+    return f"{value / 1e6:,.3f}"
 
 
 def fewest_devices(
@@ -646,6 +493,50 @@ def model_and_slot_variables(model: keras.Model) -> list:
     Scalars such as the step count are left out.
     """
     return [*model.weights, *(v for v in model.optimizer.variables if len(v.shape) > 0)]
+
+
+def per_device_comparison(
+    models: Mapping[str, tuple[keras.Model, Iterable[keras.layers.Layer], int]],
+) -> pd.DataFrame:
+    """Bytes of each model's weights and optimizer slots on one device, measured and on
+    paper.
+
+    Args:
+        models: name -> ``(model, layers, shards)``: a compiled model whose optimizer
+            is built, the table layers it was built from, and how many devices its
+            tables are split over by rows (1 for a model on one device).
+
+    Returns:
+        One row per model, in order: ``model`` (the name), ``measured`` (the most bytes
+        a device holds, read from the arrays' shards by :func:`bytes_per_device`) and
+        ``on paper`` (:func:`per_device_bytes` of the layers' weight shapes).
+
+    Raises:
+        ValueError: ``models`` is empty, or an entry is not a ``(model, layers,
+            shards)`` triple.
+        TypeError, ValueError: a ``shards`` is not a whole number of at least 1.
+    """
+    if not models:
+        raise ValueError("models must name at least one model; got an empty mapping.")
+    rows = []
+    for name, entry in models.items():
+        if not isinstance(entry, tuple) or len(entry) != 3:
+            raise ValueError(
+                f"models[{name!r}] must be a (model, layers, shards) triple; "
+                f"got {entry!r}."
+            )
+        model, layers, shards = entry
+        shards = checks.whole(f"models[{name!r}]'s shards", shards)
+        measured = max(bytes_per_device(model_and_slot_variables(model)).values())
+        shapes = {p: s for layer in layers for p, s in weight_shapes(layer).items()}
+        rows.append(
+            {
+                "model": name,
+                "measured": measured,
+                "on paper": per_device_bytes(shapes, shards),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 # --- communication --------------------------------------------------------------------
@@ -797,15 +688,15 @@ def step_collectives(
 ) -> dict[str, int]:
     """Collective bytes per training step of chapter 4's full-table model under one strategy.
 
-    ``strategy`` is ``"data"`` (:func:`data_parallel`) or ``"model"``
-    (:func:`model_parallel` on a ``(1, len(devices))`` mesh, tables padded).
+    ``strategy`` is ``"data"`` (:func:`~recbook.scaling.data_parallel`) or ``"model"``
+    (:func:`~recbook.scaling.model_parallel` on a ``(1, len(devices))`` mesh, tables padded).
 
     Raises:
         ValueError: ``batch_size`` does not split evenly over the devices (JAX
             would raise ``IndivisibleError`` while compiling), or another size
             is out of range.
     """
-    _check_devices(devices)
+    check_devices(devices)
     checks.whole("batch_size", batch_size)
     if strategy == "data" and batch_size % len(devices):
         raise ValueError(

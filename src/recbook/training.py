@@ -1,6 +1,6 @@
 """One run type, one seed loop and one summary for both model families.
 
-:func:`recbook.retrieval.fit` and :func:`recbook.rating_models.fit` each train
+:func:`recbook.towers.fit` and :func:`recbook.rating_models.fit` each train
 one model with one seed and return a :class:`Run`; their ``fit_seeds`` repeat
 that over seeds with :func:`over_seeds`; :func:`summarize` turns the runs into
 one row: mean and standard deviation over seeds of every final metric (and of

@@ -17,7 +17,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from recbook import glue, repository, runner
+from recbook import glue
+from recbook_tools import repository, runner
 
 import colab_env
 import jupytext

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import glue, records, runner
+from recbook import glue, records
+from recbook_tools import runner
 
 import nbformat
 import pytest

@@ -147,7 +147,7 @@ def test_every_depth_is_tuned_alike_off_the_grid_edges_and_chosen_on_the_holdout
         shallow["accuracy"],
         shallow["accuracy_std"],
         shallow["seeds"],
-    ).describe(f"tuned {plots.tower_label(label)}", "tuned 32 towers")
+    ).describe(f"tuned {plots.tower_label(label)}", f"tuned {plots.tower_label((32,))}")
     assert sentence == expected
 
 

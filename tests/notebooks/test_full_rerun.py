@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import evidence, glue, records, runner
+from recbook import evidence, glue, records
+from recbook_tools import runner
 
 import pytest
 

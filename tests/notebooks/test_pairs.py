@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import runner
+from recbook_tools import runner
 
 import jupytext
 import pytest

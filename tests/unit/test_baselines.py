@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
-from recbook import baselines, retrieval
+from recbook import baselines, retrieval, towers
+from recbook.memory_efficient import BiasModel, fit_biases
 
 import numpy as np
 import pytest
@@ -31,7 +32,7 @@ def test_biases_solve_the_regularized_least_squares_problem():
     users = rng.integers(0, 5, 60)
     movies = rng.integers(0, 4, 60)
     ratings = rng.integers(1, 6, 60).astype(float)
-    model = baselines.fit_biases(users, movies, ratings, 5, 4, l2=2.0, iterations=300)
+    model = fit_biases(users, movies, ratings, 5, 4, l2=2.0, iterations=300)
     # The same problem solved directly: [U M] b = r - mean, ridge with l2 = 2.
     design = np.zeros((60, 9))
     design[np.arange(60), users] = 1
@@ -45,7 +46,7 @@ def test_biases_solve_the_regularized_least_squares_problem():
 
 
 def test_bias_predictions_are_clipped_to_the_stars():
-    model = baselines.BiasModel(4.5, np.array([1.0, -5.0]), np.array([0.0]), 1.0)
+    model = BiasModel(4.5, np.array([1.0, -5.0]), np.array([0.0]), 1.0)
     np.testing.assert_allclose(
         model.predict(np.array([0, 1]), np.array([0, 0])), [5, 1]
     )
@@ -77,11 +78,11 @@ def test_bias_model_chooses_on_the_selection_half():
 def test_bias_fit_refuses_bad_input():
     ids = np.array([0, 1])
     with pytest.raises(ValueError, match="l2 must be a finite number greater than 0"):
-        baselines.fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 2, l2=0.0)
+        fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 2, l2=0.0)
     with pytest.raises(ValueError, match="at least one training rating"):
-        baselines.fit_biases(ids[:0], ids[:0], np.array([]), 2, 2, l2=1.0)
+        fit_biases(ids[:0], ids[:0], np.array([]), 2, 2, l2=1.0)
     with pytest.raises(ValueError, match=r"movies must lie in \[0, 0\] \(num_movies\)"):
-        baselines.fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 1, l2=1.0)
+        fit_biases(ids, ids, np.array([1.0, 2.0]), 2, 1, l2=1.0)
 
 
 def test_gain_share_by_hand():
@@ -200,7 +201,7 @@ def test_rating_metrics_refuses_mismatched_or_missing_values():
 
 
 def test_bias_predictions_refuse_ids_the_model_was_not_fitted_on():
-    model = baselines.BiasModel(4.0, np.array([1.0, -1.0]), np.array([0.0, 0.5]), 1.0)
+    model = BiasModel(4.0, np.array([1.0, -1.0]), np.array([0.0, 0.5]), 1.0)
     assert model.predict(1, 1) == pytest.approx(3.5)  # scalars as well as arrays
     # -1 would wrap round to the last user; 2 is no user at all.
     with pytest.raises(ValueError, match=r"users must lie in \[0, 1\].*got id -1"):
@@ -218,15 +219,15 @@ def test_bias_fit_refuses_missing_ratings_and_mismatched_rows():
     with pytest.raises(
         ValueError, match=r"ratings must be finite; ratings\[1\] is nan"
     ):
-        baselines.fit_biases(ids, ids, np.array([4.0, np.nan, 3.0]), 2, 2, l2=1.0)
+        fit_biases(ids, ids, np.array([4.0, np.nan, 3.0]), 2, 2, l2=1.0)
     with pytest.raises(ValueError, match=r"users, movies, ratings must be 1-D arrays"):
-        baselines.fit_biases(ids, ids[:2], np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
+        fit_biases(ids, ids[:2], np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
     with pytest.raises(TypeError, match="movies must be integer ids; got dtype float"):
-        baselines.fit_biases(ids, ids * 1.0, np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
+        fit_biases(ids, ids * 1.0, np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
     with pytest.raises(ValueError, match=r"users must lie in \[0, 1\].*got id -1"):
-        baselines.fit_biases(ids - 1, ids, np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
+        fit_biases(ids - 1, ids, np.array([4.0, 5.0, 3.0]), 2, 2, l2=1.0)
     with pytest.raises(TypeError, match="num_users must be a whole number"):
-        baselines.fit_biases(ids, ids, np.array([4.0, 5.0, 3.0]), 2.0, 2, l2=1.0)
+        fit_biases(ids, ids, np.array([4.0, 5.0, 3.0]), 2.0, 2, l2=1.0)
 
 
 def rating_data(test_ratings, train_ratings=(5.0, 5.0, 1.0, 1.0)) -> SimpleNamespace:
@@ -412,7 +413,7 @@ MOVIES = 120
 def rows(users, movies) -> tuple[dict, np.ndarray]:
     """5-star ratings with the query features ``users_queries`` reads (all 0 but the id)."""
     users = np.asarray(users, "int32")
-    inputs = {name: np.zeros_like(users) for name in retrieval.QUERY_INPUTS}
+    inputs = {name: np.zeros_like(users) for name in towers.QUERY_INPUTS}
     inputs |= {"user_id": users, "movie_id": np.asarray(movies, "int32")}
     return inputs, np.ones(len(users), "float32")
 

@@ -77,15 +77,44 @@ def test_a_notebook_without_a_recorded_run_gets_no_line(tmp_path):
     assert recbook_site.notebook_run(notebook) == ({"seconds": 1.0}, "3.11.7")
 
 
-def test_every_module_of_the_package_gets_a_page_with_its_automodule(tmp_path):
-    package = tmp_path / "recbook"
-    package.mkdir()
-    for name in ("__init__", "data", "_private", "plots"):
-        (package / f"{name}.py").write_text("")
-    assert recbook_site.modules(tmp_path) == ["recbook.data", "recbook.plots"]
+def test_every_module_of_both_packages_gets_a_page_with_its_automodule(tmp_path):
+    for folder, package, names in (
+        ("src", "recbook", ("__init__", "data", "_private", "plots")),
+        ("tools", "recbook_tools", ("__init__", "runner")),
+    ):
+        (tmp_path / folder / package).mkdir(parents=True)
+        for name in names:
+            (tmp_path / folder / package / f"{name}.py").write_text(f'"""{name}."""')
+    assert recbook_site.modules(tmp_path) == [
+        "recbook.data",
+        "recbook.plots",
+        "recbook_tools.runner",
+    ]
     page = recbook_site.module_page("plots")
     assert page.splitlines()[1] == "# `recbook.plots`"
     assert ".. automodule:: recbook.plots" in page
+    assert recbook_site.summary(tmp_path, "recbook_tools.runner") == "runner."
+    assert recbook_site.summary(tmp_path, "plots") == "plots."
+
+
+def test_the_book_tools_are_documented_as_the_books_machinery():
+    """recbook_tools' modules get pages of their own, under their own layer, saying that
+    no chapter imports them; recbook's pages say nothing of the kind."""
+    page = recbook_site.module_page("recbook_tools.runner")
+    assert page.splitlines()[1] == "# `recbook_tools.runner`"
+    assert "no chapter imports it and Colab never installs it" in page
+    assert ".. automodule:: recbook_tools.runner\n" in page
+    checks = recbook_site.module_page("checks")
+    assert "# `recbook.checks`" in checks and "Colab" not in checks
+    assert ".. automodule:: recbook.checks\n" in checks
+    tools = {title: names for title, _, names in recbook_site.layers(REPO)}[
+        "Book tools: recbook_tools"
+    ]
+    assert tools[:2] == ["recbook_tools.export", "recbook_tools.runner"]
+    assert (
+        "- :doc:`recbook_tools.runner <api/recbook_tools.runner>`: Execute the book's "
+        "chapters with papermill" in recbook_site.api_overview(REPO)
+    )
 
 
 def test_the_api_page_holds_the_marker():

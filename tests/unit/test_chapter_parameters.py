@@ -1,7 +1,7 @@
 """The parameters a run injects: the book's chapters pass the runner's checks.
 
 Each chapter's ``.py`` source is read by the runner's own reader
-(:func:`recbook.runner.read_source`), as ``recbook-run --quick`` reads it; nothing is
+(:func:`recbook_tools.runner.read_source`), as ``recbook-run --quick`` reads it; nothing is
 executed.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import runner
+from recbook_tools import runner
 
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recbook import checks, featurization, rating_models, retrieval
+from recbook import checks, featurization, rating_models, retrieval, towers
 
 import numpy as np
 import pandas as pd
@@ -77,17 +77,17 @@ def no_build():
             r"val_fraction must be a number in \(0, 1\)",
         ),
         (
-            lambda: retrieval.fit(no_build, None, seed=0, epochs=-1),
+            lambda: towers.fit(no_build, None, seed=0, epochs=-1),
             ValueError,
             r"epochs must be at least 5 \(validation_freq\); got -1",
         ),
         (
-            lambda: retrieval.fit(no_build, None, seed=0, epochs="30"),
+            lambda: towers.fit(no_build, None, seed=0, epochs="30"),
             TypeError,
             "epochs must be a whole number",
         ),
         (
-            lambda: retrieval.fit(no_build, None, seed=0, validation_freq=0),
+            lambda: towers.fit(no_build, None, seed=0, validation_freq=0),
             ValueError,
             "validation_freq must be at least 1",
         ),
@@ -194,7 +194,7 @@ ONE_RATING = rating_models.RatingData(
 )
 def test_learning_rate_is_finite_and_positive_before_any_training(rate, error, message):
     with pytest.raises(error, match=message):
-        retrieval.fit(no_build, None, seed=0, learning_rate=rate)
+        towers.fit(no_build, None, seed=0, learning_rate=rate)
     with pytest.raises(error, match=message):
         rating_models.fit(no_build, ONE_RATING, 0, learning_rate=rate)
 

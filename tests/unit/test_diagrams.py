@@ -80,9 +80,10 @@ def test_figure_is_column_wide_with_or_without_a_tight_bbox():
 
 
 def test_tower_labels_replace_tuple_reprs():
-    assert plots.tower_label((64, 32)) == "64-32 towers"
-    assert plots.tower_label("(32,)") == "32 towers"
-    assert plots.tower_label("[128, 64, 32], log Q") == "128-64-32 towers, log Q"
+    assert plots.tower_label((64, 32)) == "2-layer (64→32)"
+    assert plots.tower_label("(32,)") == "1-layer (32)"
+    assert plots.tower_label("[128, 64, 32], log Q") == "3-layer (128→64→32), log Q"
+    assert plots.tower_label((64, 32), suffix=" towers") == "2-layer (64→32) towers"
     assert plots.tower_label("TFRS (all)") == "TFRS (all)"
     assert plots.count_label(50_000) == "50k" and plots.count_label(1.5e6) == "1.5M"
 
@@ -126,7 +127,7 @@ def test_bars_with_errors_draws_dots_for_close_values_and_bars_from_zero():
     names = [
         t.get_text() for t in plots.bars_with_errors(towers, "alpha").get_yticklabels()
     ]
-    assert "64-32 towers" in names and not any("(" in n for n in names)
+    assert "2-layer (64→32)" in names and not any("," in n for n in names)
 
 
 def test_accuracy_vs_epoch_legend_has_no_tuples_and_sits_below_the_axes():
@@ -143,9 +144,9 @@ def test_accuracy_vs_epoch_legend_has_no_tuples_and_sits_below_the_axes():
     ax = plots.accuracy_vs_epoch(rows, {"(32,)": [0.12, 0.22]}, [1, 5])
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == [
-        "32 towers, ours (mean of 3 seeds)",
-        "32 towers, published",
-        "64-32 towers, ours (mean of 3 seeds)",
+        "1-layer (32), ours (mean of 3 seeds)",
+        "1-layer (32), published",
+        "2-layer (64→32), ours (mean of 3 seeds)",
     ]
     ax.figure.canvas.draw()
     box = ax.get_legend().get_window_extent()

@@ -1,4 +1,8 @@
-"""recbook.embeddings on tiny inputs: indices, shapes, parameter formulas, the alpha rule."""
+"""The embedding layers on tiny inputs: indices, shapes, parameter formulas, the alpha rule.
+
+QR, MD and the alpha rule come from chapter 4's cells (:mod:`recbook.memory_efficient`),
+hashing and the budget search from :mod:`recbook.embeddings`.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,12 @@ import os
 import subprocess
 import sys
 
-from recbook.embeddings import (
+from recbook.embeddings import HashEmbedding, block_probabilities, top_dim_for_budget
+from recbook.memory_efficient import (
     COMBINERS,
-    HashEmbedding,
     MDEmbedding,
     QREmbedding,
     alpha_power_dims,
-    block_probabilities,
-    top_dim_for_budget,
 )
 
 import keras
@@ -368,3 +370,34 @@ def test_ids_in_a_compiled_step_are_not_read():
 def test_the_alpha_rule_refuses_what_would_give_zero_or_negative_dims(call, message):
     with pytest.raises((TypeError, ValueError), match=message):
         call()
+
+
+# --- the move to chapter 4's cells (issue 26) ----------------------------------------
+
+FIRST_IMPORT = """
+import recbook.memory_efficient as chapter
+from recbook import baselines, embeddings, rating_models
+assert embeddings.QREmbedding is chapter.QREmbedding
+assert embeddings.MDEmbedding is chapter.MDEmbedding
+assert rating_models.fit is chapter.fit
+assert rating_models.compile_for_training is chapter.compile_for_training
+assert rating_models.EPOCHS == chapter.EPOCHS
+print(baselines.bias_model.__name__)
+"""
+
+
+def test_the_chapters_module_imports_first_and_the_old_names_are_its_own():
+    """Importing the chapter's module first, in a fresh process, raises no circular
+    import (baselines, embeddings and rating_models import from it); the names the
+    other modules read from embeddings and rating_models are the chapter's objects."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_IMPORT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "bias_model"

@@ -28,7 +28,10 @@ def test_candidate_set_pads_genres_and_keeps_id_zero_empty(tfds_movies, vectoriz
     assert candidates.genres_count == 6  # genres 0..5 shifted by one
     genres = np.asarray(candidates.tensors["movie_genres"])
     assert genres.tolist() == [[0, 0, 0], [4, 5, 0], [1, 0, 0], [0, 0, 0], [4, 5, 6]]
-    assert candidates.tensors["movie_title_vector"].shape == (5, featurization.TITLE_LENGTH)
+    assert candidates.tensors["movie_title_vector"].shape == (
+        5,
+        featurization.TITLE_LENGTH,
+    )
     assert (
         np.asarray(candidates.tensors["movie_title_vector"])[3].sum() == 0
     )  # no movie 3
@@ -61,7 +64,10 @@ def test_preprocessing_gives_scalar_features_in_range(tfds_ratings, space):
     labels, ages, crosses, genders = [], [], [], []
     for x, y in tfds_ratings.map(preprocess):
         labels.append(float(y)), ages.append(int(x["raw_user_age"]))
-        crosses.append(int(x[featurization.CROSS])), genders.append(int(x["user_gender"]))
+        (
+            crosses.append(int(x[featurization.CROSS])),
+            genders.append(int(x["user_gender"])),
+        )
     assert sorted(set(labels)) == [0.0, 0.25, 0.5, 0.75, 1.0]
     assert 0 <= min(ages) and max(ages) < featurization.AGE_BINS
     assert 0 <= min(crosses) and max(crosses) < featurization.GENDER_AGE_CROSS_BINS
@@ -161,7 +167,9 @@ def tiny_tfds(monkeypatch, tfds_ratings, tfds_movies):
     monkeypatch.setattr(
         featurization,
         "split",
-        functools.partial(featurization.split, train_size=40, test_size=20, batch_size=10),
+        functools.partial(
+            featurization.split, train_size=40, test_size=20, batch_size=10
+        ),
     )
 
 

@@ -1,10 +1,10 @@
-"""recbook.floor: the floor arithmetic by hand, XLA's counts of a known program, the triad."""
+"""recbook_tools.floor: the floor arithmetic by hand, XLA's counts of a known program, the triad."""
 
 from __future__ import annotations
 
 import math
 
-from recbook import floor
+from recbook_tools import floor
 
 import jax
 import jax.numpy as jnp

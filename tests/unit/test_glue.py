@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from recbook import glue, runner
+from recbook import glue
 
 import numpy as np
 import pytest
@@ -77,16 +77,16 @@ def test_a_recorded_third_reads_back_exactly(tmp_path, monkeypatch):
 def test_figures_and_run_details_come_from_one_reader(tmp_path):
     notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1")])
     stored = glue.stored_notebook(notebook)
-    stored["metadata"] = {runner.RUN_METADATA: {"seconds": 1.5, "quick": True}}
+    stored["metadata"] = {glue.RUN_METADATA: {"seconds": 1.5, "quick": True}}
     notebook.write_text(json.dumps(stored))
     assert glue.read(notebook) == {"x": 1}
-    assert runner.run_details(notebook) == {"seconds": 1.5, "quick": True}
+    assert glue.run_details(notebook) == {"seconds": 1.5, "quick": True}
 
 
 def test_a_broken_notebook_file_is_named(tmp_path):
     notebook = tmp_path / "n.ipynb"
     notebook.write_text("<<<<<<< HEAD\n{}")
-    for read in (glue.read, runner.run_details):
+    for read in (glue.read, glue.run_details):
         with pytest.raises(ValueError, match=re.escape(f"Cannot read {notebook}: not")):
             read(notebook)
 
@@ -105,7 +105,7 @@ def test_a_broken_notebook_file_is_named(tmp_path):
 def test_a_file_that_is_not_a_notebook_says_so(tmp_path, content, why):
     notebook = tmp_path / "03_retrieval_towers.ipynb"
     notebook.write_bytes(content)
-    for read in (glue.read, glue.stored_notebook, runner.run_details):
+    for read in (glue.read, glue.stored_notebook, glue.run_details):
         with pytest.raises(glue.NotANotebookError) as raised:
             read(notebook)
         message = str(raised.value)
@@ -160,4 +160,4 @@ def test_run_details_must_be_a_mapping(tmp_path):
     notebook = tmp_path / "02_b.ipynb"
     notebook.write_text(json.dumps({"cells": [], "metadata": {"recbook_run": [1]}}))
     with pytest.raises(ValueError, match="its recbook_run metadata is not a mapping"):
-        runner.run_details(notebook)
+        glue.run_details(notebook)

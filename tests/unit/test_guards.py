@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from recbook import guards, rating_models, retrieval
-from recbook.embeddings import MDEmbedding
+from recbook import guards, memory_efficient, rating_models, retrieval, towers
+from recbook.memory_efficient import MDEmbedding
 
 import keras
 import numpy as np
@@ -27,15 +27,15 @@ class Problem:
     test: tuple
 
 
-def tiny_model(**options) -> retrieval.RetrievalModel:
+def tiny_model(**options) -> towers.RetrievalModel:
     options = {"k": 2, "embedding_dimension": 4, **options}
-    return retrieval.RetrievalModel((8,), VOCAB, candidates(), **options)
+    return towers.RetrievalModel((8,), VOCAB, candidates(), **options)
 
 
 def test_a_diverging_retrieval_run_raises_instead_of_reporting_accuracy():
     problem = Problem(ratings(100, seed=0), ratings(50, seed=1))
     with pytest.raises(guards.NonFiniteTrainingError) as raised:
-        retrieval.fit(
+        towers.fit(
             tiny_model,
             problem,
             seed=4,
@@ -156,13 +156,13 @@ def test_popularity_ties_go_to_the_smaller_id_and_id_0_is_last():
 def test_fit_uses_the_shuffle_buffer_pipeline(monkeypatch):
     split = rating_models.split_ratings(frame(), seed=0)
     calls = []
-    original = rating_models.training_batches
+    original = memory_efficient.training_batches
 
     def spy(data, batch_size, shuffle_buffer, seed):
         calls.append((batch_size, shuffle_buffer, seed))
         return original(data, batch_size, shuffle_buffer, seed)
 
-    monkeypatch.setattr(rating_models, "training_batches", spy)
+    monkeypatch.setattr(memory_efficient, "training_batches", spy)
     layers = lambda: rating_models.rating_model(  # noqa: E731
         *rating_models.full_layers(split, dim=2)
     )
@@ -172,7 +172,7 @@ def test_fit_uses_the_shuffle_buffer_pipeline(monkeypatch):
 
 def test_training_batches_keep_the_file_order_with_a_buffer_of_one():
     split = rating_models.split_ratings(frame(), seed=0)
-    batches = rating_models.training_batches(split, 5, shuffle_buffer=1, seed=0)
+    batches = memory_efficient.training_batches(split, 5, shuffle_buffer=1, seed=0)
     first = next(iter(batches))[0]["user"].numpy().tolist()
     assert first == split.train["user"][:5].tolist()
 
@@ -241,12 +241,12 @@ def test_md_table_respects_max_dim_and_the_budget():
     "call, error, message",
     [
         (
-            lambda: retrieval.dense_stack((8.5,)),
+            lambda: towers.dense_stack((8.5,)),
             ValueError,
             "layer_sizes must be positive",
         ),
         (
-            lambda: retrieval.dense_stack("32"),
+            lambda: towers.dense_stack("32"),
             ValueError,
             "layer_sizes must be positive",
         ),

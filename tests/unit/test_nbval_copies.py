@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from recbook import runner
+from recbook_tools import runner
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook

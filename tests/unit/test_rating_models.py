@@ -1,8 +1,12 @@
-"""recbook.rating_models on small synthetic ratings: split, encoding, sizes, training."""
+"""recbook.rating_models on small synthetic ratings: split, encoding, sizes, training.
+
+The model and its training run come from chapter 4's cells (:mod:`recbook.memory_efficient`).
+"""
 
 from __future__ import annotations
 
 from recbook import data, rating_models, training
+from recbook.memory_efficient import METRICS, fit, rating_model, training_batches
 
 import numpy as np
 import pandas as pd
@@ -99,22 +103,16 @@ def test_split_does_not_depend_on_the_file_order(
 
 def test_recipe_and_baseline_parameter_counts():
     sizes = sizes_only(6040, 3706)
-    assert (
-        rating_models.rating_model(*rating_models.full_layers(sizes)).count_params()
-        == 623_744
-    )
+    assert rating_model(*rating_models.full_layers(sizes)).count_params() == 623_744
     # QR users (51 + 120) x 64 = 10,944 and MD movies 102,368.
-    assert (
-        rating_models.rating_model(*rating_models.recipe_layers(sizes)).count_params()
-        == 113_312
-    )
+    assert rating_model(*rating_models.recipe_layers(sizes)).count_params() == 113_312
 
 
 @pytest.mark.parametrize("method", rating_models.METHODS)
 @pytest.mark.parametrize("ratio", [4, 10, 20])
 def test_methods_compress_by_about_the_ratio(method, ratio):
     sizes = sizes_only(6040, 3706)
-    params = rating_models.rating_model(
+    params = rating_model(
         *rating_models.method_layers(method, sizes, ratio)
     ).count_params()
     # Dimensions and row counts are whole numbers, so at 20x (3 or 4 dims) the sizes are coarse.
@@ -133,7 +131,7 @@ def test_md_cannot_use_a_budget_beyond_its_top_dimension():
 def test_qr_combiners_have_equal_size():
     sizes = sizes_only(6040, 3706)
     counts = {
-        c: rating_models.rating_model(
+        c: rating_model(
             *rating_models.method_layers("qr", sizes, 10, combiner=c)
         ).count_params()
         for c in ("multiply", "add", "concat")
@@ -180,10 +178,8 @@ def test_qr_buckets_for_refuses_bad_counts():
 def test_training_is_deterministic_and_learns():
     split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
     runs = [  # the same seed twice (fit_seeds refuses a repeated seed)
-        rating_models.fit(
-            lambda: rating_models.rating_model(
-                *rating_models.full_layers(split, dim=8)
-            ),
+        fit(
+            lambda: rating_model(*rating_models.full_layers(split, dim=8)),
             split,
             7,
             epochs=2,
@@ -192,7 +188,7 @@ def test_training_is_deterministic_and_learns():
         for _ in range(2)
     ]
     assert runs[0].metrics == runs[1].metrics
-    assert list(runs[0].metrics) == list(rating_models.METRICS)
+    assert list(runs[0].metrics) == list(METRICS)
     assert runs[0].params == 8 * (split.num_users + split.num_movies)
     # Synthetic ratings are uniform on 1..5: a mean predictor's MAE is 1.2; the model is near it.
     assert 0.9 < runs[0].metrics["mae"] < 1.6
@@ -207,8 +203,8 @@ def test_training_is_deterministic_and_learns():
 def trained():
     """One quick training run on synthetic ratings, and its split."""
     split = rating_models.split_ratings(synthetic_ratings(n=4000), seed=0)
-    run = rating_models.fit(
-        lambda: rating_models.rating_model(*rating_models.full_layers(split, dim=8)),
+    run = fit(
+        lambda: rating_model(*rating_models.full_layers(split, dim=8)),
         split,
         seed=7,
         epochs=1,
@@ -260,7 +256,7 @@ def test_the_recipe_pipeline_keeps_neighbouring_users_together():
         movie_counts=split.movie_counts,
         in_test=split.in_test,
     )
-    batches = rating_models.training_batches(by_user, 64, shuffle_buffer=200, seed=0)
+    batches = training_batches(by_user, 64, shuffle_buffer=200, seed=0)
     first = next(iter(batches))[0]["user"].numpy()
     rows = len(by_user.train["user"])
     # A 200-row buffer over user-ordered rows: the first batch comes from the first
@@ -272,10 +268,8 @@ def test_the_recipe_pipeline_keeps_neighbouring_users_together():
 def test_fit_with_a_shuffle_buffer_is_deterministic():
     split = rating_models.split_ratings(synthetic_ratings(n=3000), seed=0)
     runs = [  # the same seed twice (fit_seeds refuses a repeated seed)
-        rating_models.fit(
-            lambda: rating_models.rating_model(
-                *rating_models.full_layers(split, dim=4)
-            ),
+        fit(
+            lambda: rating_model(*rating_models.full_layers(split, dim=4)),
             split,
             1,
             epochs=1,

@@ -1,7 +1,7 @@
-"""recbook.readme on small stored notebooks: which runs count, and what is refused.
+"""recbook_tools.readme on small stored notebooks: which runs count, and what is refused.
 
 The notebooks are written with their ``recbook_run`` metadata as
-:func:`recbook.runner.execute` records it; nothing is executed.
+:func:`recbook_tools.runner.execute` records it; nothing is executed.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import json
 import re
 from pathlib import Path
 
-from recbook import readme, runner
+from recbook import glue
+from recbook_tools import readme
 
 import nbformat
 import pytest
@@ -52,7 +53,7 @@ def store(path: Path, title: str, run: dict) -> None:
     notebook = new_notebook(
         cells=[new_markdown_cell(f"# {title}")],
         metadata={
-            runner.RUN_METADATA: run,
+            glue.RUN_METADATA: run,
             "language_info": {"name": "python", "version": "3.11.7"},
         },
     )

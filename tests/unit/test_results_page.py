@@ -7,7 +7,7 @@ import json
 import math
 import re
 
-from recbook import evidence, published, records, results_page, runner
+from recbook import evidence, glue, published, records, results_page
 
 import pandas as pd
 import pytest
@@ -258,7 +258,7 @@ def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
 
 
 def notebook(path, details):
-    metadata = {runner.RUN_METADATA: details} if details else {}
+    metadata = {glue.RUN_METADATA: details} if details else {}
     path.write_text(
         json.dumps(
             {"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}

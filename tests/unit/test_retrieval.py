@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from recbook import featurization, retrieval
+from recbook import featurization, retrieval, towers
 
 import keras
 import keras_rs
@@ -14,9 +14,9 @@ import pytest
 from tiny_retrieval import VOCAB, candidates, ratings
 
 
-def model(layer_sizes=(8,), dim=4, **options) -> retrieval.RetrievalModel:
+def model(layer_sizes=(8,), dim=4, **options) -> towers.RetrievalModel:
     keras.utils.set_random_seed(0)
-    return retrieval.RetrievalModel(
+    return towers.RetrievalModel(
         layer_sizes, VOCAB, candidates(), k=2, embedding_dimension=dim, **options
     )
 
@@ -32,7 +32,7 @@ def test_parameter_counts_by_hand():
 
 
 def test_deep_towers_are_relu_but_for_the_last_layer():
-    stack = retrieval.dense_stack((16, 8, 4))
+    stack = towers.dense_stack((16, 8, 4))
     assert [layer.units for layer in stack.layers] == [16, 8, 4]
     assert [layer.activation.__name__ for layer in stack.layers] == [
         "relu",
@@ -72,7 +72,7 @@ def test_default_k_is_100_and_retrieval_returns_that_many_distinct_movies():
         max_genres=2,
     )
     keras.utils.set_random_seed(0)
-    m = retrieval.RetrievalModel((8,), dataclasses.replace(VOCAB, movies=movies), wide)
+    m = towers.RetrievalModel((8,), dataclasses.replace(VOCAB, movies=movies), wide)
     assert m.retrieval.k == 100 and m.top_k.k == 100
     queries, _ = ratings(6)
     top = m.recommend(queries)
@@ -89,16 +89,16 @@ def test_default_k_is_100_and_retrieval_returns_that_many_distinct_movies():
 
 def test_k_cannot_exceed_the_candidates():
     with pytest.raises(ValueError, match="k must be between 1 and 5"):
-        retrieval.RetrievalModel((4,), VOCAB, candidates(), k=6)
+        towers.RetrievalModel((4,), VOCAB, candidates(), k=6)
 
 
 def test_accidental_hits_are_masked_and_keras_rs_does_not():
     logits = np.zeros((3, 3), "float32")
     ids = np.array([7, 7, 8], "int32")
-    masked = keras.ops.convert_to_numpy(retrieval.remove_accidental_hits(logits, ids))
+    masked = keras.ops.convert_to_numpy(towers.remove_accidental_hits(logits, ids))
     expected = np.zeros((3, 3))
     expected[0, 1] = expected[1, 0] = (
-        retrieval.MASKED_LOGIT
+        towers.MASKED_LOGIT
     )  # the same movie, not the row's own column
     np.testing.assert_array_equal(masked, expected)
     # keras-rs 0.4's layer adds ~1e-40: a no-op (keras-team/keras-rs#206). When this fails,
@@ -116,7 +116,7 @@ def loss_by_hand(objective, query, candidate, labels, ids, probabilities=None):
     if probabilities is not None:
         logits = logits - np.log(np.clip(probabilities[ids], 1e-6, 1.0))[None, :]
     same = (ids[:, None] == ids[None, :]) & ~np.eye(len(ids), dtype=bool)
-    logits = np.where(same, retrieval.MASKED_LOGIT, logits)
+    logits = np.where(same, towers.MASKED_LOGIT, logits)
     top = logits.max(axis=1, keepdims=True)
     log_sum = np.log(np.exp(logits - top).sum(axis=1)) + top[:, 0]
     return np.sum(log_sum - np.diag(logits))
@@ -148,7 +148,7 @@ def test_losses_match_a_hand_computation(objective, corrected):
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    """What :func:`recbook.retrieval.fit` needs of a retrieval problem."""
+    """What :func:`recbook.towers.fit` needs of a retrieval problem."""
 
     train: tuple
     test: tuple
@@ -163,7 +163,7 @@ def test_training_learns_and_the_metrics_count_five_star_or_all_ratings():
     )
     test_data = (test_data[0], test_labels.astype("float32"))
     assert (test_data[1] == 0.75).sum() > 5
-    run = retrieval.fit(
+    run = towers.fit(
         lambda: model(),
         Problem(train_data, test_data),
         seed=0,
@@ -189,7 +189,7 @@ def test_training_learns_and_the_metrics_count_five_star_or_all_ratings():
 def test_training_is_deterministic():
     train_data, test_data = ratings(200, seed=0), ratings(50, seed=1)
     runs = [  # the same seed twice (fit_seeds refuses a repeated seed)
-        retrieval.fit(
+        towers.fit(
             lambda: model(objective="softmax"),
             Problem(train_data, test_data),
             3,
@@ -208,7 +208,7 @@ def test_train_rejects_fewer_epochs_than_the_validation_period():
     with pytest.raises(
         ValueError, match=r"epochs must be at least 5 \(validation_freq\); got 3"
     ):
-        retrieval.fit(lambda: model(), Problem(ratings(), ratings()), seed=0, epochs=3)
+        towers.fit(lambda: model(), Problem(ratings(), ratings()), seed=0, epochs=3)
 
 
 def test_holdout_trains_on_the_first_rows_and_tests_on_the_rest():
@@ -283,13 +283,13 @@ def test_users_queries_take_one_row_per_user():
     inputs, _ = ratings(30)
     users, queries = retrieval.users_queries(inputs)
     assert users.tolist() == sorted(set(inputs["user_id"].tolist()))
-    assert set(queries) == set(retrieval.QUERY_INPUTS)
+    assert set(queries) == set(towers.QUERY_INPUTS)
     np.testing.assert_array_equal(queries["user_id"], users)
 
 
 def test_recommendations_mark_hits_and_seen_movies():
     train_data, test_data = ratings(400, seed=0), ratings(100, seed=1)
-    trained = retrieval.fit(
+    trained = towers.fit(
         lambda: model(),
         Problem(train_data, test_data),
         seed=0,

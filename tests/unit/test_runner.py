@@ -1,4 +1,4 @@
-"""recbook.runner on a tiny generated chapter, executed for real by papermill."""
+"""recbook_tools.runner on a tiny generated chapter, executed for real by papermill."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import signal
 import time
 from pathlib import Path
 
-from recbook import data, glue, runner
+from recbook import data, glue
+from recbook_tools import runner
 
 import nbformat
 import papermill
@@ -62,7 +63,7 @@ def test_full_run_stores_outputs_beside_the_source(book):
     assert not list(
         Path("build/failed").iterdir()
     )  # this run's failure file was removed
-    details = runner.run_details(target)
+    details = glue.run_details(target)
     assert (
         details["quick"] is False
         and details["cpus"] >= 1
@@ -86,7 +87,7 @@ def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     assert target == Path("build/quick/01_tiny.ipynb")
     assert glue.read(target) == {"epochs_run": 1, "half": 0.5}
     assert not Path("notebooks/01_tiny.ipynb").exists()
-    assert runner.run_details(target)["quick"] is True
+    assert glue.run_details(target)["quick"] is True
 
 
 def test_extra_parameters_go_over_the_quick_ones(book):
@@ -550,7 +551,7 @@ def test_a_quick_parameter_the_cell_does_not_assign_is_refused(
     Path("notebooks/01_tiny.py").write_text(CHAPTER)
     with pytest.raises(
         runner.ParametersError,
-        match=r"the parameters given to recbook.runner.execute sets 'seeds', which",
+        match=r"the parameters given to recbook_tools.runner.execute sets 'seeds', which",
     ):
         runner.execute(
             Path("notebooks/01_tiny.py"),

@@ -106,3 +106,64 @@ def test_shapes_as_text():
     assert sharding.shape_text((6040, 64)) == "6,040 × 64"
     assert sharding.shape_text([(927, 64), (926, 64)]) == "927 × 64; 926 × 64"
     assert sharding.shape_text(()) == "scalar"
+
+
+# --- chapter 5's per-device table: measured bytes beside the figures on paper ---------
+
+
+def adam_model(num_users: int, num_movies: int, dim: int) -> keras.Model:
+    model = sharding.compile_rating_model(
+        rating_models.rating_model(*sharding.full_tables(num_users, num_movies, dim))
+    )
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def test_per_device_comparison_by_hand():
+    model = adam_model(4, 3, 2)
+    layers = sharding.full_tables(4, 3, 2)
+    table = sharding.per_device_comparison(
+        {"one device": (model, layers, 1), "two shards": (model, layers, 2)}
+    )
+    # One device: 4 + 3 rows of 2 float32, each with Adam's two slots: 7 x 2 x 4 x 3.
+    # On paper over 2 devices: ceil(4 / 2) + ceil(3 / 2) = 4 rows each.
+    assert table.to_dict("records") == [
+        {"model": "one device", "measured": 168, "on paper": 168},
+        {"model": "two shards", "measured": 168, "on paper": 4 * 2 * 4 * 3},
+    ]
+
+
+@pytest.mark.parametrize(
+    "models, error, message",
+    [
+        ({}, ValueError, "models must name at least one model"),
+        (
+            {"full": ("model", "layers")},
+            ValueError,
+            r"models\['full'\] must be a \(model, layers, shards\) triple",
+        ),
+        (
+            {"full": (None, [], 0)},
+            ValueError,
+            r"models\['full'\]'s shards must be at least 1; got 0",
+        ),
+        (
+            {"full": (None, [], 2.0)},
+            TypeError,
+            r"models\['full'\]'s shards must be a whole number",
+        ),
+    ],
+)
+def test_per_device_comparison_refuses_what_it_cannot_measure(models, error, message):
+    with pytest.raises(error, match=message):
+        sharding.per_device_comparison(models)
+
+
+def test_megabytes_for_tables():
+    assert sharding.megabytes(2_496_000) == "2.496"
+    assert sharding.megabytes(np.int64(1_234_567_890)) == "1,234.568"
+    assert sharding.megabytes(0) == "0.000"
+    with pytest.raises(ValueError, match="value must be a finite number at least 0"):
+        sharding.megabytes(-1)
+    with pytest.raises(ValueError, match="value must be a finite"):
+        sharding.megabytes(float("nan"))

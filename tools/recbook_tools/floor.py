@@ -19,7 +19,7 @@ memory that holds them, nor faster than its arithmetic at the machine's peak:
 * :func:`seconds_per_step`: the compiled step's measured time on one batch.
 * :func:`floor_seconds` and :func:`bound`: the floor above and what sets it.
 
-``recbook-benchmark`` (:mod:`recbook.benchmark`) puts these side by side with the
+``recbook-benchmark`` (:mod:`recbook_tools.benchmark`) puts these side by side with the
 book's training loops.
 """
 
@@ -32,9 +32,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
+from recbook import checks, training
 
-from . import checks, training
+import numpy as np
 
 TRIAD_BYTES_PER_ELEMENT = 12
 """STREAM's count for a triad over float32: read ``b`` and ``c``, write ``a``."""

@@ -2,7 +2,7 @@
 
 One run measures, side by side:
 
-* the machine's floors (:mod:`recbook.floor`): a triad's bandwidth on 1 and 2
+* the machine's floors (:mod:`recbook_tools.floor`): a triad's bandwidth on 1 and 2
   threads over arrays far larger than the caches, and float32 matmul peak;
 * each of the book's training loops (:data:`LOOPS`), built as its chapter builds
   it: the compiled step's FLOPs, bytes accessed and working set, the triad's
@@ -96,12 +96,14 @@ def chapter_times(notebooks_dir: Path, stored: bool) -> dict[str, float | None]:
     With ``stored``, the times ``recbook-run`` recorded in the stored full runs
     (``None`` for a chapter whose stored run was quick or has no record).
     """
+    from recbook import glue
+
     from . import runner
 
     times: dict[str, float | None] = {}
     for source in runner.chapters(notebooks_dir):
         if stored:
-            details = runner.run_details(source.with_suffix(".ipynb"))
+            details = glue.run_details(source.with_suffix(".ipynb"))
             times[source.stem] = (
                 details["seconds"] if details and not details["quick"] else None
             )
@@ -224,9 +226,11 @@ def measure_loop(
 
 def retrieval_loops(peak: float) -> tuple[dict[str, dict], float, Any]:
     """Chapter 3's two loops; the data preparation's seconds; the prepared problem."""
+    from recbook import features, featurization, retrieval, towers
+
     import keras
 
-    from . import features, featurization, floor, retrieval
+    from . import floor
 
     problem, preparation = floor.timed(features.retrieval_problem)
     x, y = problem.train
@@ -242,14 +246,14 @@ def retrieval_loops(peak: float) -> tuple[dict[str, dict], float, Any]:
     def maker(objective: str) -> Callable[[int | None], Any]:
         def make(steps_per_execution: int | None) -> Any:
             keras.utils.set_random_seed(0)
-            model = retrieval.RetrievalModel(
+            model = towers.RetrievalModel(
                 (64, 32),
                 problem.vocab,
                 problem.candidates,
                 objective=objective,
                 movie_probabilities=probabilities if objective == "softmax" else None,
             )
-            return retrieval.compile_for_training(model, 0.1, steps_per_execution)
+            return towers.compile_for_training(model, 0.1, steps_per_execution)
 
         return make
 
@@ -265,9 +269,11 @@ def retrieval_loops(peak: float) -> tuple[dict[str, dict], float, Any]:
 
 def rating_loops(peak: float) -> tuple[dict[str, dict], float]:
     """Chapter 4's two loops, and the seconds to load and split MovieLens-1M."""
+    from recbook import data, rating_models
+
     import keras
 
-    from . import data, floor, rating_models
+    from . import floor
 
     split, preparation = floor.timed(
         lambda: rating_models.split_ratings(
@@ -309,7 +315,7 @@ def rating_loops(peak: float) -> tuple[dict[str, dict], float]:
 
 def backend_ratios(problem: Any, runs: int = BACKEND_RUNS) -> dict[str, dict]:
     """TensorFlow / JAX training seconds, ``runs`` times per model (each in its own process)."""
-    from . import backend_timing
+    from recbook import backend_timing
 
     measured: dict[str, dict] = {}
     for key, compare in (
@@ -374,7 +380,7 @@ def fingerprints() -> dict[str, dict[str, str]]:
     for key, extra in (("book settings", ""), ("YNNPACK fusions off", YNN_OFF)):
         flags = " ".join(filter(None, [os.environ.get("XLA_FLAGS", ""), extra]))
         done = subprocess.run(
-            [sys.executable, "-m", "recbook.benchmark", "--fingerprint"],
+            [sys.executable, "-m", "recbook_tools.benchmark", "--fingerprint"],
             env={**os.environ, "XLA_FLAGS": flags, "TF_CPP_MIN_LOG_LEVEL": "3"},
             capture_output=True,
             text=True,
@@ -498,7 +504,7 @@ def report(results: dict[str, Any]) -> str:
     if prints:
         lines += [
             "",
-            "Rounding fingerprint of this machine (`recbook.benchmark.fingerprint`):",
+            "Rounding fingerprint of this machine (`recbook_tools.benchmark.fingerprint`):",
         ]
         for key, hashes in prints.items():
             lines.append(
@@ -557,7 +563,7 @@ LOOP_FIGURES = (
 )
 """Each training loop's figures in :data:`RESULTS`: every one finite and greater than 0."""
 BOUNDS = ("memory", "compute")
-"""What a loop's floor can be bound by (:func:`recbook.floor.bound`)."""
+"""What a loop's floor can be bound by (:func:`recbook_tools.floor.bound`)."""
 
 
 class ResultsError(ValueError):
@@ -587,7 +593,7 @@ def _entry(results: Any, path: str) -> Any:
 
 def _positive_figures(name: str, values: Any) -> None:
     """A non-empty JSON object or list of figures, each finite and greater than 0."""
-    from . import checks
+    from recbook import checks
 
     if not isinstance(values, (dict, list)) or not values:
         raise TypeError(f"{name} must be a non-empty JSON object or list of figures.")
@@ -607,7 +613,7 @@ def check_results(results: Any) -> dict[str, Any]:
         TypeError: a part of the figures has the wrong type (``[]`` for the whole).
         ValueError: a key is missing, or a figure is not finite, zero or negative.
     """
-    from . import checks
+    from recbook import checks
 
     for name in ("date", "machine"):
         if not isinstance(_entry(results, name), str):

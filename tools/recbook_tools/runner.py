@@ -44,16 +44,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from . import glue, records
+from recbook import glue, records
 
 NOTEBOOKS_DIR = Path("notebooks")
 QUICK_DIR = Path("build/quick")
 FAILED_DIR = Path("build/failed")
 NBVAL_DIR = Path("build/nbval")
 VOLATILE_METADATA = ("papermill", "execution")
-RUN_METADATA = "recbook_run"
-"""Notebook metadata key where :func:`execute` stores how long the run took (wall and
-kernel CPU), and on how many cores (:func:`run_details` reads it)."""
 INTERRUPTED = 130
 """Exit code of ``recbook-run`` after Ctrl-C (128 + SIGINT), as shells use."""
 TERMINATED = 143
@@ -213,7 +210,7 @@ def absolute_data_dir() -> None:
     The kernel runs in ``notebooks/`` and inherits this environment, so a path
     relative to the caller's folder would otherwise point elsewhere.
     """
-    from .data import DATA_DIR_ENV
+    from recbook.data import DATA_DIR_ENV
 
     value = os.environ.get(DATA_DIR_ENV, "").strip()
     if value:
@@ -457,7 +454,7 @@ def injected_parameters(
     defined = assigned_names(notebook, index, chapter)
     for where, values in (
         ("recbook.quick_parameters in its .py header", quick_values),
-        ("the parameters given to recbook.runner.execute", extra),
+        ("the parameters given to recbook_tools.runner.execute", extra),
     ):
         for name in values:
             if name in defined:
@@ -664,7 +661,7 @@ def _execute(
             failed.unlink()
         raise
     executed = strip_volatile(executed)
-    executed.metadata[RUN_METADATA] = {
+    executed.metadata[glue.RUN_METADATA] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - tic, 1),
         "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
@@ -738,27 +735,6 @@ def library_versions() -> dict[str, str]:
     if "tensorflow-cpu" in versions:
         versions.setdefault("tensorflow", versions.pop("tensorflow-cpu"))
     return versions
-
-
-def run_details(notebook: Path) -> dict[str, Any] | None:
-    """How the stored run of an executed notebook went, if :func:`execute` recorded it.
-
-    The keys: ``date`` (UTC, ISO 8601), ``seconds``, ``kernel_cpu_seconds``,
-    ``quick``, ``cpus``, ``cpu_model`` and ``cpu_caches`` (:func:`cpu_description`),
-    ``gpus`` (NVIDIA GPUs seen), ``backend`` (Keras's) and ``versions``
-    (:func:`library_versions`); runs stored before a key existed lack it.
-
-    Raises:
-        FileNotFoundError, ValueError: see :func:`recbook.glue.stored_notebook`
-            ("not a notebook: FILE" for a file that is not one).
-    """
-    details = glue.stored_notebook(notebook)["metadata"].get(RUN_METADATA)
-    if details is not None and not isinstance(details, dict):
-        raise glue.NotANotebookError(
-            f"Cannot read {notebook}: its {RUN_METADATA} metadata is not a mapping "
-            f"({details!r}); {glue.rerun_hint(notebook)}."
-        )
-    return details
 
 
 NBVAL_CONFTEST = '''"""Written by recbook-run --prepare-nbval: these stored notebooks are

@@ -3,11 +3,11 @@
 The README's *Performance* section holds a block between two marker comments
 (:data:`BEGIN` and :data:`END`) that this module writes: each chapter's wall time and
 kernel CPU time as ``recbook-run`` recorded them in the stored notebook's
-``recbook_run`` metadata (:func:`recbook.runner.run_details`), the whole book's time
-against its target (:data:`recbook.benchmark.TARGETS`), the machine and versions of
+``recbook_run`` metadata (:func:`recbook.glue.run_details`), the whole book's time
+against its target (:data:`recbook_tools.benchmark.TARGETS`), the machine and versions of
 those runs, and the JAX vs. TensorFlow ratio that chapter 3 records
 (:data:`recbook.records.JAX_SPEEDUP`, :data:`recbook.records.BACKEND_SECONDS`), and
-the figures ``recbook-benchmark`` wrote to :data:`recbook.benchmark.RESULTS` (the
+the figures ``recbook-benchmark`` wrote to :data:`recbook_tools.benchmark.RESULTS` (the
 machine's floors and each training loop against them). No figure in the block is
 typed: ``recbook-readme`` rewrites it after a chapter is re-executed or the benchmark
 has run, and ``tests/test_readme.py`` fails while the README differs from what the
@@ -27,7 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import benchmark, checks, glue, records, runner
+from recbook import checks, glue, records
+
+from . import benchmark, runner
 
 BACKENDS = {"jax": "JAX", "tensorflow": "TensorFlow", "torch": "PyTorch"}
 WIDTH = 88
@@ -137,11 +139,11 @@ def stored_figure(notebook: Path, name: str, value: Any, **bounds: float) -> flo
 
 
 def floor_report(results: Path) -> list[str]:
-    """The benchmark's report (:func:`recbook.benchmark.report`) from its file, wrapped.
+    """The benchmark's report (:func:`recbook_tools.benchmark.report`) from its file, wrapped.
 
     Raises:
-        recbook.benchmark.ResultsError: (a ``ValueError``) the file is damaged, or a
-            figure is missing, not finite or 0 (:func:`recbook.benchmark.read`).
+        recbook_tools.benchmark.ResultsError: (a ``ValueError``) the file is damaged, or a
+            figure is missing, not finite or 0 (:func:`recbook_tools.benchmark.read`).
     """
     heading = [
         "",
@@ -158,7 +160,7 @@ def block(
 ) -> str:
     """The README's generated performance block, markers included.
 
-    ``results`` is the benchmark's file (default: :data:`recbook.benchmark.RESULTS`
+    ``results`` is the benchmark's file (default: :data:`recbook_tools.benchmark.RESULTS`
     beside the notebooks' folder).
     """
     if results is None:
@@ -167,7 +169,7 @@ def block(
     complete = True
     for number, source in enumerate(runner.chapters(notebooks_dir), start=1):
         notebook = source.with_suffix(".ipynb")
-        details = runner.run_details(notebook)
+        details = glue.run_details(notebook)
         name = f"{number}. {chapter_title(notebook)} (`{source.stem}`)"
         if not details or details.get("quick") or details.get("seconds") is None:
             rows.append(f"| {name} | not recorded (no full run stored) | |")
@@ -177,7 +179,7 @@ def block(
         runs.append((details, stored.get("language_info", {}).get("version")))
         if details.get("date"):
             dates.append(details["date"])
-        where = f"{runner.RUN_METADATA}."
+        where = f"{glue.RUN_METADATA}."
         seconds = stored_figure(
             notebook, where + "seconds", details["seconds"], minimum=0
         )
@@ -197,7 +199,7 @@ def block(
         )
         book = (
             f"The whole book takes {duration(total)} of wall time: the target of at "
-            f"most {duration(target)} (`recbook.benchmark.TARGETS`) is {verdict}."
+            f"most {duration(target)} (`recbook_tools.benchmark.TARGETS`) is {verdict}."
         )
     else:
         rows.append("| **the whole book** | not known (a chapter has no full run) | |")
