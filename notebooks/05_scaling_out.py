@@ -114,7 +114,7 @@ import keras
 # %%
 #| export
 def choose_devices(count: int) -> list[str]:
-    """The first ``count`` devices of JAX's default platform, or all of them when fewer exist.
+    """The first ``count`` devices of JAX's default platform (all, when fewer exist).
 
     The default platform is the accelerators (GPU or TPU) when there are any,
     else the CPU, whose device count ``XLA_FLAGS`` may have raised
@@ -306,7 +306,9 @@ tables.show(
             for memory_class, needed in holders.items()
         ]
     ),
-    caption="Production catalogue, full tables with Adam: the fewest devices to hold it",
+    caption=(
+        "Production catalogue, full tables with Adam: the fewest devices to hold it"
+    ),
 )
 
 # %%
@@ -346,6 +348,10 @@ glue.record(
 )
 glue.record(records.DEVICES_TO_HOLD_PRODUCTION, holders)
 glue.record(records.PRODUCTION_FULL_WITH_ADAM_TEXT, production_with_adam)
+
+# %% [markdown]
+# **Answer.** A production catalogue's full tables, with Adam's slots, need more memory
+# than one 80 GB accelerator holds.
 
 # %% [markdown]
 # ## The data and the single-device run
@@ -411,7 +417,7 @@ def check_devices(devices: Sequence[str]) -> None:
 
 
 def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
-    """Every variable replicated, the batch split over ``devices`` (a 1-D ``data`` mesh)."""
+    """Every variable replicated; the batch split over ``devices`` (a ``data`` mesh)."""
     check_devices(devices)
     mesh = keras.distribution.DeviceMesh((len(devices),), (DATA_AXIS,), list(devices))
     return keras.distribution.DataParallel(device_mesh=mesh)
@@ -434,8 +440,11 @@ with dp_distribution.scope():
     dp_losses, dp_mae = sharding.train_and_score(dp_model, split, epochs, batch_size)
 
 # %% [markdown]
-# The same seed shuffles the same batches, so the two loss curves should be one curve: only
-# the order in which float32 sums are taken differs.
+# This run checks the mechanics, not a trained model: one epoch of Adam on 65,536
+# ratings ends at a validation MAE worse than predicting the global mean (the next
+# section trains a model that learns, and checks it again). The same seed shuffles the
+# same batches, so the two loss curves should be one curve: only the order in which
+# float32 sums are taken differs.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, about 2 × 10⁻⁷ at the first step (float32 rounding) and none after it."}}
 plots.curves_and_difference(
@@ -464,11 +473,9 @@ tolerance = {
 print(f"tolerance: {tolerance['loss']} for the losses, {tolerance['mae']} for the MAEs")
 
 # %% [markdown]
-# This run checks the mechanics, not a trained model: one epoch of Adam on 65,536
-# ratings ends at a validation MAE worse than predicting the global mean. And Adam
-# cannot tell a mean of the devices' gradients from their sum: it divides each step by
-# the gradients' running scale, so a gradient 4 times too large gives nearly the same
-# step. The next section makes the check with an optimizer that can.
+# Adam cannot tell a mean of the devices' gradients from their sum: it divides each
+# step by the gradients' running scale, so a gradient 4 times too large gives nearly
+# the same step. The next section makes the check with an optimizer that can.
 
 # %% tags=["remove-cell"]
 glue.record(records.DEVICES, len(mesh_devices))
@@ -596,6 +603,10 @@ glue.record(records.SGD_SUMMED_MAE_ABS_DIFF, summed_mae_gap)
 glue.record(records.SGD_DP_AGREEMENT, sgd_agreement)
 
 # %% [markdown]
+# **Answer.** Data parallelism trains as one device does, as long as the devices'
+# gradients are averaged, not summed.
+
+# %% [markdown]
 # ## Model parallel: the tables split by rows
 #
 # Data parallelism keeps a whole copy of every table on every device: it helps speed, not
@@ -617,7 +628,10 @@ diagrams.sharded_table(split.num_movies, len(mesh_devices))
 def device_mesh(
     devices: Sequence[str], model: int | None = None
 ) -> keras.distribution.DeviceMesh:
-    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all)."""
+    """A ``(data, model)`` mesh over ``devices``.
+
+    ``model`` devices per table (default: all).
+    """
     check_devices(devices)
     model = len(devices) if model is None else model
     checks.whole("model", model, maximum=len(devices), bound="the devices")
@@ -661,14 +675,16 @@ def padded_rows(rows: int, shards: int) -> int:
     """The smallest multiple of ``shards`` that is at least ``rows``.
 
     Raises:
-        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at least 1.
+        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at
+            least 1.
     """
     rows, shards = checks.whole("rows", rows), checks.whole("shards", shards)
     return -(-rows // shards) * shards
 
 
 def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
-    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of ``shards`` rows.
+    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of
+    ``shards`` rows.
 
     Every id reads the same row as before; the added rows are read by no id.
 
@@ -677,7 +693,8 @@ def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
       (``input_dim`` becomes ``quotient rows x num_buckets``); the remainder
       table has ``num_buckets`` rows, which padding cannot change (``id mod m``
       would move), so it is left as it is.
-    * :class:`~recbook.embeddings.MDEmbedding`, :class:`~recbook.embeddings.HashEmbedding`:
+    * :class:`~recbook.embeddings.MDEmbedding`,
+      :class:`~recbook.embeddings.HashEmbedding`:
       unchanged (their row count fixes which row an id reads).
 
     Tables that still do not divide are replicated by :func:`row_layout_map`.
@@ -712,7 +729,7 @@ def padded(
 # %%
 #| export
 TABLE_WEIGHTS = ("embeddings", "rows")
-"""Weight names indexed by id (or by a row of a flat table): the ones sharded by rows."""
+"""Weight names indexed by id (or by a row of a flat table): sharded by rows."""
 
 
 def is_table_weight(path: str) -> bool:
@@ -846,7 +863,8 @@ glue.record(
 def model_parallel(
     mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
 ) -> tuple[keras.distribution.ModelParallel, list[str]]:
-    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch over ``data``.
+    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch
+    over ``data``.
 
     Returns the distribution and the table weights left replicated because
     their rows do not divide (pad them first with :func:`pad_table`).
@@ -925,6 +943,10 @@ glue.record(
 )
 
 # %% [markdown]
+# **Answer.** Splitting the tables by rows over the devices predicts what one device
+# predicts, and each device holds the share of the bytes counted on paper.
+
+# %% [markdown]
 # ## What moves between devices
 #
 # Splitting the work costs communication. The compiled training step says how much: we
@@ -973,6 +995,10 @@ print(
 # %% tags=["remove-cell"]
 glue.record(records.DP_COLLECTIVE_BYTES_PER_STEP, sum(dp_bytes.values()))
 glue.record(records.MP_COLLECTIVE_BYTES_PER_STEP, sum(mp_bytes.values()))
+
+# %% [markdown]
+# **Answer.** Per step, model parallelism moves far fewer bytes between devices than
+# data parallelism: large tables want it.
 
 # %% [markdown]
 # ### How it grows with the number of devices
@@ -1123,24 +1149,12 @@ tables.show(
 
 # %% [markdown]
 # ## What we learned
-
-# %% tags=["remove-input"]
-from IPython.display import Markdown
-
-display(
-    Markdown(f"""
-- The production catalogue's full tables need {production_with_adam} with Adam's
-  slots: more than one 80 GB accelerator holds. Compress them (chapter 4), shard
-  them, or both.
-- Data parallelism copies every table to every device. Trained with plain SGD to a
-  validation MAE of {sgd_mae:.3f} (the global mean: {sgd_global_mean["mae"]:.3f}), it
-  matched one device on {len(mesh_devices)}: {sgd_agreement}. Summing the devices'
-  gradients instead of averaging them would have moved that MAE by
-  {summed_mae_gap:.3f}.
-- Model parallelism splits the tables by rows after padding them to the mesh. Against
-  the unsharded model, {mp_agreement}.
-- Per step, data parallelism all-reduced {sum(dp_bytes.values()):,} bytes (the tables'
-  gradients), model parallelism {sum(mp_bytes.values()):,} (the looked-up rows): large
-  tables want model parallelism, and the same code runs on another mesh.
-""")
-)
+#
+# - A production catalogue's full tables, with Adam's slots, need more memory than one
+#   80 GB accelerator holds.
+# - Data parallelism trains as one device does, as long as the devices' gradients are
+#   averaged, not summed.
+# - Splitting the tables by rows over the devices predicts what one device predicts,
+#   and each device holds the share of the bytes counted on paper.
+# - Per step, model parallelism moves far fewer bytes between devices than data
+#   parallelism: large tables want it.

@@ -180,3 +180,205 @@ CLAIMS: tuple[Claim, ...] = (
         lambda r: {**r, records.JAX_SPEEDUP: 0.5},
     ),
 )
+
+
+# --- Chapter 4: memory-efficient embeddings ----------------------------------------
+
+
+def _reproduction(r: Records, model: str) -> evidence.Reproduction:
+    row = r[records.REPRODUCTION][model]
+    return evidence.reproduction(
+        row["mae"],
+        row["mae_std"],
+        row["seeds"],
+        published.EMBEDDINGS_MAE_RUNS[model.removesuffix(records.PIPELINE)],
+    )
+
+
+def _full_tables_reproduce(r: Records) -> bool:
+    return _reproduction(r, records.BASELINE).within
+
+
+def _recipe_better_then_reproduced(r: Records) -> bool:
+    ours = _reproduction(r, records.RECIPE)
+    with_pipeline = _reproduction(r, records.RECIPE + records.PIPELINE)
+    return not ours.within and ours.difference < 0 and with_pipeline.within
+
+
+def _recipe_worse_than_biases(r: Records) -> bool:
+    recipe = r[records.REPRODUCTION][records.RECIPE]
+    bias = r[records.RATING_BASELINES][records.BIAS_MODEL]["mae"]
+    c = evidence.compare(
+        recipe["mae"], recipe["mae_std"], recipe["seeds"], bias, 0.0, 1
+    )
+    return c.exceeds_noise and recipe["mae"] > bias
+
+
+def _no_alpha_beats_another(r: Records) -> bool:
+    """No alpha of the rule beats another beyond the noise, and the recipe's
+    hand-picked dimensions lose to the best alpha beyond it (selection half)."""
+    rows = dict(r[records.ALPHAS])
+    picked = rows.pop(HAND_PICKED)
+    best = min(rows.values(), key=lambda row: row["selection_mae"])
+
+    def beyond(row: Records) -> bool:
+        return evidence.compare(
+            row["selection_mae"],
+            row["selection_mae_std"],
+            row["seeds"],
+            best["selection_mae"],
+            best["selection_mae_std"],
+            best["seeds"],
+        ).exceeds_noise
+
+    return not any(beyond(row) for row in rows.values() if row is not best) and (
+        beyond(picked) and picked["selection_mae"] > best["selection_mae"]
+    )
+
+
+HAND_PICKED = "hand-picked"
+
+
+def _goal(r: Records, index: int) -> bool:
+    goal = records.EMBEDDING_GOALS[index]
+    return goal.met(r[records.GOAL_FIGURES][goal.record])
+
+
+def _compressed_keep_less_than_half(r: Records) -> bool:
+    return not _goal(r, 0) and not _goal(r, 1)
+
+
+def _alpha_far_worse(rows: dict) -> None:
+    rows["0.0"]["selection_mae"] += 0.05
+
+
+EMBEDDINGS = records.EMBEDDINGS_CHAPTER
+
+CLAIMS += (
+    Claim(
+        EMBEDDINGS,
+        "Our full tables reproduce the recipe's published figure.",
+        _full_tables_reproduce,
+        _changed(
+            records.REPRODUCTION, lambda rows: rows[records.BASELINE].update(mae=0.75)
+        ),
+    ),
+    Claim(
+        EMBEDDINGS,
+        "Our QR + MD model predicts better than the recipe's published figure; fed by "
+        "the recipe's own input pipeline, it reproduces it.",
+        _recipe_better_then_reproduced,
+        _changed(
+            records.REPRODUCTION,
+            lambda rows: rows[records.RECIPE + records.PIPELINE].update(mae=0.70),
+        ),
+    ),
+    Claim(
+        EMBEDDINGS,
+        "The recipe's compressed model predicts ratings worse than the bias model, "
+        "which has no embeddings at all.",
+        _recipe_worse_than_biases,
+        _changed(
+            records.RATING_BASELINES,
+            lambda rows: rows[records.BIAS_MODEL].update(mae=0.80),
+        ),
+    ),
+    Claim(
+        EMBEDDINGS,
+        "The alpha-power rule finds no alpha better than another beyond the noise, "
+        "and its best alpha beats the recipe's hand-picked dimensions.",
+        _no_alpha_beats_another,
+        _changed(records.ALPHAS, _alpha_far_worse),
+    ),
+    Claim(
+        EMBEDDINGS,
+        "With five times fewer parameters, QR + MD keeps less than half of the full "
+        "tables' gain over the bias model, and so does the best method with ten times "
+        "fewer.",
+        _compressed_keep_less_than_half,
+        _changed(
+            records.GOAL_FIGURES,
+            _set(records.EMBEDDING_GOALS[0].record, 0.9),
+        ),
+    ),
+    Claim(
+        EMBEDDINGS,
+        "QR keeps more of the gain than hashing at every size.",
+        lambda r: _goal(r, 2),
+        _changed(records.GOAL_FIGURES, _set(records.EMBEDDING_GOALS[2].record, 0.0)),
+    ),
+    Claim(
+        EMBEDDINGS,
+        "On this CPU, the recipe's masked lookup is faster than gathering each block.",
+        lambda r: r[records.MASK_OVER_GATHER] < 1.0,
+        lambda r: {**r, records.MASK_OVER_GATHER: 1.5},
+    ),
+)
+
+
+# --- Chapter 5: scaling out ------------------------------------------------------
+
+ACCELERATOR_BYTES = 80e9
+"""One 80 GB accelerator (A100, H100), the chapter's yardstick."""
+
+
+def _production_needs_more_than_one(r: Records) -> bool:
+    return r[records.PRODUCTION_FULL_WITH_ADAM_BYTES] > ACCELERATOR_BYTES
+
+
+def _data_parallel_matches_when_averaged(r: Records) -> bool:
+    tolerance = published.SCALING_TOLERANCE
+    return (
+        r[records.SGD_DP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+        and r[records.SGD_DP_MAE_ABS_DIFF] <= tolerance["mae"]
+        and r[records.SGD_SUMMED_MAE_ABS_DIFF] > tolerance["mae"]
+    )
+
+
+def _model_parallel_matches(r: Records) -> bool:
+    tolerance = published.SCALING_TOLERANCE
+    return (
+        r[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
+        and r[records.PER_DEVICE_BYTES_MATCH_PAPER] is True
+    )
+
+
+def _model_parallel_moves_less(r: Records) -> bool:
+    return (
+        r[records.MP_COLLECTIVE_BYTES_PER_STEP]
+        < r[records.DP_COLLECTIVE_BYTES_PER_STEP]
+    )
+
+
+SCALING = records.SCALING_CHAPTER
+
+CLAIMS += (
+    Claim(
+        SCALING,
+        "A production catalogue's full tables, with Adam's slots, need more memory than "
+        "one 80 GB accelerator holds.",
+        _production_needs_more_than_one,
+        lambda r: {**r, records.PRODUCTION_FULL_WITH_ADAM_BYTES: 40e9},
+    ),
+    Claim(
+        SCALING,
+        "Data parallelism trains as one device does, as long as the devices' gradients "
+        "are averaged, not summed.",
+        _data_parallel_matches_when_averaged,
+        lambda r: {**r, records.SGD_DP_MAE_ABS_DIFF: 0.01},
+    ),
+    Claim(
+        SCALING,
+        "Splitting the tables by rows over the devices predicts what one device "
+        "predicts, and each device holds the share of the bytes counted on paper.",
+        _model_parallel_matches,
+        lambda r: {**r, records.PER_DEVICE_BYTES_MATCH_PAPER: False},
+    ),
+    Claim(
+        SCALING,
+        "Per step, model parallelism moves far fewer bytes between devices than data "
+        "parallelism: large tables want it.",
+        _model_parallel_moves_less,
+        lambda r: {**r, records.MP_COLLECTIVE_BYTES_PER_STEP: 10**9},
+    ),
+)

@@ -43,11 +43,16 @@ def with_host_device_count(flags: str, count: int) -> str:
 def simulate_cpu_devices(count: int) -> bool:
     """Set ``XLA_FLAGS`` so that JAX's CPU platform has ``count`` devices.
 
-    Returns whether the flag can still take effect: ``False`` when JAX was
-    already imported in this process (it may have read the flags; then the
-    chapter runs on whatever devices exist, and says so).
+    Returns whether the flag can still take effect: JAX reads it when it first
+    initializes its backends, not when it is imported (``import recbook`` imports it
+    for the compilation cache). ``False`` when the backends already exist in this
+    process: then the chapter runs on whatever devices exist, and says so.
     """
     os.environ["XLA_FLAGS"] = with_host_device_count(
         os.environ.get("XLA_FLAGS", ""), count
     )
-    return "jax" not in sys.modules
+    bridge = sys.modules.get("jax._src.xla_bridge")
+    initialized = getattr(bridge, "backends_are_initialized", None)
+    if initialized is None:  # JAX not imported (or too old to tell): judge by import
+        return "jax" not in sys.modules or bridge is None
+    return not initialized()

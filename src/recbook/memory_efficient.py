@@ -135,7 +135,7 @@ EPOCHS = 3
 """Training epochs of every rating model, the recipe's."""
 
 STEPS_PER_EXECUTION = 32
-"""Training steps per compiled call: identical results, less Python overhead per step."""
+"""Training steps per compiled call: identical results, less Python overhead."""
 
 
 def compile_for_training(
@@ -173,7 +173,7 @@ def fit(
     learning_rate: float = 1e-3,
     shuffle_buffer: int | None = None,
 ) -> training.Run:
-    """Seed everything, build, train as the recipe does and score on the validation split.
+    """Seed everything, build, train as the recipe does, score on the validation split.
 
     By default Keras shuffles all training rows each epoch (i.i.d. batches);
     ``shuffle_buffer`` reproduces the recipe's pipeline instead
@@ -253,7 +253,7 @@ def check_buckets(input_dim: int, output_dim: int, num_buckets: int) -> None:
 def check_blocks(
     block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
 ) -> tuple[list[int], list[int]]:
-    """Block sizes and dimensions as lists of whole numbers of the same, non-zero, length."""
+    """Block sizes and dimensions as lists of whole numbers of one non-zero length."""
     block_sizes = checks.whole_list("block_sizes", block_sizes, example="[400, 1300]")
     block_dims = checks.whole_list("block_dims", block_dims, example="[64, 32]")
     if len(block_sizes) != len(block_dims):
@@ -404,7 +404,10 @@ class MDEmbedding(CheckedIds, keras.layers.Layer):
     def count_params_for(
         block_sizes: Sequence[int], block_dims: Sequence[int], output_dim: int
     ) -> int:
-        """Trainable parameters: ``sum(n_b d_b) + sum(d_b * output_dim for d_b != output_dim)``."""
+        """Trainable parameters.
+
+        ``sum(n_b d_b) + sum(d_b * output_dim for d_b != output_dim)``.
+        """
         block_sizes, block_dims = check_blocks(block_sizes, block_dims, output_dim)
         rows = sum(n * d for n, d in zip(block_sizes, block_dims))
         return rows + sum(d * output_dim for d in block_dims if d != output_dim)

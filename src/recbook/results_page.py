@@ -18,6 +18,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from . import checks, evidence, glue, published, records
+from .plots import tower_label
 
 RETRIEVAL = records.RETRIEVAL_CHAPTER
 EMBEDDINGS = records.EMBEDDINGS_CHAPTER
@@ -136,7 +137,7 @@ def retrieval_rows(figures: Mapping) -> list[dict]:
         rows.append(
             summary_row(
                 RETRIEVAL,
-                f"MSE towers {widths}, top-100 (5-star)",
+                f"MSE towers {tower_label(widths)}, top-100 (5-star)",
                 entry(records.TOWERS, str(widths)),
                 towers[str(widths)],
                 "accuracy",
@@ -164,7 +165,7 @@ def retrieval_rows(figures: Mapping) -> list[dict]:
         rows.append(  # TFRS: one run, other features, 300 epochs
             summary_row(
                 RETRIEVAL,
-                f"softmax {widths} vs TFRS, top-100 (all)",
+                f"softmax {tower_label(widths)} vs TFRS, top-100 (all)",
                 entry(records.SOFTMAX, str(widths)),
                 softmax[str(widths)],
                 "accuracy_all",
@@ -175,7 +176,7 @@ def retrieval_rows(figures: Mapping) -> list[dict]:
         rows.append(
             summary_row(
                 RETRIEVAL,
-                f"tuned MSE towers {label}, top-100 (5-star)",
+                f"tuned MSE towers {tower_label(label)}, top-100 (5-star)",
                 entry(records.TUNED, label),
                 ours,
                 "accuracy",
@@ -185,7 +186,7 @@ def retrieval_rows(figures: Mapping) -> list[dict]:
     rows.append(
         summary_row(
             RETRIEVAL,
-            f"softmax {best} (chosen on the holdout), top-100 (5-star)",
+            f"softmax {tower_label(best)} (chosen on the holdout), top-100 (5-star)",
             entry(records.SOFTMAX, best),
             softmax[best],
             "accuracy",
@@ -388,7 +389,7 @@ def sizes(notebooks_dir: Path) -> pd.DataFrame:
     rows = [
         {
             "chapter": RETRIEVAL,
-            "model": f"towers {label}",
+            "model": f"towers {tower_label(label)}",
             "ours": ours["params"],
             "published": None,
         }

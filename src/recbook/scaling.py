@@ -12,7 +12,7 @@ import keras
 
 
 def choose_devices(count: int) -> list[str]:
-    """The first ``count`` devices of JAX's default platform, or all of them when fewer exist.
+    """The first ``count`` devices of JAX's default platform (all, when fewer exist).
 
     The default platform is the accelerators (GPU or TPU) when there are any,
     else the CPU, whose device count ``XLA_FLAGS`` may have raised
@@ -63,7 +63,7 @@ def check_devices(devices: Sequence[str]) -> None:
 
 
 def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
-    """Every variable replicated, the batch split over ``devices`` (a 1-D ``data`` mesh)."""
+    """Every variable replicated; the batch split over ``devices`` (a ``data`` mesh)."""
     check_devices(devices)
     mesh = keras.distribution.DeviceMesh((len(devices),), (DATA_AXIS,), list(devices))
     return keras.distribution.DataParallel(device_mesh=mesh)
@@ -72,7 +72,10 @@ def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
 def device_mesh(
     devices: Sequence[str], model: int | None = None
 ) -> keras.distribution.DeviceMesh:
-    """A ``(data, model)`` mesh over ``devices``: ``model`` devices per table (default: all)."""
+    """A ``(data, model)`` mesh over ``devices``.
+
+    ``model`` devices per table (default: all).
+    """
     check_devices(devices)
     model = len(devices) if model is None else model
     checks.whole("model", model, maximum=len(devices), bound="the devices")
@@ -87,14 +90,16 @@ def padded_rows(rows: int, shards: int) -> int:
     """The smallest multiple of ``shards`` that is at least ``rows``.
 
     Raises:
-        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at least 1.
+        TypeError, ValueError: ``rows`` or ``shards`` is not a whole number of at
+            least 1.
     """
     rows, shards = checks.whole("rows", rows), checks.whole("shards", shards)
     return -(-rows // shards) * shards
 
 
 def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
-    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of ``shards`` rows.
+    """A copy of an (unbuilt) table whose id-indexed weights have a multiple of
+    ``shards`` rows.
 
     Every id reads the same row as before; the added rows are read by no id.
 
@@ -103,7 +108,8 @@ def pad_table(layer: keras.layers.Layer, shards: int) -> keras.layers.Layer:
       (``input_dim`` becomes ``quotient rows x num_buckets``); the remainder
       table has ``num_buckets`` rows, which padding cannot change (``id mod m``
       would move), so it is left as it is.
-    * :class:`~recbook.embeddings.MDEmbedding`, :class:`~recbook.embeddings.HashEmbedding`:
+    * :class:`~recbook.embeddings.MDEmbedding`,
+      :class:`~recbook.embeddings.HashEmbedding`:
       unchanged (their row count fixes which row an id reads).
 
     Tables that still do not divide are replicated by :func:`row_layout_map`.
@@ -130,7 +136,7 @@ def padded(
 
 
 TABLE_WEIGHTS = ("embeddings", "rows")
-"""Weight names indexed by id (or by a row of a flat table): the ones sharded by rows."""
+"""Weight names indexed by id (or by a row of a flat table): sharded by rows."""
 
 
 def is_table_weight(path: str) -> bool:
@@ -168,7 +174,8 @@ def row_layout_map(
 def model_parallel(
     mesh: keras.distribution.DeviceMesh, layers: Iterable[keras.layers.Layer]
 ) -> tuple[keras.distribution.ModelParallel, list[str]]:
-    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch over ``data``.
+    """Tables of ``layers`` sharded by rows over the mesh's ``model`` axis, the batch
+    over ``data``.
 
     Returns the distribution and the table weights left replicated because
     their rows do not divide (pad them first with :func:`pad_table`).

@@ -206,13 +206,13 @@ def retrieval_figures():
 def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
     rows = results_page.retrieval_rows(retrieval_figures())
     by_name = {row["experiment"]: row for row in rows}
-    one = by_name["MSE towers (32,), top-100 (5-star)"]
+    one = by_name["MSE towers 1-layer (32), top-100 (5-star)"]
     assert one["tolerance"] == pytest.approx(0.01670, abs=1e-5)
     assert one["verdict"] == "within"
     # Published 0.2964 and 0.3093: 2 sqrt(0.00912^2 + 0.001^2 / 3) = 0.0183 < 0.0364.
-    deep = by_name["MSE towers (64, 32), top-100 (5-star)"]
+    deep = by_name["MSE towers 2-layer (64→32), top-100 (5-star)"]
     assert deep["verdict"] == "outside" and deep["side"] == "ours lower"
-    tfrs = by_name["softmax (32,) vs TFRS, top-100 (all)"]
+    tfrs = by_name["softmax 1-layer (32) vs TFRS, top-100 (all)"]
     # TFRS counts all ratings: compared with accuracy_all, other protocol, context.
     assert tfrs["ours"] == 0.21 and tfrs["published"] == published.TFRS_TOP100[(32,)]
     assert tfrs["verdict"] == "context"

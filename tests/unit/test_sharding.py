@@ -41,11 +41,33 @@ def test_host_device_flag_is_set_once_and_other_flags_kept():
             devices.with_host_device_count("", wrong)
 
 
+def test_the_flag_takes_effect_after_jax_is_imported_before_its_first_device():
+    """In a chapter's kernel JAX is imported early (TensorFlow imports Keras, Keras
+    imports its JAX backend) but its backends start only at the first device: the flag
+    still counts, and simulate_cpu_devices says so."""
+    script = (
+        "import jax\n"
+        "from recbook import devices\n"
+        "in_time = devices.simulate_cpu_devices(3)\n"
+        "print(in_time, len(jax.devices('cpu')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "3"]
+
+
 def test_simulate_cpu_devices_reports_that_jax_already_started(monkeypatch):
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_foo=1")
-    import jax  # noqa: F401  (this test process has JAX: the flag comes too late here)
+    from jax._src import xla_bridge
 
+    # As after a first jax.devices(): the backends exist, the flag comes too late.
+    monkeypatch.setattr(xla_bridge, "backends_are_initialized", lambda: True)
     assert devices.simulate_cpu_devices(3) is False
+    monkeypatch.setattr(xla_bridge, "backends_are_initialized", lambda: False)
+    assert devices.simulate_cpu_devices(3) is True
     assert (
         os.environ["XLA_FLAGS"]
         == "--xla_cpu_foo=1 --xla_force_host_platform_device_count=3"
