@@ -309,9 +309,10 @@ CLAIMS += (
     ),
     Claim(
         EMBEDDINGS,
-        "On this CPU, the recipe's masked lookup is faster than gathering each block.",
-        lambda r: r[records.MASK_OVER_GATHER] < 1.0,
-        lambda r: {**r, records.MASK_OVER_GATHER: 1.5},
+        "On the machine of this run, gathering each block is faster than the recipe's "
+        "masked lookup. Step times depend on the processor: measure on yours.",
+        lambda r: r[records.MASK_OVER_GATHER] > 1.0,
+        lambda r: {**r, records.MASK_OVER_GATHER: 0.7},
     ),
 )
 

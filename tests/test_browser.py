@@ -643,10 +643,11 @@ def test_stored_figures_are_2x_pngs_of_the_column_width(page):
 @pytest.mark.parametrize("page", pages())
 def test_tables_and_listings_fit_the_column(survey, page, width):
     """No table, listing or output is wider than the content column unless it is inside
-    a scrolling container that fits the column. At 1280 px code and printed output fit
-    without scrolling (88 columns of code fit, ruff), and a table wider than its
-    scrolling container keeps its first column in view (``position: sticky``). At 390 px
-    a listing may scroll inside its own block (so indentation is never broken)."""
+    a scrolling container that fits the column. At 1280 px code, printed output and
+    every table fit without scrolling (88 columns of code fit, ruff). At 390 px a table
+    wider than its scrolling container keeps its first column in view (``position:
+    sticky``), and a listing may scroll inside its own block (so indentation is never
+    broken)."""
     found = survey(page, width)
     right = found["columnRight"] + 1
     problems = []
@@ -678,7 +679,12 @@ def test_tables_and_listings_fit_the_column(survey, page, width):
                     f"({table['width']:.0f} px wide), not in a scrolling container"
                     + ("" if up is None else " that fits the column")
                 )
-        elif up["overflow"] > 1 and width == "1280" and not table["sticky"]:
+        elif up["overflow"] > 1 and width == "1280":
+            problems.append(
+                f"{what}: {up['overflow']} px of it hidden at full width (every column "
+                "must show without scrolling)"
+            )
+        elif up["overflow"] > 1 and not table["sticky"]:
             problems.append(
                 f"{what}: scrolls ({up['overflow']} px hidden) without a sticky first column"
             )
