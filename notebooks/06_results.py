@@ -48,13 +48,6 @@
 # Nothing here is typed by hand: the figure and the tables are built from the figures
 # each executed chapter recorded, from `recbook.published` (the published figures)
 # and from `recbook.records` (the questions and their thresholds).
-#
-# **On another machine.** With the book's package versions, on an x86-64 CPU with AVX2
-# and FMA and at least two cores, re-running a chapter gives these figures exactly
-# (`import recbook` pins the CPU settings XLA's rounding depends on). With one core, an
-# older CPU, another jaxlib (Colab's) or a GPU, training rounds differently and a
-# figure moves by about its standard deviation over seeds; the verdicts hold within
-# that spread.
 
 # %% [markdown]
 # In Colab, the next cell installs `recbook` and fetches the book's executed chapters,
@@ -77,10 +70,12 @@ if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another 
 # %%
 from pathlib import Path
 
-from recbook import plots, results_page
+from recbook import plots, reproducibility, results_page
 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
+
+plots.setup()
 
 # %% [markdown]
 # Where the executed chapters are:
@@ -99,6 +94,12 @@ titles = results_page.chapter_titles(Path(chapters_dir))
 
 # %% tags=["remove-input"]
 display(Markdown(results_page.answers(comparisons, titles)))
+
+# %% [markdown]
+# **On another machine:**
+
+# %% tags=["remove-input"]
+display(Markdown(reproducibility.STATEMENT))
 
 # %% [markdown]
 # ## At a glance

@@ -14,12 +14,9 @@ seed 0, top-100 accuracy after 30 epochs):
 
 So :func:`pin_cpu_settings` (called when ``recbook`` is imported) restricts
 the process to at most :data:`CPUS` CPUs and caps XLA's instruction set at
-:data:`MAX_ISA` on x86-64. On machines with AVX2 and FMA and at least two CPUs
-(Colab's CPU runtime among them) the figures are then bit-identical, with the
-same package versions; machines with one CPU or without AVX2 differ by about
-the seed-to-seed spread, which the results page states. A different jaxlib
-version compiles differently too. ``RECBOOK_PIN_CPU=0`` turns the pinning off
-(for speed on a large machine, at the cost of those figures).
+:data:`MAX_ISA` on x86-64. What that makes identical, and what it does not, is
+said once, in :data:`STATEMENT` (the results page shows it). ``RECBOOK_PIN_CPU=0``
+turns the pinning off (for speed on a large machine, at the cost of those figures).
 """
 
 from __future__ import annotations
@@ -31,6 +28,20 @@ import warnings
 
 CPUS = 2
 """CPUs a process may use: the stored runs' machines and Colab's CPU runtime have 2."""
+
+STATEMENT = (
+    "Every chapter seeds everything, and `import recbook` pins the CPU settings XLA's "
+    "rounding depends on. With the package versions of `constraints.txt`, on x86-64 "
+    "machines of two CPUs, chapters 1, 2, 4 and 5 gave identical figures on each "
+    "machine measured (an AMD EPYC with AVX2, an AMD EPYC and an Intel Xeon with "
+    "AVX-512). Chapter 3 did not: its one-layer models and its baselines are identical "
+    "across them, but its deeper towers and its in-batch softmax runs round "
+    "differently from one processor to another and move like another draw of the "
+    "seeds; every verdict held. Other package versions (Colab's), one CPU or a GPU "
+    "also move a figure by about its spread over seeds."
+)
+"""The book's one statement of what reproduces where (measured: CONTRIBUTING.md,
+"Reproducing the figures on another machine")."""
 
 MAX_ISA = "AVX2"
 """XLA's instruction-set cap on x86-64 (``--xla_cpu_max_isa``): no AVX-512 code."""
