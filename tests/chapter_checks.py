@@ -8,6 +8,7 @@ counts, exact parameter totals, and figures that do not depend on training.
 from __future__ import annotations
 
 import configparser
+import itertools
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -159,6 +160,56 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
     assert set(figures[records.BACKEND_SECONDS]) == {"jax", "tensorflow"}
 
 
+DETERMINISTIC = ("popularity", "item-item", "EASE")
+"""Chapter 4's classical models whose grids a quick run keeps whole: numpy in closed
+form, so their figures do not depend on the training budget."""
+
+
+def training_towers(figures: dict, saved: dict) -> None:
+    for accuracy, versus in (
+        (records.TRAINED_ACCURACY, records.TRAINED_VERSUS),
+        (records.TEMPORAL_ACCURACY, records.TEMPORAL_VERSUS),
+    ):
+        rows = {row["model"]: row for row in figures[accuracy]}
+        saved_rows = {row["model"]: row for row in saved[accuracy]}
+        assert set(rows) == {"towers", *DETERMINISTIC, "iALS"}
+        # As in chapter 3's check: another BLAS may reorder near-ties at rank 100.
+        for name in DETERMINISTIC:
+            for column, value in rows[name].items():
+                assert value == pytest.approx(saved_rows[name][column], abs=2e-3), name
+        # A model that learned something, scored on both metrics, over every seed.
+        for column, value in rows["towers"].items():
+            if column not in ("model", "seeds"):
+                assert 0.02 < value < 0.95, column
+
+        # Each protocol (and metric) against the best classical model.
+        def compared(records_: list) -> set:
+            return {
+                (row["protocol"], row["metric"], row["classical model"])
+                for row in records_
+            }
+
+        # Each protocol and metric, against every classical model, the best marked once.
+        assert compared(figures[versus]) == compared(saved[versus])
+        assert len(figures[versus]) == len(compared(figures[versus]))
+        bests = [(r["protocol"], r["metric"]) for r in figures[versus] if r["best"]]
+        assert len(bests) == len(set(bests)) == len(compared(figures[versus])) // 4
+    # The classical models on the tutorial's protocol are chapter 3's, to the digit:
+    # the same split (without the FeatureSpace), the same grids, the same holdout.
+    retrieval = stored(records.RETRIEVAL_CHAPTER)
+    tutorial = {row["model"]: row for row in figures[records.TRAINED_ACCURACY]}
+    for name, metric in itertools.product(DETERMINISTIC, ("accuracy", "accuracy_all")):
+        chapter3 = (
+            retrieval[records.POPULARITY]
+            if name == "popularity"
+            else retrieval[records.CLASSICAL][name]
+        )
+        assert tutorial[name][f"tutorial, {metric}"] == pytest.approx(
+            chapter3[metric], abs=2e-3
+        ), (name, metric)
+    assert set(figures[records.GOAL_FIGURES]) == {records.TRAINED_TOWERS_GOAL.record}
+
+
 def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
     # Parameter totals do not depend on the training budget: exact, and as in the stored run.
     reproduction = figures[records.REPRODUCTION]
@@ -255,7 +306,8 @@ CHECKS: dict[str, Callable[[dict, dict], None]] = {
     "01_movielens_data": movielens_data,
     "02_featurization": featurization,
     "03_retrieval_towers": retrieval_towers,
-    "04_memory_efficient_embeddings": memory_efficient_embeddings,
-    "05_scaling_out": scaling_out,
+    "04_training_towers": training_towers,
+    "05_memory_efficient_embeddings": memory_efficient_embeddings,
+    "06_scaling_out": scaling_out,
 }
 """The checks of each chapter's quick run, by chapter stem (the results page has none)."""

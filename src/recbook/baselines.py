@@ -1,9 +1,9 @@
 """Classical models that set the zero: what a deep model must beat to have learned anything.
 
-Rating prediction (chapter 4): the global mean, and the user + movie bias model
+Rating prediction (chapter 5): the global mean, and the user + movie bias model
 (the global mean plus one bias per user and per movie, regularized least squares),
 which has no user-movie interaction: what embeddings add is their gain over it. The
-bias model is defined in chapter 4 and exported to :mod:`recbook.memory_efficient`
+bias model is defined in chapter 5 and exported to :mod:`recbook.memory_efficient`
 (:class:`~recbook.memory_efficient.BiasModel`,
 :func:`~recbook.memory_efficient.fit_biases`); :func:`bias_model` chooses its
 regularization.
@@ -261,6 +261,24 @@ def top_k_accuracy(
     """The towers' metric for a score matrix: the share of (5-star, or all) test
     ratings whose movie is among the user's ``k`` best-scored ones.
 
+    The mean of :func:`top_k_hits`, which it checks and raises as.
+    """
+    hits, _ = top_k_hits(scores, users, inputs, labels, k, five_stars_only)
+    return float(hits.mean())
+
+
+def top_k_hits(
+    scores: np.ndarray,
+    users: np.ndarray,
+    inputs: Mapping[str, np.ndarray],
+    labels: np.ndarray,
+    k: int = 100,
+    five_stars_only: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per counted (5-star, or every) test rating, in the test set's order: whether
+    its movie is among the user's ``k`` best-scored ones, and the user's row of
+    ``scores``, for a bootstrap over users (:func:`recbook.evidence.paired_bootstrap`).
+
     ``scores`` has a row per user of ``users`` (distinct, ascending) and a column
     per movie id.
 
@@ -302,8 +320,7 @@ def top_k_accuracy(
     best = top_k(scores, k)
     rows = rows[counted]
     movies = movie_ids[counted]
-    hits = (best[rows] == movies[:, None]).any(axis=1)
-    return float(hits.mean())
+    return (best[rows] == movies[:, None]).any(axis=1), rows
 
 
 def _rating_ids(name: str, inputs: Mapping) -> tuple[np.ndarray, np.ndarray]:

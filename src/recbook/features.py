@@ -5,6 +5,8 @@ the featurization chapter and exported to :mod:`recbook.featurization`. Here:
 
 * :func:`arrays` and :func:`vocabularies`: the split as numpy arrays, and the
   embedding table sizes (:class:`Vocabularies`).
+* :func:`rating_split`: the same split of the ratings' ids, stars and timestamps
+  only, without the FeatureSpace (the ids-only towers and the classical models).
 * :func:`retrieval_problem`: all of the above in the retrieval chapter's order,
   as one :class:`RetrievalProblem` (train and test arrays, table sizes,
   candidate set), which can be saved to and loaded from one ``.npz`` file.
@@ -158,3 +160,34 @@ def retrieval_problem(variant: str = "100k") -> RetrievalProblem:
         vocab=vocabularies(ratings, space, candidates),
         candidates=candidates,
     )
+
+
+RATING_FIELDS = ("user_id", "movie_id", "timestamp")
+"""The inputs of :func:`rating_split`: the ids, and the rating's Unix time in seconds."""
+
+
+def rating_split(variant: str = "100k") -> tuple[Arrays, Arrays]:
+    """The tutorial's split of the ratings' ids and timestamps, without the FeatureSpace.
+
+    The same shuffle as :func:`retrieval_problem` (:func:`recbook.featurization.split`),
+    so the same rows in the same order, with the same labels (the rescaled stars,
+    ``(stars - 1) / 4``); the inputs are :data:`RATING_FIELDS` only, which takes
+    seconds instead of the FeatureSpace's adaptation.
+
+    Raises:
+        recbook.data.MovieLensError: as :func:`retrieval_problem`.
+    """
+    ratings = data.load_tfds("ratings", variant)
+
+    def preprocess(x: dict) -> tuple[dict, tf.Tensor]:
+        return (
+            {
+                "user_id": tf.strings.to_number(x["user_id"], out_type=tf.int32),
+                "movie_id": tf.strings.to_number(x["movie_id"], out_type=tf.int32),
+                "timestamp": tf.cast(x["timestamp"], tf.int64),
+            },
+            x["user_rating"] * (1.0 / 4.0) - 1.0 / 4.0,
+        )
+
+    train, test = featurization.split(ratings, preprocess)
+    return arrays(train), arrays(test)

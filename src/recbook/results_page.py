@@ -21,6 +21,7 @@ from . import checks, evidence, glue, published, records
 from .plots import tower_label
 
 RETRIEVAL = records.RETRIEVAL_CHAPTER
+TRAINING = records.TRAINING_CHAPTER
 EMBEDDINGS = records.EMBEDDINGS_CHAPTER
 RESULTS = records.RESULTS_CHAPTER
 SCALING = records.SCALING_CHAPTER
@@ -248,8 +249,41 @@ def goal_row(chapter: str, goal: records.Goal, figures: Mapping) -> dict:
     )
 
 
+METRIC_WORDS = {"accuracy": "5-star", "accuracy_all": "all"}
+
+
+def training_rows(figures: Mapping) -> list[dict]:
+    """Chapter 4: the trained towers beside the best classical model (its ``best``
+    rows), per protocol and metric, on the random split and in time; then the
+    chapter's goal."""
+    rows = []
+    for record, split in (
+        (records.TRAINED_VERSUS, "random split"),
+        (records.TEMPORAL_VERSUS, "split in time"),
+    ):
+        for index, row in enumerate(figures[record]):
+            if not row["best"]:
+                continue
+            rows.append(
+                comparison(
+                    TRAINING,
+                    f"trained towers vs {row['classical model']}, top-100 "
+                    f"({METRIC_WORDS[row['metric']]}), {split}, {row['protocol']}",
+                    row["towers"],
+                    reference=recorded(
+                        TRAINING,
+                        entry(record, str(index), "classical"),
+                        row["classical"],
+                    ),
+                    record=entry(record, str(index), "towers"),
+                )
+            )
+    rows.append(goal_row(TRAINING, records.TRAINED_TOWERS_GOAL, figures))
+    return rows
+
+
 def embeddings_rows(figures: Mapping) -> list[dict]:
-    """Chapter 4: the baselines without embeddings, the recipe's two models on its
+    """Chapter 5: the baselines without embeddings, the recipe's two models on its
     protocol, and the chapter's goals."""
     rows = [
         comparison(
@@ -278,7 +312,7 @@ def embeddings_rows(figures: Mapping) -> list[dict]:
 
 
 def scaling_rows(figures: dict) -> list[dict]:
-    """Chapter 5: measured facts, no published figures.
+    """Chapter 6: measured facts, no published figures.
 
     The equality checks are goals (the largest difference from the single-device
     run within :data:`recbook.published.SCALING_TOLERANCE`), data parallel under
@@ -376,6 +410,7 @@ def measured(chapter: str, experiment: str, record: str, count, unit: float) -> 
 def comparisons(notebooks_dir: Path) -> pd.DataFrame:
     """Every headline comparison of the stored chapters, one row each."""
     rows = retrieval_rows(glue.read(notebooks_dir / f"{RETRIEVAL}.ipynb"))
+    rows += training_rows(glue.read(notebooks_dir / f"{TRAINING}.ipynb"))
     rows += embeddings_rows(glue.read(notebooks_dir / f"{EMBEDDINGS}.ipynb"))
     rows += scaling_rows(glue.read(notebooks_dir / f"{SCALING}.ipynb"))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -107,7 +107,7 @@ class Catalogue:
 def full_tables(
     num_users: int, num_movies: int, dim: int = 64
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
-    """Chapter 4's baseline tables, named ``user_emb`` and ``movie_emb``."""
+    """Chapter 5's baseline tables, named ``user_emb`` and ``movie_emb``."""
     checks.whole("num_users", num_users)
     checks.whole("num_movies", num_movies)
     checks.whole("dim", dim)
@@ -125,7 +125,7 @@ def renamed(layer: keras.layers.Layer, name: str) -> keras.layers.Layer:
 def recipe_tables(
     catalogue: Catalogue, dim: int = 64
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
-    """Chapter 4's QR users + MD movies (:func:`recbook.rating_models.recipe_layers`), named."""
+    """Chapter 5's QR users + MD movies (:func:`recbook.rating_models.recipe_layers`), named."""
     user, movie = rating_models.recipe_layers(catalogue, dim)
     return renamed(user, USER_TABLE), renamed(movie, MOVIE_TABLE)
 
@@ -135,7 +135,7 @@ def qr_tables(
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """QR user and movie tables at about ``1 / ratio`` the size, named.
 
-    As chapter 4's ``qr`` sweep builds them.
+    As chapter 5's ``qr`` sweep builds them.
     """
     checks.real("ratio", ratio, minimum=1)
     checks.whole("dim", dim)
@@ -204,7 +204,7 @@ def train_and_score(
     seed: int = 0,
     eval_batch_size: int = 4096,
 ) -> tuple[list[float], float]:
-    """Train a compiled model as chapter 4 does (one step per call) and score the validation split.
+    """Train a compiled model as chapter 5 does (one step per call) and score the validation split.
 
     The seed is set right before ``fit``, so two models with the same weights
     see the same shuffled batches. Returns the per-batch loss curve and the
@@ -647,7 +647,7 @@ def sample_batch(
 
 
 def compile_rating_model(model: keras.Model) -> keras.Model:
-    """Compile as chapter 4 does (Adam 0.001, MSE, MAE as a metric), one step per call.
+    """Compile as chapter 5 does (Adam 0.001, MSE, MAE as a metric), one step per call.
 
     The optimizer is named, so that its slots' paths (``adam/...``) do not depend
     on how many optimizers the process made before.
@@ -686,7 +686,7 @@ def step_collectives(
     batch_size: int = 128,
     dim: int = 64,
 ) -> dict[str, int]:
-    """Collective bytes per training step of chapter 4's full-table model under one strategy.
+    """Collective bytes per training step of chapter 5's full-table model under one strategy.
 
     ``strategy`` is ``"data"`` (:func:`~recbook.scaling.data_parallel`) or ``"model"``
     (:func:`~recbook.scaling.model_parallel` on a ``(1, len(devices))`` mesh, tables padded).

@@ -70,7 +70,12 @@ def differences(stored: dict, rerun: dict) -> list[str]:
     for name in records.PROSE:
         stored.pop(name, None), rerun.pop(name, None)
     goals = {
-        goal.record: goal for goal in (records.RETRIEVAL_GOAL, *records.EMBEDDING_GOALS)
+        goal.record: goal
+        for goal in (
+            records.RETRIEVAL_GOAL,
+            records.TRAINED_TOWERS_GOAL,
+            *records.EMBEDDING_GOALS,
+        )
     }
     verdicts = [
         {

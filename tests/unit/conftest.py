@@ -50,6 +50,7 @@ def rating_records(n: int = 60) -> tf.data.Dataset:
                 "user_gender": bool(i % 2),
                 "user_occupation_label": np.int64(i % 4),
                 "user_rating": np.float32(1 + i % 5),
+                "timestamp": np.int64(880_000_000 + 7_919 * i % 1_000),
             }
 
     spec = {
@@ -61,6 +62,7 @@ def rating_records(n: int = 60) -> tf.data.Dataset:
         "user_gender": tf.TensorSpec((), tf.bool),
         "user_occupation_label": tf.TensorSpec((), tf.int64),
         "user_rating": tf.TensorSpec((), tf.float32),
+        "timestamp": tf.TensorSpec((), tf.int64),
     }
     return tf.data.Dataset.from_generator(generate, output_signature=spec)
 

@@ -475,3 +475,18 @@ def test_choose_setting_reads_the_holdout_and_ignores_the_test_split(
     assert clean == chosen == grid[0]
     assert tried == clean_tried
     assert [row["validation top-100"] for row in tried] == [1.0, 0.0]
+
+
+def test_top_k_hits_are_per_counted_rating_with_the_users_row():
+    scores = np.array([[-np.inf, 3.0, 2.0, 1.0], [-np.inf, 1.0, 2.0, 3.0]])
+    inputs = {"user_id": np.array([7, 9, 9, 7]), "movie_id": np.array([1, 1, 3, 3])}
+    labels = np.array([1.0, 1.0, 1.0, 0.5])
+    hits, rows = baselines.top_k_hits(scores, np.array([7, 9]), inputs, labels, k=1)
+    np.testing.assert_array_equal(hits, [True, False, True])
+    np.testing.assert_array_equal(rows, [0, 1, 1])
+    hits_all, _ = baselines.top_k_hits(
+        scores, np.array([7, 9]), inputs, labels, k=1, five_stars_only=False
+    )
+    assert len(hits_all) == 4 and hits_all.mean() == baselines.top_k_accuracy(
+        scores, np.array([7, 9]), inputs, labels, k=1, five_stars_only=False
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from recbook import evidence, records, reproducibility, training
 
 import numpy as np
 import pytest
+from scipy import stats
 
 
 def run(mae, seconds, curve=None):
@@ -314,7 +316,7 @@ def test_no_baseline_meets_a_goal():
     for value, best in ((0.42, 0.52), (0.52, 0.52)):
         margin = evidence.compare(value, 0.0, 1, best, 0.0, 1).margin
         assert not records.RETRIEVAL_GOAL.met(margin)
-    # Chapter 4: the bias model keeps 0 of the gain, the global mean less than 0,
+    # Chapter 5: the bias model keeps 0 of the gain, the global mean less than 0,
     # hashing leads itself by 0.
     from recbook import baselines
 
@@ -360,3 +362,80 @@ def test_importing_recbook_pins_the_cpus_and_the_instruction_set():
         check=True,
     ).stdout.split(maxsplit=1)
     assert len(out) == 1  # no flags set
+
+
+def test_paired_bootstrap_matches_the_exact_bootstrap_of_two_users():
+    # User 1: two ratings, A hits both, B neither (difference +2 over 2 ratings);
+    # user 2: one rating, B hits it (difference -1). Of the four equally likely
+    # draws of two users, (1, 1) gives +1, (1, 2) and (2, 1) give +1/3, (2, 2) -1:
+    # mean 1/6, variance 5/9 - 1/36 = 19/36.
+    se = evidence.paired_bootstrap([1, 1, 0], [0, 0, 1], [1, 1, 2], samples=40_000)
+    assert se == pytest.approx(math.sqrt(19 / 36), rel=0.01)
+
+
+def test_paired_bootstrap_is_zero_for_equal_models_and_pairs_the_draws():
+    hits = np.array([1, 0, 1, 1, 0, 0, 1, 0], float)
+    users = np.array([1, 1, 2, 2, 3, 3, 4, 4])
+    assert evidence.paired_bootstrap(hits, hits, users) == 0.0
+    # A model that hits one more rating of each user than the other differs by
+    # exactly 1/2 on every draw (two ratings per user): no spread when paired.
+    assert evidence.paired_bootstrap(
+        np.ones(8), np.tile([1.0, 0.0], 4), users
+    ) == pytest.approx(0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (([1, 0], [1], [1, 2]), "equal length"),
+        (([], [], []), "no test rating"),
+        (([1, np.nan], [1, 0], [1, 2]), "hits_a must be finite"),
+        (([1, 0], [1, 0], [1, 2], 1), "samples"),
+    ],
+)
+def test_paired_bootstrap_refuses_bad_input(arguments, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        evidence.paired_bootstrap(*arguments)
+
+
+def test_the_test_error_joins_the_seeds_noise():
+    seeds_only = evidence.compare(0.52, 0.004, 3, 0.50, 0.0, 1)
+    both = evidence.compare(0.52, 0.004, 3, 0.50, 0.0, 1, test_error=0.003)
+    assert both.standard_error == pytest.approx(math.sqrt(0.004**2 / 3 + 0.003**2))
+    # The known test variance adds no freedom: Welch's over the seeds' term alone.
+    assert both.degrees_of_freedom == pytest.approx(
+        both.standard_error**4 / ((0.004**2 / 3) ** 2 / 2)
+    )
+    assert both.standard_error > seeds_only.standard_error
+    assert both.threshold == pytest.approx(
+        stats.t.ppf(0.975, both.degrees_of_freedom) * both.standard_error
+    )
+    assert "test users" in both.describe("A", "B")
+    # Two figures without spread: the test sample alone, a normal threshold.
+    alone = evidence.compare(0.52, 0.0, 1, 0.50, 0.0, 1, test_error=0.005)
+    assert alone.threshold == pytest.approx(1.959964 * 0.005, rel=1e-5)
+    assert alone.exceeds_noise
+    with pytest.raises(ValueError, match="test_error"):
+        evidence.compare(0.52, 0.0, 1, 0.50, 0.0, 1, test_error=-0.1)
+
+
+def test_the_verdict_in_words():
+    assert (
+        evidence.compare(0.52, 0.004, 3, 0.50, 0.0, 1, 0.002).verdict("towers", "EASE")
+        == "towers better"
+    )
+    assert (
+        evidence.compare(0.48, 0.004, 3, 0.50, 0.0, 1, 0.002).verdict("towers", "EASE")
+        == "EASE better"
+    )
+    assert (
+        evidence.compare(0.70, 0.004, 3, 0.60, 0.0, 1).verdict(
+            "A", "B", higher_is_better=False
+        )
+        == "B better"
+    )
+    assert (
+        evidence.compare(0.501, 0.004, 3, 0.50, 0.0, 1, 0.002).verdict("towers", "EASE")
+        == "within the noise"
+    )
+    assert evidence.compare(0.5, 0.0, 1, 0.4, 0.0, 1).verdict("A", "B") == "no verdict"

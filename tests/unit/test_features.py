@@ -183,3 +183,17 @@ def test_retrieval_problem_is_the_chapters_preparation_and_round_trips(
     path = tmp_path / "problem.npz"
     problem.save(path)
     assert_same_problem(features.RetrievalProblem.load(path), expected)
+
+
+def test_rating_split_is_the_problems_split_without_the_feature_space(tiny_tfds):
+    problem = features.retrieval_problem()
+    split = features.rating_split()
+    for (inputs, labels), (ids, id_labels) in zip(
+        (problem.train, problem.test), split, strict=True
+    ):
+        assert set(ids) == set(features.RATING_FIELDS)
+        for name in ("user_id", "movie_id"):
+            np.testing.assert_array_equal(ids[name], inputs[name])
+        np.testing.assert_array_equal(id_labels, labels)
+        assert ids["timestamp"].dtype == np.int64
+    assert len(split[0][1]) == 40 and len(split[1][1]) == 20

@@ -161,7 +161,7 @@ def test_retrieval_rows_name_the_record_of_a_bad_figure(path, value, error):
 def test_embeddings_rows_name_the_record_of_a_bad_figure(path, value, error):
     figures = nested(embeddings_figures(), path, value)
     name = path[0] + "".join(f"[{key!r}]" for key in path[1:])
-    with pytest.raises(error, match=re.escape(name) + ".* must be .*Re-run chapter 04"):
+    with pytest.raises(error, match=re.escape(name) + ".* must be .*Re-run chapter 05"):
         results_page.embeddings_rows(figures)
 
 
@@ -223,8 +223,53 @@ def test_retrieval_rows_use_the_tolerance_rule_and_each_published_metric():
     assert goal["experiment"] == f"goal: {records.RETRIEVAL_GOAL.text}"
 
 
-def embeddings_figures():
+def training_figures(margin: float = 0.004):
     """Chapter 4's records as the results page reads them."""
+
+    def versus(protocol, metric, towers, classical, best=True):
+        return {"protocol": protocol, "metric": metric, "towers": towers} | {
+            "classical model": "EASE" if best else "iALS",
+            "best": best,
+            "classical": classical,
+        }
+
+    return {
+        records.TRAINED_VERSUS: [
+            versus("tutorial", "accuracy", 0.55, 0.52),
+            versus("tutorial", "accuracy", 0.55, 0.50, best=False),
+            versus("filtered", "accuracy_all", 0.62, 0.60),
+        ],
+        records.TEMPORAL_VERSUS: [versus("filtered", "accuracy", 0.50, 0.56)],
+        records.GOAL_FIGURES: {records.TRAINED_MARGIN: margin},
+    }
+
+
+def test_training_rows_put_the_towers_beside_the_best_classical_model():
+    rows = results_page.training_rows(training_figures())
+    by_name = {row["experiment"]: row for row in rows}
+    tutorial = by_name[
+        "trained towers vs EASE, top-100 (5-star), random split, tutorial"
+    ]
+    assert tutorial["ours"] == 0.55 and tutorial["published"] == 0.52
+    assert tutorial["difference"] == pytest.approx(0.03)  # ours minus the classical
+    assert tutorial["verdict"] == "context"
+    in_time = by_name[
+        "trained towers vs EASE, top-100 (5-star), split in time, filtered"
+    ]
+    assert in_time["difference"] == pytest.approx(-0.06)
+    assert len(rows) == 4  # the best classical model's rows, and the goal
+    assert rows[-1]["verdict"] == "met"
+    assert (
+        results_page.training_rows(training_figures(-0.01))[-1]["verdict"] == "not met"
+    )
+    broken = training_figures()
+    broken[records.TRAINED_VERSUS][2]["classical"] = math.nan
+    with pytest.raises(ValueError, match=r"trained_versus\['2'\]\['classical'\]"):
+        results_page.training_rows(broken)
+
+
+def embeddings_figures():
+    """Chapter 5's records as the results page reads them."""
     model = {"mae": 0.7356, "mae_std": 0.0005, "params": 1, "seeds": 3}
     reproduction = {
         records.BASELINE: {**model, "mae": 0.6748},
@@ -346,7 +391,7 @@ def test_scaling_rows_are_goals_and_context():
 def test_scaling_rows_name_the_record_of_a_bad_figure(record, value, error, name):
     figures = {**SCALING_FIGURES, record: value}
     with pytest.raises(
-        error, match=re.escape(name or record) + ".* must be .*Re-run chapter 05"
+        error, match=re.escape(name or record) + ".* must be .*Re-run chapter 06"
     ):
         results_page.scaling_rows(figures)
 

@@ -1,4 +1,4 @@
-"""recbook.devices, recbook.scaling (chapter 5's exported cells) and recbook.sharding:
+"""recbook.devices, recbook.scaling (chapter 6's exported cells) and recbook.sharding:
 padding, layouts, memory arithmetic against hand computations, collective parsing on a
 hand-written HLO, and (in a child process with 4 simulated CPU devices) the shards and
 collectives of a real mesh."""
@@ -235,7 +235,7 @@ def test_memory_of_full_tables_by_hand():
         {"full": lambda c, d: sharding.full_tables(c.num_users, c.num_movies, d)},
     )
     row = table.iloc[0]
-    assert row["parameters"] == (6040 + 3706) * 64 == 623_744  # chapter 4's baseline
+    assert row["parameters"] == (6040 + 3706) * 64 == 623_744  # chapter 5's baseline
     assert row["weights (bytes)"] == 623_744 * 4
     assert row["with Adam (bytes)"] == 623_744 * 4 * 3
     # 4 devices: ceil(6040 / 4) = 1510 and ceil(3706 / 4) = 927 rows each; 64: 95 and 58.
@@ -265,7 +265,7 @@ def test_memory_of_the_recipe_design_by_hand():
     rows, projections = 400 * 64 + 1300 * 32 + 2006 * 16, 32 * 64 + 16 * 64
     assert (
         row["parameters"] == quotient + remainder + rows + projections == 113_312
-    )  # chapter 4's figure
+    )  # chapter 5's figure
     assert (
         row["per device on 4 (bytes)"]
         == (13 * 64 + 30 * 64 + rows // 4 + projections) * 4 * 3

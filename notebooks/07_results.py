@@ -40,7 +40,7 @@
 #   towers beat popularity, item-item and EASE beyond the noise, or whether a
 #   compressed table keeps half of what the embeddings add over the bias model):
 #   *met* or *not met*.
-# - **Baselines**: popularity, item-item, EASE, the global mean and the bias model,
+# - **Baselines**: popularity, item-item, EASE, iALS, the global mean and the bias model,
 #   beside the models they frame, shown as context.
 # - **Context**: a figure with nothing comparable on the same protocol, shown for
 #   orientation (a published figure on another protocol is drawn beside it).
@@ -110,7 +110,7 @@ display(Markdown(reproducibility.STATEMENT))
 # the black tick is the published figure and the grey band the tolerance around it; a
 # dashed line is a threshold. The verdict is at the right.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3, 4 and 5, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3 to 6, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
 plots.comparison_overview(comparisons[comparisons["verdict"] != "context"], titles)
 plt.show()
 

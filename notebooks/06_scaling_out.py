@@ -16,17 +16,17 @@
 #     export: scaling
 #     quick_parameters:
 #       max_train: 8192
-#       sgd_max_train: 16384
-#       sgd_epochs: 1
 #       scaling_counts:
 #       - 1
 #       - 2
+#       sgd_epochs: 1
+#       sgd_max_train: 16384
 # ---
 
 # %% [markdown]
 # # Scaling out: embedding tables on many devices
 #
-# Chapter 4 made the tables smaller. This chapter asks what happens when they no longer
+# Chapter 5 made the tables smaller. This chapter asks what happens when they no longer
 # fit one device at all. MovieLens-1M's tables hold 624 thousand parameters; MovieLens-32M
 # has 200,948 users and 87,585 movies; a production catalogue has tens of millions of
 # users and millions of items, and at 64 float32 dimensions a table of 100 million rows
@@ -161,7 +161,7 @@ print(
 # ## Memory on paper
 #
 # How much memory do the tables need, and how much of it lands on one device when each
-# table is split by rows? The table below builds the real layers of chapter 4 for four
+# table is split by rows? The table below builds the real layers of chapter 5 for four
 # catalogues and reads their weights' shapes. The layers are built inside a
 # `keras.StatelessScope`, which creates no arrays, so a 100-million-row table costs nothing
 # here:
@@ -204,8 +204,8 @@ def weight_shapes(
 # - a production-sized catalogue that we state, not measure: 100 million users and 10
 #   million items.
 #
-# The designs: full tables (chapter 4's baseline), the recipe's QR users + MD movies (its
-# blocks scaled to each catalogue), and QR tables for both at chapter 4's 10x ratio.
+# The designs: full tables (chapter 5's baseline), the recipe's QR users + MD movies (its
+# blocks scaled to each catalogue), and QR tables for both at chapter 5's 10x ratio.
 #
 # Every value is a float32, 4 bytes, and Adam keeps two more values per parameter (its
 # first and second moments), so with Adam a parameter costs
@@ -247,7 +247,7 @@ tables.show(
 
 # %% [markdown]
 # The two tables of each design, on one device (decimal units: 1 GB is $10^9$ bytes).
-# The recipe design's MovieLens-1M row is chapter 4's 113,312 parameters.
+# The recipe design's MovieLens-1M row is chapter 5's 113,312 parameters.
 
 # %% tags=["nbval-check-output"]
 in_bytes = ["weights (bytes)", "with Adam (bytes)"]
@@ -356,7 +356,7 @@ glue.record(records.PRODUCTION_FULL_WITH_ADAM_TEXT, production_with_adam)
 # %% [markdown]
 # ## The data and the single-device run
 #
-# Chapter 4's model and protocol: one 64-dimensional row per user and per movie,
+# Chapter 5's model and protocol: one 64-dimensional row per user and per movie,
 # `sigmoid(user . movie) * 5`, Adam(0.001) on the squared error, batch 128. For the
 # equality checks, a seeded sample of the training split and one epoch are enough.
 
@@ -446,7 +446,7 @@ with dp_distribution.scope():
 # same batches, so the two loss curves should be one curve: only the order in which
 # float32 sums are taken differs.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, about 2 × 10⁻⁷ at the first step (float32 rounding) and none after it."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, about 2 \u00d7 10\u207b\u2077 at the first step (float32 rounding) and none after it."}}
 plots.curves_and_difference(
     {
         "one device": single_losses,
@@ -852,7 +852,7 @@ glue.record(
 # %% [markdown]
 # ## QR and MD on the mesh
 #
-# Chapter 4's recipe design, QR users and MD movies, sharded the same way: the QR
+# Chapter 5's recipe design, QR users and MD movies, sharded the same way: the QR
 # quotient table (51 rows) is padded to the mesh, its remainder table (120 rows) and the
 # MD table's flat weight split by rows, the MD projections replicated. This time the
 # layout map and the distribution are made in one step:
