@@ -40,7 +40,7 @@ class Split:
 
 OBJECTIVES = ("log Q", "full softmax")
 DIMENSION = 64
-"""Width of both embedding tables (the previous chapter's widest tower is 128 → 64 → 32)."""
+"""Width of both embedding tables (chapter 3's widest tower: 128 → 64 → 32)."""
 BATCH_SIZE = 1024
 
 
@@ -73,8 +73,8 @@ class DotProductModel(keras.Model):
             )
         if (objective == "log Q") != (movie_probabilities is not None):
             raise ValueError(
-                "movie_probabilities is needed by the 'log Q' objective, and only by "
-                f"it; got objective {objective!r} with"
+                "movie_probabilities is needed by the 'log Q' objective, and "
+                f"only by it; got objective {objective!r} with"
                 f"{'' if movie_probabilities is not None else 'out'} probabilities."
             )
         for name, value in (
@@ -133,7 +133,7 @@ class DotProductModel(keras.Model):
         return keras.ops.mean(losses)
 
     def scores(self, users: np.ndarray) -> np.ndarray:
-        """Every movie's score for each user id of ``users`` (column 0, no movie: -inf)."""
+        """Every movie's score for each user id of ``users`` (column 0: -inf)."""
         checks.id_array(
             "users", users, self.user_embedding.input_dim, "users_count + 1"
         )
@@ -200,7 +200,8 @@ def fit(
         TypeError, ValueError: a count is not a whole number of at least 1, the
             seed is negative, or the learning rate or weight decay is not finite
             and positive.
-        recbook.guards.NonFiniteTrainingError: the loss or a weight stopped being finite.
+        recbook.guards.NonFiniteTrainingError: the loss or a weight stopped
+            being finite.
     """
     checks.whole("epochs", epochs)
     checks.whole("seed", seed, minimum=0)
@@ -262,7 +263,7 @@ PROTOCOLS = ("tutorial", "filtered")
 
 
 def seen(train: tuple, users: np.ndarray, movies_count: int) -> np.ndarray:
-    """Per user of ``users`` (sorted) and movie id: whether the user rated it in ``train``."""
+    """Per user of ``users`` (sorted) and movie id: rated in ``train`` or not."""
     inputs = train[0]
     matrix = baselines.interactions(
         inputs["user_id"], inputs["movie_id"], users, movies_count
@@ -321,14 +322,18 @@ def tune(
             best = int(np.argmax(curve))
             rows.append(
                 dataclasses.asdict(settings)
-                | {"protocol": protocol, "accuracy": curve[best], "epochs": best + 1}
+                | {
+                    "protocol": protocol,
+                    "accuracy": curve[best],
+                    "epochs": best + 1,
+                }
             )
     return rows
 
 
 def edges(chosen: Mapping, grid: Sequence[Mapping]) -> list[str]:
     """The settings of ``chosen`` that sit on the smallest or largest value of their
-    grid (a setting the grid does not vary, or one not a number, is never on an edge)."""
+    grid (never a setting the grid does not vary, nor one that is not a number)."""
     found = []
     for name, value in chosen.items():
         values = {point[name] for point in grid}
@@ -376,7 +381,7 @@ def ials_factors(
 
 
 def ials_scores(matrix: np.ndarray, unobserved: float, l2: float, **options):
-    """Every movie's iALS score for every row of ``matrix`` (options: :func:`ials_factors`)."""
+    """Every movie's iALS score for each row of ``matrix``: :func:`ials_factors`."""
     users, movies = ials_factors(matrix, unobserved, l2, **options)
     return without_padding(users @ movies.T)
 
@@ -395,8 +400,8 @@ CLASSICAL = {
 
 
 def classical_scores(name: str, setting: Mapping, data: Split, users: np.ndarray):
-    """Model ``name`` of :data:`CLASSICAL`, fitted on every rating of ``data.train``,
-    scoring ``users`` (sorted)."""
+    """Model ``name`` of :data:`CLASSICAL`, fitted on every rating of
+    ``data.train``, scoring ``users`` (sorted)."""
     inputs = data.train[0]
     everyone = np.union1d(inputs["user_id"], users)
     matrix = baselines.interactions(
@@ -409,8 +414,8 @@ SYMBOLS = {"neighbours": "k", "l2": "λ", "unobserved": "α₀", "sweeps": "swee
 
 
 def setting_text(setting: Mapping) -> str:
-    """A setting as the page writes it: ``"α₀ = 0.1, λ = 0.03"`` (a value left out
-    when None); the iALS sweeps, the same for every point, are not shown."""
+    """A setting as the page writes it: ``"α₀ = 0.1, λ = 0.03"`` (a value left
+    out when None); the iALS sweeps, the same for every point, are not shown."""
     return ", ".join(
         SYMBOLS[name] if value is None else f"{SYMBOLS[name]} = {value:,g}"
         for name, value in setting.items()
@@ -419,8 +424,8 @@ def setting_text(setting: Mapping) -> str:
 
 
 def settings_rows(chosen: Sequence[Mapping], grids: Mapping) -> list[dict]:
-    """Per chosen row of :func:`tune_classical`: its protocol, model, setting in words,
-    holdout accuracy, and which of its settings sits on an edge of its grid."""
+    """Per chosen row of :func:`tune_classical`: its protocol, model, setting in
+    words, holdout accuracy, and which of its settings sits on its grid's edge."""
     return [
         {
             "protocol": row["protocol"],
@@ -457,7 +462,8 @@ def tune_classical(data: Split, grids: Mapping[str, Sequence[Mapping]]) -> list[
 
 
 METRICS = {"accuracy": True, "accuracy_all": False}
-"""Top-100 accuracy over 5-star test ratings, and over all of them (five_stars_only)."""
+"""Top-100 accuracy over 5-star test ratings, and over all of them: each metric's
+``five_stars_only``."""
 
 
 def test_hits(
@@ -495,7 +501,8 @@ def versus(a: np.ndarray, b: np.ndarray, rows: np.ndarray) -> evidence.Compariso
 
 
 def accuracy_table(results: Mapping) -> list[dict]:
-    """One row per model: its top-100 accuracy (mean over seeds) per protocol and metric."""
+    """A row per model: its top-100 accuracy (seeds' mean), per protocol and
+    metric."""
     rows = {}
     for protocol, models in results.items():
         for name, by_metric in models.items():
@@ -568,8 +575,8 @@ def temporal_split(data: tuple, share: float = 0.2) -> Split:
     count = np.searchsorted(ordered, ordered, side="right") - first
     if (count < 2).any():
         raise ValueError(
-            f"user {ordered[count < 2][0]} has one rating: it cannot be both trained "
-            "on and tested."
+            f"user {ordered[count < 2][0]} has one rating: it cannot be both "
+            "trained on and tested."
         )
     held = np.clip(np.round(share * count), 1, count - 1)
     in_test = np.empty(len(order), bool)
