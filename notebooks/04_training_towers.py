@@ -88,7 +88,8 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 
-from recbook import baselines, checks, evidence, guards, retrieval, training
+from recbook import baselines, checks, evidence, guards, records
+from recbook import retrieval, training
 from recbook.towers import MASKED_LOGIT, ease_scores, item_knn_scores
 from recbook.towers import remove_accidental_hits, without_padding
 
@@ -865,8 +866,7 @@ def verdicts(rows: Sequence[Mapping]) -> list[dict]:
     per protocol and metric."""
     table: dict[str, dict] = {}
     for row in rows:
-        words = "5-star" if row["metric"] == "accuracy" else "all"
-        column = f"{row['protocol']}, {words}"
+        column = f"{row['protocol']}, {records.METRIC_WORDS[row['metric']]}"
         table.setdefault(
             row["classical model"], {"towers against": row["classical model"]}
         )

@@ -141,6 +141,8 @@ REPRODUCTION_FINDING = "reproduction_finding"
 
 # --- chapter 4: training towers that win -------------------------------------
 
+METRIC_WORDS = {"accuracy": "5-star", "accuracy_all": "all"}
+"""The top-100 accuracies by the ratings they count, as tables and rows name them."""
 TRAINED_CHOSEN = "trained_chosen"
 """Per protocol, the towers' setting chosen on the holdout: objective, learning
 rate, weight decay, epochs and the holdout's accuracy."""

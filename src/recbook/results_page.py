@@ -249,9 +249,6 @@ def goal_row(chapter: str, goal: records.Goal, figures: Mapping) -> dict:
     )
 
 
-METRIC_WORDS = {"accuracy": "5-star", "accuracy_all": "all"}
-
-
 def training_rows(figures: Mapping) -> list[dict]:
     """Chapter 4: the trained towers beside the best classical model (its ``best``
     rows), per protocol and metric, on the random split and in time; then the
@@ -268,7 +265,7 @@ def training_rows(figures: Mapping) -> list[dict]:
                 comparison(
                     TRAINING,
                     f"trained towers vs {row['classical model']}, top-100 "
-                    f"({METRIC_WORDS[row['metric']]}), {split}, {row['protocol']}",
+                    f"({records.METRIC_WORDS[row['metric']]}), {split}, {row['protocol']}",
                     row["towers"],
                     reference=recorded(
                         TRAINING,
