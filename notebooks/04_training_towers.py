@@ -98,7 +98,8 @@ import numpy as np
 
 # %% [markdown]
 # The chapter's parameters: the grid every model is tuned on, and the seeds of the
-# final runs. The test suite runs the chapter with one setting, one seed and two epochs.
+# final runs. The test suite runs the chapter with one learning rate, one weight decay,
+# one seed and two epochs.
 
 # %% tags=["parameters"]
 variant = "100k"
