@@ -47,7 +47,8 @@
 # per movie. It finds why its figures differ from the recipe's (the recipe's input
 # pipeline), then goes past the recipe: the alpha-power rule that sets MD's
 # dimensions, QR's combiners, a parameters-vs-error curve for five methods measured
-# against the bias model, and where the error goes.
+# against the bias model, and where the error goes. Every model here trains the recipe's
+# way; the next chapter trains each one for its size and asks the same questions again.
 #
 # The bias model, the rating model and its training, and the QR and MD layers are
 # defined here. The cells marked `#| export` are also written into the book's package

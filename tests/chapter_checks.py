@@ -237,6 +237,41 @@ def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
     )
 
 
+TUNED_PARAMS = {
+    "full tables (64)": 64 * (6_040 + 3_706),
+    "plain tables, 10x": 6 * (6_040 + 3_706),  # 64 / 10 rounds to 6
+}
+"""Chapter 6's parameter totals that do not depend on training: exact."""
+
+
+def tuned_embeddings(figures: dict, saved: dict) -> None:
+    rows = {row["model"]: row for row in figures[records.TUNED_RUNS]}
+    saved_rows = {row["model"]: row for row in saved[records.TUNED_RUNS]}
+    # The quick run's models are among the stored run's; those whose size does not
+    # depend on the ratings' counts (MD's blocks do) are of the same size.
+    assert set(rows) <= set(saved_rows) and len(rows) >= 6
+    for name, row in rows.items():
+        if row["method"] not in ("md", "qr+md"):
+            assert row["params"] == saved_rows[name]["params"], name
+    for name, params in TUNED_PARAMS.items():
+        assert rows[name]["params"] == params, name
+    # Each model at 10x is at least about 10x smaller than the full tables.
+    assert all(r["compression"] > 9.5 for r in rows.values() if r["ratio"] == 10)
+    # The bias model, fitted on the sample, is the stored run's zero within a tenth.
+    assert figures[records.TUNED_BIAS_MAE] == pytest.approx(
+        saved[records.TUNED_BIAS_MAE], abs=0.1
+    )
+    # A chosen setting and a comparison with the plain tables for each QR and MD.
+    assert {row["model"] for row in figures[records.TUNED_CHOSEN]} == set(rows)
+    assert {row["model"] for row in figures[records.TUNED_VERSUS]} == {
+        "QR, 10x",
+        "MD, 10x",
+    }
+    assert set(figures[records.GOAL_FIGURES]) == {
+        goal.record for goal in records.TUNED_GOALS
+    }
+
+
 def scaling_run(figures: dict, devices: int) -> None:
     """What a run of the scaling chapter must show on ``devices`` devices (any training budget)."""
     from recbook import published
@@ -308,6 +343,7 @@ CHECKS: dict[str, Callable[[dict, dict], None]] = {
     "03_retrieval_towers": retrieval_towers,
     "04_training_towers": training_towers,
     "05_memory_efficient_embeddings": memory_efficient_embeddings,
-    "06_scaling_out": scaling_out,
+    "06_tuned_embeddings": tuned_embeddings,
+    "07_scaling_out": scaling_out,
 }
 """The checks of each chapter's quick run, by chapter stem (the results page has none)."""

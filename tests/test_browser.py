@@ -77,7 +77,7 @@ PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 WIDTHS = {"1280": DESKTOP, "390": PHONE}
 SCREENSHOT_MAX_HEIGHT = 16_000
 """Screenshots stop there."""
-RESULTS_PAGE = "notebooks/07_results"
+RESULTS_PAGE = "notebooks/08_results"
 API_PAGE = "book/api"
 BOOKKEEPING = ("glue.record(", "results.record(")
 MIN_SHOWN_SHARE = 0.9

@@ -1,4 +1,4 @@
-"""Prose that cannot outrun its evidence (chapters 3, 4 and 5).
+"""Prose that cannot outrun its evidence (chapters 3 to 6).
 
 A paragraph of a chapter that compares models ("leads", "beats", "helps", "better",
 "within", ...) must take the comparison from a computed one: it is the last paragraph
@@ -27,6 +27,7 @@ CHAPTERS = (
     records.RETRIEVAL_CHAPTER,
     records.TRAINING_CHAPTER,
     records.EMBEDDINGS_CHAPTER,
+    records.TUNED_CHAPTER,
 )
 COMPARATIVE = re.compile(
     r"\b(leads?|beats?|beaten|helps?|better|worse|within|outside|trails?|"

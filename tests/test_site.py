@@ -96,7 +96,7 @@ def text_of(page: str) -> str:
 
 @pytest.mark.site
 def test_results_page_shows_every_comparison(site):
-    page = text_of((site / "notebooks" / "07_results.html").read_text())
+    page = text_of((site / "notebooks" / "08_results.html").read_text())
     comparisons = results_page.comparisons(REPO / "notebooks")
     for _, row in comparisons.iterrows():
         assert row["experiment"] in page
@@ -111,7 +111,7 @@ def test_results_page_shows_every_comparison(site):
 
 @pytest.mark.site
 def test_results_page_shows_the_overview_figure(site):
-    html_page = (site / "notebooks" / "07_results.html").read_text()
+    html_page = (site / "notebooks" / "08_results.html").read_text()
     images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', html_page)
     assert len(images) == 1, "one figure: the overview"
     assert (site / "notebooks" / images[0]).resolve().stat().st_size > 50_000

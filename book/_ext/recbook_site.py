@@ -249,14 +249,15 @@ LAYERS = (
     (
         "Models",
         "Training, the embedding layers, the two model families, the baselines and "
-        "the device mesh (towers, training_towers, memory_efficient and scaling: "
-        "generated from the cells of chapters 3, 4, 5 and 6).",
+        "the device mesh (towers, training_towers, memory_efficient, tuned_embeddings "
+        "and scaling: generated from the cells of chapters 3 to 7).",
         (
             "training",
             "guards",
             "towers",
             "training_towers",
             "memory_efficient",
+            "tuned_embeddings",
             "embeddings",
             "retrieval",
             "rating_models",
@@ -267,7 +268,7 @@ LAYERS = (
     ),
     (
         "Results and timing",
-        "The results page's figure and tables (chapter 7) and one training run per "
+        "The results page's figure and tables (chapter 8) and one training run per "
         "Keras backend, each in its own process (chapter 3).",
         ("results_page", "backend_timing"),
     ),

@@ -22,8 +22,9 @@ FEATURIZATION_CHAPTER = "02_featurization"
 RETRIEVAL_CHAPTER = "03_retrieval_towers"
 TRAINING_CHAPTER = "04_training_towers"
 EMBEDDINGS_CHAPTER = "05_memory_efficient_embeddings"
-SCALING_CHAPTER = "06_scaling_out"
-RESULTS_CHAPTER = "07_results"
+TUNED_CHAPTER = "06_tuned_embeddings"
+SCALING_CHAPTER = "07_scaling_out"
+RESULTS_CHAPTER = "08_results"
 
 # --- chapter 1: the MovieLens data -----------------------------------------
 
@@ -44,7 +45,7 @@ TRAIN_SIZE = "train_size"
 TEST_SIZE = "test_size"
 TEST_FIVE_STARS = "test_five_stars"
 
-# --- chapter 6: scaling out ------------------------------------------------
+# --- chapter 7: scaling out ------------------------------------------------
 
 DEVICES = "devices"
 DP_LOSS_MAX_ABS_DIFF = "dp_loss_max_abs_diff"
@@ -120,7 +121,7 @@ top-100 (5-star) that chose them."""
 RANKING = "ranking"
 """Recall@k and NDCG@k by relevance (``"5-star"``, ``"all ratings"``) and model:
 the baselines, and of each tower model the one trained with the first seed."""
-CHOICE_FIELDS = ("learning_rate", "stop_epoch", "holdout")
+CHOICE_FIELDS = ("learning_rate", "weight_decay", "edge", "stop_epoch", "holdout")
 """Settings a chapter chose (in :data:`TUNED`) and the holdout figure that chose them:
 another machine may choose others, and the figures they lead to carry the comparison."""
 BACKEND_SECONDS = "backend_seconds"
@@ -204,7 +205,7 @@ whether it is ahead of the runner-up beyond the noise."""
 GOAL_FIGURES = "goal_figures"
 """The figure each of a chapter's goals is judged on, by its ``record``
 (:data:`RETRIEVAL_GOAL` in chapter 3, :data:`TRAINED_TOWERS_GOAL` in chapter 4,
-:data:`EMBEDDING_GOALS` in chapter 5)."""
+:data:`EMBEDDING_GOALS` in chapter 5, :data:`TUNED_GOALS` in chapter 6)."""
 RATING_BASELINES = "rating_baselines"
 """The global mean and the user + movie bias model, by the names below:
 ``params`` and :data:`recbook.baselines.RATING_METRICS` (the bias model also its ``l2``)."""
@@ -219,6 +220,24 @@ RECIPE_PIPELINE_MAE = "recipe_pipeline_mae"
 RECIPE_PARAMS = "recipe_params"
 BIAS_FINDING = "bias_finding"
 MASK_OVER_GATHER = "mask_over_gather_step_time"
+
+# --- chapter 6: compressed embeddings, trained for their size -----------------
+
+TUNED_BIAS_MAE = "tuned_bias_mae"
+"""The bias model's test-half MAE, the zero of the chapter's shares."""
+TUNED_RUNS = "tuned_runs"
+"""A row per model (the full tables, and each method at each ratio), each trained
+with its chosen setting: ``model``, ``method``, ``ratio``, ``params``,
+``compression``, ``seeds``, the seeds' ``selection_mae``, ``test_mae``,
+``test_rmse`` and ``epochs`` (each with ``_std``) and ``share`` of the full tables'
+gain over the bias model (:func:`recbook.tuned_embeddings.summary`)."""
+TUNED_CHOSEN = "tuned_chosen"
+"""A row per model: the ``learning_rate`` and ``weight_decay`` chosen on the
+selection half, and ``edge``, the chosen values at the end of their grid."""
+TUNED_VERSUS = "tuned_versus"
+"""QR and MD against plain tables of the same size, a row per method and ratio:
+``model``, ``difference`` of test MAE (theirs minus the plain tables'),
+``threshold`` and ``verdict`` (:func:`recbook.tuned_embeddings.against_plain`)."""
 
 
 PROSE = (
@@ -370,6 +389,31 @@ TRAINED_TOWERS_GOAL = Goal(
     "(it is that model, or below it), so none meets it; the towers meet it only by "
     "beating every classical model by more than the noise of seeds and test users, "
     "four times over.",
+)
+
+TUNED_GOAL_REASON = (
+    "The bias model keeps none of the full tables' gain (share 0); the thresholds "
+    "are the field's ask of a compressed table: to lose at most a tenth of what the "
+    "embeddings add at 5x fewer parameters, and at most a fifth at 10x."
+)
+
+TUNED_GOALS = (
+    Goal(
+        "Does the best model with at least 5x fewer parameters, each trained for its "
+        "size, keep more than {limit:.0%} of the tuned full tables' gain over the "
+        "bias model (test-half MAE)?",
+        "best_5x_share",
+        0.9,
+        TUNED_GOAL_REASON,
+    ),
+    Goal(
+        "Does the best model with at least 10x fewer parameters, each trained for "
+        "its size, keep more than {limit:.0%} of the tuned full tables' gain over "
+        "the bias model (test-half MAE)?",
+        "best_10x_share",
+        0.8,
+        TUNED_GOAL_REASON,
+    ),
 )
 
 EMBEDDING_GOALS = (

@@ -32,7 +32,7 @@ CPUS = 2
 STATEMENT = (
     "Every chapter seeds everything, and `import recbook` pins the CPU settings XLA's "
     "rounding depends on. With the package versions of `constraints.txt`, on x86-64 "
-    "machines of two CPUs, chapters 1, 2, 5 and 6 gave identical figures on each "
+    "machines of two CPUs, chapters 1, 2, 5 and 7 gave identical figures on each "
     "machine measured (an AMD EPYC with AVX2, an AMD EPYC and an Intel Xeon with "
     "AVX-512). Chapter 3 did not: its one-layer models and its baselines are identical "
     "across them, but its deeper towers and its in-batch softmax runs round "

@@ -27,7 +27,7 @@ import pytest
 from chapter_checks import CHECKS, NOTEBOOKS, checked_outputs, stored
 
 SOURCES = runner.chapters(NOTEBOOKS)
-RESULTS_PAGE = "07_results"
+RESULTS_PAGE = "08_results"
 """Runs as in Colab, with its default parameters: it clones the repository and reads it."""
 
 OUTPUTS = colab_env.REPO / "build" / "colab"

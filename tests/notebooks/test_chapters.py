@@ -73,7 +73,7 @@ def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
     # Colab without a TPU has one device: the chapter runs on a 1-device mesh.
     figures = glue.read(
         runner.execute(
-            NOTEBOOKS / "06_scaling_out.py",
+            NOTEBOOKS / "07_scaling_out.py",
             quick=True,
             output_dir=tmp_path,
             parameters={"device_count": 1, "scaling_counts": [1, 2]},

@@ -251,7 +251,7 @@ def test_goals_are_derived_from_the_shares_and_chosen_on_the_selection_half():
     assert set(figures) == {goal.record for goal in records.EMBEDDING_GOALS}
 
 
-# --- chapter 6 ---------------------------------------------------------------------
+# --- chapter 7 ---------------------------------------------------------------------
 def test_distributed_runs_equal_the_single_device_run():
     # 512 steps on 4 devices, same weights and batches: only float32 summation order differs.
     assert SCALING[records.DEVICES] == 4

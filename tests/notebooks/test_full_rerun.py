@@ -75,6 +75,7 @@ def differences(stored: dict, rerun: dict) -> list[str]:
             records.RETRIEVAL_GOAL,
             records.TRAINED_TOWERS_GOAL,
             *records.EMBEDDING_GOALS,
+            *records.TUNED_GOALS,
         )
     }
     verdicts = [

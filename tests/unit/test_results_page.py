@@ -268,6 +268,43 @@ def test_training_rows_put_the_towers_beside_the_best_classical_model():
         results_page.training_rows(broken)
 
 
+def tuned_figures(share_5x: float = 0.95):
+    """Chapter 6's records as the results page reads them."""
+
+    def run(model, mae, std):
+        return {"model": model, "test_mae": mae, "test_mae_std": std, "seeds": 3}
+
+    return {
+        records.TUNED_RUNS: [
+            run("full tables (64)", 0.670, 0.001),
+            run("plain tables, 5x", 0.672, 0.001),
+            run("QR, 5x", 0.711, 0.002),
+            run("MD, 5x", 0.690, 0.003),
+        ],
+        records.TUNED_VERSUS: [
+            {"model": "QR, 5x", "difference": 0.039, "verdict": "plain tables better"},
+            {"model": "MD, 5x", "difference": 0.018, "verdict": "plain tables better"},
+        ],
+        records.GOAL_FIGURES: {"best_5x_share": share_5x, "best_10x_share": 0.5},
+    }
+
+
+def test_tuned_rows_put_qr_and_md_beside_plain_tables_of_their_size():
+    rows = results_page.tuned_rows(tuned_figures())
+    by_name = {row["experiment"]: row for row in rows}
+    qr = by_name["QR, 5x vs plain tables, 5x, trained for their size, test-half MAE"]
+    assert qr["ours"] == 0.711 and qr["ours_std"] == 0.002
+    assert qr["published"] == 0.672 and qr["verdict"] == "context"
+    assert qr["difference"] == pytest.approx(0.039)  # ours minus the plain tables'
+    assert len(rows) == 4  # QR, MD and the two goals
+    assert [row["verdict"] for row in rows[-2:]] == ["met", "not met"]
+    assert results_page.tuned_rows(tuned_figures(0.85))[-2]["verdict"] == "not met"
+    broken = tuned_figures()
+    broken[records.TUNED_RUNS][1]["test_mae"] = math.inf
+    with pytest.raises(ValueError, match=r"tuned_runs\['plain tables, 5x'\]"):
+        results_page.tuned_rows(broken)
+
+
 def embeddings_figures():
     """Chapter 5's records as the results page reads them."""
     model = {"mae": 0.7356, "mae_std": 0.0005, "params": 1, "seeds": 3}
@@ -391,7 +428,7 @@ def test_scaling_rows_are_goals_and_context():
 def test_scaling_rows_name_the_record_of_a_bad_figure(record, value, error, name):
     figures = {**SCALING_FIGURES, record: value}
     with pytest.raises(
-        error, match=re.escape(name or record) + ".* must be .*Re-run chapter 06"
+        error, match=re.escape(name or record) + ".* must be .*Re-run chapter 07"
     ):
         results_page.scaling_rows(figures)
 

@@ -1,4 +1,4 @@
-"""recbook.devices, recbook.scaling (chapter 6's exported cells) and recbook.sharding:
+"""recbook.devices, recbook.scaling (chapter 7's exported cells) and recbook.sharding:
 padding, layouts, memory arithmetic against hand computations, collective parsing on a
 hand-written HLO, and (in a child process with 4 simulated CPU devices) the shards and
 collectives of a real mesh."""
