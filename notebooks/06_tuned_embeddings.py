@@ -93,8 +93,10 @@ import numpy as np
 
 # %% [markdown]
 # The chapter's parameters: the compression ratios, the grid every model is tuned on,
-# and the seeds of the final runs. The test suite runs the chapter on a sample of the
-# training ratings, with one ratio, one setting, one seed and two epochs.
+# and the seeds of the final runs. Every model trains once per setting tried and again
+# per seed, which makes this the book's longest chapter to run (the results chapter
+# lists each chapter's time). The test suite runs it on a sample of the training
+# ratings, with one ratio, one setting, one seed and two epochs.
 
 # %% tags=["parameters"]
 variant = "1m"
@@ -239,7 +241,7 @@ def fit(
 #
 # Each compression method of the previous chapter at 5x and 10x fewer parameters than
 # the full tables, and beside them plain tables whose dimension is cut instead, to the
-# largest that stays within the budget: 12 at 5x, 6 at 10x. The tables below give each
+# largest that fits the budget: 12 at 5x, 6 at 10x. The tables below give each
 # model's parameters.
 
 # %%
@@ -280,8 +282,8 @@ models |= {model_name(m, r): (m, r) for r in ratios for m in rating_models.METHO
 # ## Tuning on the selection half
 #
 # Every model trains once, with seed 0, at every point of the grid (three learning rates
-# by three weight decays), and keeps the setting with the lowest selection MAE. A chosen
-# value at the end of its range may hide a better one beyond it, so the grid then grows
+# by three weight decays), and keeps the setting with the lowest selection MAE. The
+# best value may lie past a chosen one at the end of its range, so the grid then grows
 # one step past it (0.01, 0.03, 0.1, ...), at most twice.
 
 # %%
