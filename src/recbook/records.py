@@ -121,7 +121,7 @@ top-100 (5-star) that chose them."""
 RANKING = "ranking"
 """Recall@k and NDCG@k by relevance (``"5-star"``, ``"all ratings"``) and model:
 the baselines, and of each tower model the one trained with the first seed."""
-CHOICE_FIELDS = ("learning_rate", "weight_decay", "edge", "stop_epoch", "holdout")
+CHOICE_FIELDS = ("learning_rate", "stop_epoch", "holdout")
 """Settings a chapter chose (in :data:`TUNED`) and the holdout figure that chose them:
 another machine may choose others, and the figures they lead to carry the comparison."""
 BACKEND_SECONDS = "backend_seconds"
