@@ -239,7 +239,7 @@ def memory_efficient_embeddings(figures: dict, saved: dict) -> None:
 
 TUNED_PARAMS = {
     "full tables (64)": 64 * (6_040 + 3_706),
-    "plain tables, 10x": 6 * (6_040 + 3_706),  # 64 / 10 rounds to 6
+    "plain tables, 10x": 6 * (6_040 + 3_706),  # within the budget: 64 // 10
 }
 """Chapter 6's parameter totals that do not depend on training: exact."""
 

@@ -314,7 +314,7 @@ def tuned_rows(figures: Mapping) -> list[dict]:
     same size (test-half MAE); then the chapter's goals."""
     runs = {row["model"]: row for row in figures[records.TUNED_RUNS]}
     rows = []
-    for index, row in enumerate(figures[records.TUNED_VERSUS]):
+    for row in figures[records.TUNED_VERSUS]:
         model = row["model"]
         plain = f"plain tables, {model.rsplit(', ', 1)[1]}"
         rows.append(
