@@ -45,14 +45,16 @@
 # - **Context**: a figure with nothing comparable on the same protocol, shown for
 #   orientation (a published figure on another protocol is drawn beside it).
 #
-# Nothing here is typed by hand: the figure and the tables are built from the figures
-# each executed chapter recorded, from `recbook.published` (the published figures)
-# and from `recbook.records` (the questions and their thresholds).
+# Nothing here is typed by hand: the figure and the tables are built, by the book's
+# machinery (`recbook_tools.results_page`), from the figures each executed chapter
+# recorded, from `recbook.published` (the published figures) and from
+# `recbook.records` (the questions and their thresholds).
 
 # %% [markdown]
-# In Colab, the next cell installs `recbook` and fetches the book's executed chapters,
-# which this page reads, into `book/notebooks`, and works from there; elsewhere it does
-# nothing.
+# In Colab, the next cell installs `recbook`, fetches the book's executed chapters,
+# which this page reads, into `book/notebooks`, installs the book's machinery that
+# assembles this page (`recbook_tools`, from that copy) and works from there; elsewhere
+# it does nothing.
 
 # %%
 import os
@@ -65,12 +67,14 @@ if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another 
     )
     # %pip install -q "recbook @ git+{book}"
     # !git clone -q --depth 1 {book} book
+    # %pip install -q --no-deps ./book/tools
     os.chdir("book/notebooks")
 
 # %%
 from pathlib import Path
 
-from recbook import plots, reproducibility, results_page
+from recbook import plots, reproducibility
+from recbook_tools import results_figure, results_page
 
 import matplotlib.pyplot as plt
 from IPython.display import Markdown
@@ -111,7 +115,8 @@ display(Markdown(reproducibility.STATEMENT))
 # dashed line is a threshold. The verdict is at the right.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3 to 7, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
-plots.comparison_overview(comparisons[comparisons["verdict"] != "context"], titles)
+answered = comparisons[comparisons["verdict"] != "context"]
+results_figure.comparison_overview(answered, titles)
 plt.show()
 
 # %% [markdown]

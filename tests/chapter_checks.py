@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from recbook import glue, records
+from recbook import records
+from recbook_tools import notebook_records
 
 import nbformat
 import pytest
@@ -59,7 +60,7 @@ def checked_outputs(notebook: nbformat.NotebookNode) -> list[tuple[str, list[str
 
 def stored(stem: str) -> dict:
     """The figures recorded by the stored full run of a chapter."""
-    return glue.read(NOTEBOOKS / f"{stem}.ipynb")
+    return notebook_records.read(NOTEBOOKS / f"{stem}.ipynb")
 
 
 def movielens_data(figures: dict, saved: dict) -> None:

@@ -783,7 +783,7 @@ def test_page_shows_its_title_on_a_phone(browser, server, page):
 
 def test_results_page_shows_every_verdict_without_scrolling(browser, server):
     """Every comparison's verdict is inside the column and the viewport at 1280 px."""
-    from recbook import results_page
+    from recbook_tools import results_page
 
     expected = len(results_page.comparisons(REPO / "notebooks"))
     open_at(browser, server, RESULTS_PAGE, DESKTOP)

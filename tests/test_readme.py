@@ -52,19 +52,19 @@ def test_readme_performance_section_types_no_figure():
 def test_block_says_each_chapter_and_the_ratio(tmp_path):
     """The block names every chapter with its recorded time, the whole book, and
     chapter 3's JAX vs. TensorFlow ratio as recorded."""
-    from recbook import glue, records
-    from recbook_tools import runner
+    from recbook import records
+    from recbook_tools import notebook_records, runner
 
     text = readme.block(REPO / "notebooks")
     total = 0.0
     for source in runner.chapters(REPO / "notebooks"):
-        details = glue.run_details(source.with_suffix(".ipynb"))
+        details = notebook_records.run_details(source.with_suffix(".ipynb"))
         assert f"(`{source.stem}`) | {readme.duration(details['seconds'])} |" in text
         total += details["seconds"]
     assert f"**{readme.duration(total)}**" in text
-    ratio = glue.read(REPO / "notebooks" / f"{records.RETRIEVAL_CHAPTER}.ipynb")[
-        records.JAX_SPEEDUP
-    ]
+    ratio = notebook_records.read(
+        REPO / "notebooks" / f"{records.RETRIEVAL_CHAPTER}.ipynb"
+    )[records.JAX_SPEEDUP]
     assert f"{ratio:.2f}x faster with JAX" in text.replace("\n", " ")
 
 

@@ -7,8 +7,8 @@ import re
 import sys
 from pathlib import Path
 
-from recbook import glue, records, results_page
-from recbook_tools import repository
+from recbook import records
+from recbook_tools import notebook_records, repository, results_page
 
 import pytest
 import yaml
@@ -24,7 +24,7 @@ def test_every_toc_page_is_rendered(site):
 
 
 def glued(page: str, name: str, fmt: str) -> str:
-    value = glue.read(REPO / "notebooks" / f"{page}.ipynb")[name]
+    value = notebook_records.read(REPO / "notebooks" / f"{page}.ipynb")[name]
     return format(value, fmt)
 
 

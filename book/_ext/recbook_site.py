@@ -64,7 +64,8 @@ from docutils import nodes
 from sphinx.errors import ExtensionError
 
 RUN_METADATA = "recbook_run"
-"""The notebook metadata key ``recbook-run`` writes (:data:`recbook.glue.RUN_METADATA`)."""
+"""The notebook metadata key ``recbook-run`` writes
+(:data:`recbook_tools.notebook_records.RUN_METADATA`)."""
 
 API_MARKER = "<!-- recbook-api: every module -->"
 """Where the API page lists the layers and their modules (:func:`api_overview`)."""
@@ -267,20 +268,23 @@ LAYERS = (
         ),
     ),
     (
-        "Results and timing",
-        "The results page's figure and tables (chapter 8) and one training run per "
-        "Keras backend, each in its own process (chapter 3).",
-        ("results_page", "backend_timing"),
+        "Timing",
+        "One training run per Keras backend, each in its own process (chapter 3).",
+        ("backend_timing",),
     ),
     (
         "Book tools: recbook_tools",
         "The book's machinery, a second package (``tools/recbook_tools``): exporting "
-        "and running the chapters, timings against the machine's floor, the README's "
-        "performance block and the repository setting. No chapter imports it and "
-        "Colab never installs it; ``make venv`` installs it beside ``recbook``.",
+        "and running the chapters, reading their records back, the results page, "
+        "timings against the machine's floor, the README's performance block and the "
+        "repository setting. No chapter imports it and Colab installs it for the "
+        "results page alone; ``make venv`` installs it beside ``recbook``.",
         (
             "recbook_tools.export",
             "recbook_tools.runner",
+            "recbook_tools.notebook_records",
+            "recbook_tools.results_page",
+            "recbook_tools.results_figure",
             "recbook_tools.floor",
             "recbook_tools.benchmark",
             "recbook_tools.repository",

@@ -1,7 +1,7 @@
 """The contract between the chapters, the results page and the tests, defined once.
 
 A chapter records its figures with :func:`recbook.glue.record` under the names
-below; the results page (:mod:`recbook.results_page`) and the tests read them
+below; the results page (``recbook_tools.results_page``) and the tests read them
 by the same names. The questions a chapter sets itself are :class:`Goal`\\ s,
 whose verdict is computed by :meth:`Goal.verdict` wherever it is shown.
 """

@@ -17,8 +17,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from recbook import glue
-from recbook_tools import repository, runner
+from recbook_tools import notebook_records, repository, runner
 
 import colab_env
 import jupytext
@@ -132,7 +131,7 @@ def test_chapter_installs_and_runs_on_colab(colab, source, tmp_path):
         nbformat.read(source.with_suffix(".ipynb"), as_version=4)
     )
     if source.stem in CHECKS:
-        CHECKS[source.stem](glue.read(executed), stored(source.stem))
+        CHECKS[source.stem](notebook_records.read(executed), stored(source.stem))
 
 
 def test_unit_tests_pass_on_colabs_keras(colab):

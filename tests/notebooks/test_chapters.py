@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import glue, records
-from recbook_tools import runner
+from recbook import records
+from recbook_tools import notebook_records, runner
 
 import nbformat
 import pytest
@@ -61,7 +61,7 @@ def test_quick_run_shows_the_chapters_figures(quick_runs, stem):
         CHECKS[stem](stored(stem), stored(stem))
         return
     executed = quick_runs[stem]
-    CHECKS[stem](glue.read(executed), stored(stem))
+    CHECKS[stem](notebook_records.read(executed), stored(stem))
     assert checked_outputs(nbformat.read(executed, as_version=4)) == checked_outputs(
         nbformat.read(NOTEBOOKS / f"{stem}.ipynb", as_version=4)
     )
@@ -71,7 +71,7 @@ def test_quick_run_shows_the_chapters_figures(quick_runs, stem):
 @pytest.mark.notebook
 def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
     # Colab without a TPU has one device: the chapter runs on a 1-device mesh.
-    figures = glue.read(
+    figures = notebook_records.read(
         runner.execute(
             NOTEBOOKS / "07_scaling_out.py",
             quick=True,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recbook import glue
+from recbook_tools import notebook_records
 
 import jupytext
 import pytest
@@ -84,7 +84,7 @@ def test_what_we_learned_is_short(chapter):
     "claim", CLAIMS, ids=[f"{c.chapter}:{c.sentence[:40]}" for c in CLAIMS]
 )
 def test_the_stored_run_holds_each_answer(claim):
-    stored = glue.read(NOTEBOOKS / f"{claim.chapter}.ipynb")
+    stored = notebook_records.read(NOTEBOOKS / f"{claim.chapter}.ipynb")
     assert claim.holds(stored), (
         f"the recorded verdict no longer says: {claim.sentence!r}; rewrite the answer"
     )
@@ -94,7 +94,7 @@ def test_the_stored_run_holds_each_answer(claim):
     "claim", CLAIMS, ids=[f"{c.chapter}:{c.sentence[:40]}" for c in CLAIMS]
 )
 def test_a_flipped_verdict_fails_the_answer(claim):
-    stored = glue.read(NOTEBOOKS / f"{claim.chapter}.ipynb")
+    stored = notebook_records.read(NOTEBOOKS / f"{claim.chapter}.ipynb")
     assert not claim.holds(claim.flip(stored)), "this check cannot fail"
 
 

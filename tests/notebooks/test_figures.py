@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recbook import baselines, evidence, glue, plots, published, records
+from recbook import baselines, evidence, plots, published, records
+from recbook_tools import notebook_records
 
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-RETRIEVAL = glue.read(NOTEBOOKS / f"{records.RETRIEVAL_CHAPTER}.ipynb")
-EMBEDDINGS = glue.read(NOTEBOOKS / f"{records.EMBEDDINGS_CHAPTER}.ipynb")
-SCALING = glue.read(NOTEBOOKS / f"{records.SCALING_CHAPTER}.ipynb")
+RETRIEVAL = notebook_records.read(NOTEBOOKS / f"{records.RETRIEVAL_CHAPTER}.ipynb")
+EMBEDDINGS = notebook_records.read(NOTEBOOKS / f"{records.EMBEDDINGS_CHAPTER}.ipynb")
+SCALING = notebook_records.read(NOTEBOOKS / f"{records.SCALING_CHAPTER}.ipynb")
 
 pytestmark = pytest.mark.figures
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from recbook import evidence, glue, records
-from recbook_tools import runner
+from recbook import evidence, records
+from recbook_tools import notebook_records, runner
 
 import pytest
 
@@ -134,6 +134,6 @@ def test_tolerances_follow_the_stated_rule():
 @pytest.mark.data
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
 def test_full_run_reproduces_the_stored_figures(source, tmp_path, movielens_dir):
-    rerun = glue.read(runner.execute(source, output_dir=tmp_path))
-    stored = glue.read(source.with_suffix(".ipynb"))
+    rerun = notebook_records.read(runner.execute(source, output_dir=tmp_path))
+    stored = notebook_records.read(source.with_suffix(".ipynb"))
     assert differences(stored, rerun) == []

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from recbook import glue
-from recbook_tools import benchmark, runner
+from recbook_tools import benchmark, notebook_records, runner
 
 import pytest
 
@@ -45,7 +44,11 @@ def test_stored_chapter_times_come_from_the_last_full_run(tmp_path, monkeypatch)
     )  # a quick run is no full run
     times = benchmark.chapter_times(notebooks, stored=True)
     assert list(times) == ["01_a", "02_b"]
-    assert times["01_a"] == glue.run_details(notebooks / "01_a.ipynb")["seconds"] > 0
+    assert (
+        times["01_a"]
+        == notebook_records.run_details(notebooks / "01_a.ipynb")["seconds"]
+        > 0
+    )
     assert times["02_b"] is None
 
 

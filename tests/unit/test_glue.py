@@ -1,4 +1,4 @@
-"""recbook.glue: values to plain Python, reading glued values back, and the stored notebook."""
+"""recbook.glue (values to plain Python, recorded); recbook_tools.notebook_records."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import re
 
 from recbook import glue
+from recbook_tools import notebook_records
 
 import numpy as np
 import pytest
@@ -48,13 +49,13 @@ def test_read_parses_glued_values(tmp_path):
             {"output_type": "stream"},
         ],
     )
-    assert glue.read(notebook) == {"n_ratings": 100000, "acc": 0.3216}
+    assert notebook_records.read(notebook) == {"n_ratings": 100000, "acc": 0.3216}
 
 
 def test_read_refuses_a_name_recorded_twice(tmp_path):
     notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1"), glued("x", "2")])
     with pytest.raises(ValueError, match="records 'x' twice"):
-        glue.read(notebook)
+        notebook_records.read(notebook)
 
 
 def test_a_recorded_third_reads_back_exactly(tmp_path, monkeypatch):
@@ -70,23 +71,25 @@ def test_a_recorded_third_reads_back_exactly(tmp_path, monkeypatch):
     )
     glue.record("third", 1 / 3)
     glue.record("thirds", np.array([1 / 3, 2 / 3], dtype="float64"))
-    values = glue.read(write_notebook(tmp_path / "n.ipynb", outputs))
+    values = notebook_records.read(write_notebook(tmp_path / "n.ipynb", outputs))
     assert values["third"] == 1 / 3 and values["thirds"] == [1 / 3, 2 / 3]
 
 
 def test_figures_and_run_details_come_from_one_reader(tmp_path):
     notebook = write_notebook(tmp_path / "n.ipynb", [glued("x", "1")])
-    stored = glue.stored_notebook(notebook)
-    stored["metadata"] = {glue.RUN_METADATA: {"seconds": 1.5, "quick": True}}
+    stored = notebook_records.stored_notebook(notebook)
+    stored["metadata"] = {
+        notebook_records.RUN_METADATA: {"seconds": 1.5, "quick": True}
+    }
     notebook.write_text(json.dumps(stored))
-    assert glue.read(notebook) == {"x": 1}
-    assert glue.run_details(notebook) == {"seconds": 1.5, "quick": True}
+    assert notebook_records.read(notebook) == {"x": 1}
+    assert notebook_records.run_details(notebook) == {"seconds": 1.5, "quick": True}
 
 
 def test_a_broken_notebook_file_is_named(tmp_path):
     notebook = tmp_path / "n.ipynb"
     notebook.write_text("<<<<<<< HEAD\n{}")
-    for read in (glue.read, glue.run_details):
+    for read in (notebook_records.read, notebook_records.run_details):
         with pytest.raises(ValueError, match=re.escape(f"Cannot read {notebook}: not")):
             read(notebook)
 
@@ -105,8 +108,12 @@ def test_a_broken_notebook_file_is_named(tmp_path):
 def test_a_file_that_is_not_a_notebook_says_so(tmp_path, content, why):
     notebook = tmp_path / "03_retrieval_towers.ipynb"
     notebook.write_bytes(content)
-    for read in (glue.read, glue.stored_notebook, glue.run_details):
-        with pytest.raises(glue.NotANotebookError) as raised:
+    for read in (
+        notebook_records.read,
+        notebook_records.stored_notebook,
+        notebook_records.run_details,
+    ):
+        with pytest.raises(notebook_records.NotANotebookError) as raised:
             read(notebook)
         message = str(raised.value)
         assert f"not a notebook: {notebook} ({why}" in message
@@ -116,41 +123,45 @@ def test_a_file_that_is_not_a_notebook_says_so(tmp_path, content, why):
 def test_a_malformed_record_says_not_a_notebook(tmp_path):
     notebook = write_notebook(tmp_path / "04_x.ipynb", [glued("towers", "{'a': [1,")])
     with pytest.raises(
-        glue.NotANotebookError,
+        notebook_records.NotANotebookError,
         match=re.escape(
             f"not a notebook: {notebook} (record 'towers' is not a literal"
         ),
     ):
-        glue.read(notebook)
+        notebook_records.read(notebook)
     notebook = write_notebook(
         tmp_path / "04_x.ipynb",
         [{"output_type": "display_data", "metadata": {"scrapbook": {"name": "x"}}}],
     )
-    with pytest.raises(glue.NotANotebookError, match="a record's output lacks 'data'"):
-        glue.read(notebook)
+    with pytest.raises(
+        notebook_records.NotANotebookError, match="a record's output lacks 'data'"
+    ):
+        notebook_records.read(notebook)
 
 
 def test_a_missing_record_names_the_file_and_the_chapter_to_rerun(tmp_path):
     notebook = write_notebook(tmp_path / "03_retrieval_towers.ipynb", [glued("x", "1")])
-    values = glue.read(notebook)
+    values = notebook_records.read(notebook)
     assert values["x"] == 1 and values.get("towers") is None and "towers" not in values
     with pytest.raises(KeyError) as raised:
         values["towers"]
-    assert isinstance(raised.value, glue.MissingRecordError)
+    assert isinstance(raised.value, notebook_records.MissingRecordError)
     assert str(raised.value) == (
         f"record 'towers' missing from {notebook}: re-run chapter 03 (recbook-run 03)."
     )
-    assert glue.read(write_notebook(tmp_path / "notes.ipynb", [])).notebook.endswith(
-        "notes.ipynb"
-    )
+    assert notebook_records.read(
+        write_notebook(tmp_path / "notes.ipynb", [])
+    ).notebook.endswith("notes.ipynb")
     with pytest.raises(KeyError, match="re-run the chapter that writes notes.ipynb"):
-        glue.read(tmp_path / "notes.ipynb")["y"]
+        notebook_records.read(tmp_path / "notes.ipynb")["y"]
 
 
 def test_records_pickle_and_compare_as_plain_dicts(tmp_path):
     import pickle
 
-    values = glue.read(write_notebook(tmp_path / "01_a.ipynb", [glued("x", "[1, 2]")]))
+    values = notebook_records.read(
+        write_notebook(tmp_path / "01_a.ipynb", [glued("x", "[1, 2]")])
+    )
     assert values == {"x": [1, 2]}
     copy = pickle.loads(pickle.dumps(values))
     assert copy == values and copy.notebook == values.notebook
@@ -160,4 +171,4 @@ def test_run_details_must_be_a_mapping(tmp_path):
     notebook = tmp_path / "02_b.ipynb"
     notebook.write_text(json.dumps({"cells": [], "metadata": {"recbook_run": [1]}}))
     with pytest.raises(ValueError, match="its recbook_run metadata is not a mapping"):
-        glue.run_details(notebook)
+        notebook_records.run_details(notebook)

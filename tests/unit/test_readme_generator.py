@@ -10,8 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from recbook import glue
-from recbook_tools import readme
+from recbook_tools import notebook_records, readme
 
 import nbformat
 import pytest
@@ -53,7 +52,7 @@ def store(path: Path, title: str, run: dict) -> None:
     notebook = new_notebook(
         cells=[new_markdown_cell(f"# {title}")],
         metadata={
-            glue.RUN_METADATA: run,
+            notebook_records.RUN_METADATA: run,
             "language_info": {"name": "python", "version": "3.11.7"},
         },
     )

@@ -1,4 +1,4 @@
-"""recbook.results_page: verdicts against tolerances and goals, run times from notebook
+"""recbook_tools.results_page: verdicts against tolerances and goals, run times from notebook
 metadata, and the page's formatted figures, table and overview figure."""
 
 from __future__ import annotations
@@ -7,7 +7,8 @@ import json
 import math
 import re
 
-from recbook import evidence, glue, published, records, results_page
+from recbook import evidence, published, records
+from recbook_tools import notebook_records, results_page
 
 import pandas as pd
 import pytest
@@ -340,7 +341,7 @@ def test_embeddings_rows_compare_both_pipelines_with_the_recipe():
 
 
 def notebook(path, details):
-    metadata = {glue.RUN_METADATA: details} if details else {}
+    metadata = {notebook_records.RUN_METADATA: details} if details else {}
     path.write_text(
         json.dumps(
             {"cells": [], "metadata": metadata, "nbformat": 4, "nbformat_minor": 5}
@@ -492,7 +493,7 @@ def test_no_number_is_written_with_six_zero_decimals():
 
 
 def row(chapter, experiment, verdict, ours=None, std=None, published=None, **more):
-    """A comparison row as :func:`recbook.results_page.comparisons` gives it (its columns
+    """A comparison row as :func:`recbook_tools.results_page.comparisons` gives it (its columns
     are the contract; how the rows are built is the chapters' business)."""
     return {
         "chapter": chapter,
@@ -655,9 +656,9 @@ def test_overview_has_one_marker_per_figure_and_one_verdict_per_row():
     import matplotlib
 
     matplotlib.use("agg")
-    from recbook import plots
+    from recbook_tools import results_figure
 
-    figure = plots.comparison_overview(table(), {"03_a": "Retrieval"})
+    figure = results_figure.comparison_overview(table(), {"03_a": "Retrieval"})
     artists = [a for ax in figure.axes for a in ax.get_children()]
 
     def gid(name):

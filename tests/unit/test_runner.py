@@ -10,8 +10,8 @@ import signal
 import time
 from pathlib import Path
 
-from recbook import data, glue
-from recbook_tools import runner
+from recbook import data
+from recbook_tools import notebook_records, runner
 
 import nbformat
 import papermill
@@ -55,7 +55,7 @@ def book(tmp_path, monkeypatch) -> Path:
 def test_full_run_stores_outputs_beside_the_source(book):
     target = runner.execute(Path("notebooks/01_tiny.py"))
     assert target == Path("notebooks/01_tiny.ipynb")
-    assert glue.read(target) == {"epochs_run": 30, "half": 15.0}
+    assert notebook_records.read(target) == {"epochs_run": 30, "half": 15.0}
     stored = nbformat.read(target, as_version=4)
     assert "papermill" not in stored.metadata
     assert all("papermill" not in cell.metadata for cell in stored.cells)
@@ -63,7 +63,7 @@ def test_full_run_stores_outputs_beside_the_source(book):
     assert not list(
         Path("build/failed").iterdir()
     )  # this run's failure file was removed
-    details = glue.run_details(target)
+    details = notebook_records.run_details(target)
     assert (
         details["quick"] is False
         and details["cpus"] >= 1
@@ -85,9 +85,9 @@ def current_umask() -> int:
 def test_quick_run_injects_parameters_and_leaves_stored_outputs(book):
     target = runner.execute(Path("notebooks/01_tiny.py"), quick=True)
     assert target == Path("build/quick/01_tiny.ipynb")
-    assert glue.read(target) == {"epochs_run": 1, "half": 0.5}
+    assert notebook_records.read(target) == {"epochs_run": 1, "half": 0.5}
     assert not Path("notebooks/01_tiny.ipynb").exists()
-    assert glue.run_details(target)["quick"] is True
+    assert notebook_records.run_details(target)["quick"] is True
 
 
 def test_extra_parameters_go_over_the_quick_ones(book):
@@ -98,9 +98,9 @@ def test_extra_parameters_go_over_the_quick_ones(book):
         parameters={"epochs": 4},
     )
     assert target == Path("build/other/01_tiny.ipynb")
-    assert glue.read(target) == {"epochs_run": 4, "half": 2.0}
+    assert notebook_records.read(target) == {"epochs_run": 4, "half": 2.0}
     assert (
-        glue.read(
+        notebook_records.read(
             runner.execute(
                 Path("notebooks/01_tiny.py"),
                 parameters={"epochs": 6},
@@ -218,7 +218,7 @@ def test_relative_data_dir_is_made_absolute_for_the_kernel(book, monkeypatch):
         )
     )
     target = runner.execute(Path("notebooks/01_tiny.py"), quick=True)
-    assert glue.read(target)["half"] == str(book / "shared")
+    assert notebook_records.read(target)["half"] == str(book / "shared")
 
 
 def test_output_dir_that_is_a_file_stops_before_executing(book, capsys):
@@ -282,7 +282,7 @@ def test_prepare_nbval_copies_only_chapters_whose_quick_run_is_the_full_run(book
     # Quick is not full (1 epoch, not 30): not an nbval test (the notebook tier checks
     # it), but copied unchanged for the results page, and kept from pytest's collection.
     assert runner.prepare_nbval() == []
-    assert glue.read("build/nbval/01_tiny.ipynb") == glue.read(
+    assert notebook_records.read("build/nbval/01_tiny.ipynb") == notebook_records.read(
         "notebooks/01_tiny.ipynb"
     )
     conftest: dict = {}
@@ -297,7 +297,10 @@ def test_prepare_nbval_copies_only_chapters_whose_quick_run_is_the_full_run(book
         c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])
     ]
     assert len(injected) == 1 and "epochs = 30" in injected[0].source
-    assert glue.read(copy) == {"epochs_run": 30, "half": 15.0}  # the stored outputs
+    assert notebook_records.read(copy) == {
+        "epochs_run": 30,
+        "half": 15.0,
+    }  # the stored outputs
     assert not any(
         "nbval-ignore-output" in c.metadata.get("tags", []) for c in notebook.cells
     )

@@ -96,14 +96,12 @@ def chapter_times(notebooks_dir: Path, stored: bool) -> dict[str, float | None]:
     With ``stored``, the times ``recbook-run`` recorded in the stored full runs
     (``None`` for a chapter whose stored run was quick or has no record).
     """
-    from recbook import glue
-
-    from . import runner
+    from . import notebook_records, runner
 
     times: dict[str, float | None] = {}
     for source in runner.chapters(notebooks_dir):
         if stored:
-            details = glue.run_details(source.with_suffix(".ipynb"))
+            details = notebook_records.run_details(source.with_suffix(".ipynb"))
             times[source.stem] = (
                 details["seconds"] if details and not details["quick"] else None
             )

@@ -3,7 +3,7 @@
 The README's *Performance* section holds a block between two marker comments
 (:data:`BEGIN` and :data:`END`) that this module writes: each chapter's wall time and
 kernel CPU time as ``recbook-run`` recorded them in the stored notebook's
-``recbook_run`` metadata (:func:`recbook.glue.run_details`), the whole book's time
+``recbook_run`` metadata (:func:`recbook_tools.notebook_records.run_details`), the whole book's time
 against its target (:data:`recbook_tools.benchmark.TARGETS`), the machine and versions of
 those runs, and the JAX vs. TensorFlow ratio that chapter 3 records
 (:data:`recbook.records.JAX_SPEEDUP`, :data:`recbook.records.BACKEND_SECONDS`), and
@@ -27,9 +27,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from recbook import checks, glue, records
+from recbook import checks, records
 
-from . import benchmark, runner
+from . import benchmark, notebook_records, runner
 
 BACKENDS = {"jax": "JAX", "tensorflow": "TensorFlow", "torch": "PyTorch"}
 WIDTH = 88
@@ -57,7 +57,7 @@ def duration(seconds: float) -> str:
 
 def chapter_title(notebook: Path) -> str:
     """The chapter's title: the text of its first level-one heading (markdown)."""
-    for cell in glue.stored_notebook(notebook)["cells"]:
+    for cell in notebook_records.stored_notebook(notebook)["cells"]:
         if cell.get("cell_type") != "markdown":
             continue
         for line in "".join(cell.get("source", "")).splitlines():
@@ -134,7 +134,7 @@ def stored_figure(notebook: Path, name: str, value: Any, **bounds: float) -> flo
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"Cannot use {notebook}: {str(error).rstrip('.')}; "
-            f"{glue.rerun_hint(notebook)}."
+            f"{notebook_records.rerun_hint(notebook)}."
         ) from None
 
 
@@ -169,17 +169,17 @@ def block(
     complete = True
     for number, source in enumerate(runner.chapters(notebooks_dir), start=1):
         notebook = source.with_suffix(".ipynb")
-        details = glue.run_details(notebook)
+        details = notebook_records.run_details(notebook)
         name = f"{number}. {chapter_title(notebook)} (`{source.stem}`)"
         if not details or details.get("quick") or details.get("seconds") is None:
             rows.append(f"| {name} | not recorded (no full run stored) | |")
             complete = False
             continue
-        stored = glue.stored_notebook(notebook)["metadata"]
-        runs.append((details, stored.get("language_info", {}).get("version")))
+        metadata = notebook_records.stored_notebook(notebook)["metadata"]
+        runs.append((details, metadata.get("language_info", {}).get("version")))
         if details.get("date"):
             dates.append(details["date"])
-        where = f"{glue.RUN_METADATA}."
+        where = f"{notebook_records.RUN_METADATA}."
         seconds = stored_figure(
             notebook, where + "seconds", details["seconds"], minimum=0
         )
@@ -227,7 +227,7 @@ def block(
         *textwrap.wrap(book, WIDTH),
     ]
     retrieval = notebooks_dir / f"{records.RETRIEVAL_CHAPTER}.ipynb"
-    recorded = glue.read(retrieval) if retrieval.is_file() else {}
+    recorded = notebook_records.read(retrieval) if retrieval.is_file() else {}
     if records.JAX_SPEEDUP in recorded and records.BACKEND_SECONDS in recorded:
         ratio = stored_figure(
             retrieval, records.JAX_SPEEDUP, recorded[records.JAX_SPEEDUP], above=0

@@ -44,7 +44,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from recbook import glue, records
+from recbook import records
+
+from . import notebook_records
 
 NOTEBOOKS_DIR = Path("notebooks")
 QUICK_DIR = Path("build/quick")
@@ -661,7 +663,7 @@ def _execute(
             failed.unlink()
         raise
     executed = strip_volatile(executed)
-    executed.metadata[glue.RUN_METADATA] = {
+    executed.metadata[notebook_records.RUN_METADATA] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - tic, 1),
         "kernel_cpu_seconds": round(kernel_cpu_seconds() - cpu, 1),
@@ -870,7 +872,7 @@ def _main(args: argparse.Namespace) -> int:
             print(
                 f"    wrote {target} in {time.perf_counter() - tic:.1f} s", flush=True
             )
-            for name, value in glue.read(target).items():
+            for name, value in notebook_records.read(target).items():
                 print(f"    {name} = {value}")
         print(
             f"done: {len(selected)} chapter(s) in {time.perf_counter() - started:.1f} s"

@@ -2,7 +2,7 @@
 
 The results page builds its tables with :func:`comparisons`, :func:`sizes` and
 :func:`run_times`; nothing in them is typed by hand: ours come from the
-figures each executed chapter recorded (:mod:`recbook.glue`), the
+figures each executed chapter recorded (:func:`recbook_tools.notebook_records.read`), the
 published ones and tolerances from :mod:`recbook.published`.
 """
 
@@ -14,11 +14,13 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from recbook import checks, evidence, published, records
+from recbook.plots import tower_label
+
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from . import checks, evidence, glue, published, records
-from .plots import tower_label
+from . import notebook_records
 
 RETRIEVAL = records.RETRIEVAL_CHAPTER
 TRAINING = records.TRAINING_CHAPTER
@@ -60,7 +62,7 @@ def recorded(chapter: str, name: str, value, check=checks.real, **limits):
     try:
         check(name, value, **limits)
     except (TypeError, ValueError) as error:
-        hint = glue.rerun_hint(chapter)
+        hint = notebook_records.rerun_hint(chapter)
         raise type(error)(
             f"{error} {hint[0].upper()}{hint[1:]} to record it afresh."
         ) from None
@@ -433,18 +435,20 @@ def measured(chapter: str, experiment: str, record: str, count, unit: float) -> 
 
 def comparisons(notebooks_dir: Path) -> pd.DataFrame:
     """Every headline comparison of the stored chapters, one row each."""
-    rows = retrieval_rows(glue.read(notebooks_dir / f"{RETRIEVAL}.ipynb"))
-    rows += training_rows(glue.read(notebooks_dir / f"{TRAINING}.ipynb"))
-    rows += embeddings_rows(glue.read(notebooks_dir / f"{EMBEDDINGS}.ipynb"))
-    rows += tuned_rows(glue.read(notebooks_dir / f"{TUNED}.ipynb"))
-    rows += scaling_rows(glue.read(notebooks_dir / f"{SCALING}.ipynb"))
+    rows = retrieval_rows(notebook_records.read(notebooks_dir / f"{RETRIEVAL}.ipynb"))
+    rows += training_rows(notebook_records.read(notebooks_dir / f"{TRAINING}.ipynb"))
+    rows += embeddings_rows(
+        notebook_records.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")
+    )
+    rows += tuned_rows(notebook_records.read(notebooks_dir / f"{TUNED}.ipynb"))
+    rows += scaling_rows(notebook_records.read(notebooks_dir / f"{SCALING}.ipynb"))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def sizes(notebooks_dir: Path) -> pd.DataFrame:
     """Trainable parameters of the headline models, ours beside any published count."""
-    towers = glue.read(notebooks_dir / f"{RETRIEVAL}.ipynb")[records.TOWERS]
-    embeddings = glue.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")
+    towers = notebook_records.read(notebooks_dir / f"{RETRIEVAL}.ipynb")[records.TOWERS]
+    embeddings = notebook_records.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")
     reproduction = embeddings[records.REPRODUCTION]
     rows = [
         {
@@ -489,7 +493,7 @@ def run_times(notebooks_dir: Path) -> pd.DataFrame:
     rows = []
     for notebook in sorted(notebooks_dir.glob("[0-9][0-9]_*.ipynb")):
         if notebook.stem != RESULTS:
-            details = glue.run_details(notebook) or {}
+            details = notebook_records.run_details(notebook) or {}
             rows.append(
                 {
                     "chapter": notebook.stem,
