@@ -683,12 +683,6 @@ tables.show(
     caption=f"MSE towers after {epochs} epochs, {len(seeds)} seeds",
 )
 
-# %% tags=["wrap-output"]
-reproduction_finding = "; ".join(
-    r.describe(plots.tower_label(label)) for label, r in reproductions.items()
-)
-print(reproduction_finding)
-
 # %% tags=["remove-cell"]
 glue.record(
     records.TOWERS,
@@ -698,7 +692,6 @@ glue.record(
     },
 )
 glue.record(records.SHALLOW_TOP100, tutorial["accuracy"].iloc[0])
-glue.record(records.REPRODUCTION_FINDING, reproduction_finding)
 
 
 # %% [markdown]
@@ -853,33 +846,31 @@ glue.record(records.POPULARITY_TOP100_ALL, popularity["accuracy_all"])
 glue.record(records.CLASSICAL, classical)
 
 # %% [markdown]
-# Where do the tutorial's towers stand? Each compared with the best baseline on each
-# metric by `recbook.evidence.compare`: a difference counts only beyond its 95%
-# threshold, Student's t times the standard error of the difference (a baseline has
-# no spread):
+# Where do the tutorial's towers stand? Each is compared with the best baseline on
+# the tutorial's metric by `recbook.evidence.compare`, the book's rule: a difference
+# counts only beyond its 95% **threshold**, Student's t times the standard error of
+# the difference (here the seeds' spread; a baseline has none). Every comparison
+# table below shows the difference, its threshold and the verdict in words:
 
-# %% tags=["wrap-output"]
+# %%
 baseline_figures = {"popularity": popularity, **classical}
-
-
-def against_best_baseline(rows, metric, kind):
-    best_name = max(baseline_figures, key=lambda n: baseline_figures[n][metric])
-    best = baseline_figures[best_name][metric]
-    return [
-        evidence.compare(
-            row[metric], row[f"{metric}_std"], row["seeds"], best, 0.0, 1
-        ).describe(f"{kind} {plots.tower_label(row['label'])}", best_name)
-        for row in rows
-    ]
-
-
-baselines_finding = "; ".join(
-    against_best_baseline(tutorial.to_dict("records"), "accuracy", "the MSE-trained")
+best_baseline_name = max(
+    baseline_figures, key=lambda n: baseline_figures[n]["accuracy"]
 )
-print(baselines_finding)
+best_baseline = baseline_figures[best_baseline_name]["accuracy"]
+baselines_versus = [
+    evidence.compare(
+        row["accuracy"], row["accuracy_std"], row["seeds"], best_baseline, 0.0, 1
+    ).row(f"MSE {plots.tower_label(row['label'])}", best_baseline_name)
+    for row in tutorial.to_dict("records")
+]
+tables.show(
+    pd.DataFrame(baselines_versus),
+    caption="Top-100 accuracy (5-star) on the test split: difference and threshold",
+)
 
 # %% tags=["remove-cell"]
-glue.record(records.BASELINES_FINDING, baselines_finding)
+glue.record(records.BASELINES_VERSUS, baselines_versus)
 
 # %% [markdown]
 # Five-star ratings go mostly to popular movies, and the MSE objective never teaches
@@ -1022,26 +1013,26 @@ tables.show(
 # %% [markdown]
 # Against the MSE towers of the same depth, on each metric, by the same rule:
 
-# %% tags=["wrap-output"]
-softmax_vs_mse = "; ".join(
-    evidence.compare(
+# %%
+softmax_vs_mse = [
+    {"towers": plots.tower_label(mse["label"]), "ratings": records.METRIC_WORDS[metric]}
+    | evidence.compare(
         soft[metric],
         soft[f"{metric}_std"],
         soft["seeds"],
         mse[metric],
         mse[f"{metric}_std"],
         mse["seeds"],
-    ).describe(
-        f"softmax {plots.tower_label(soft['label'])}",
-        f"MSE {plots.tower_label(mse['label'])}",
-    )
-    + f" ({counted})"
-    for metric, counted in (("accuracy", "5-star"), ("accuracy_all", "all ratings"))
+    ).row("softmax", "MSE")
+    for metric in METRICS
     for soft, mse in zip(
         softmax[~corrected].to_dict("records"), tutorial.to_dict("records")
     )
+]
+tables.show(
+    pd.DataFrame(softmax_vs_mse),
+    caption="Top-100 accuracy on the test split: difference and threshold",
 )
-print(softmax_vs_mse)
 
 # %% tags=["remove-cell"]
 glue.record(
@@ -1092,24 +1083,24 @@ print(f"chosen: {plots.tower_label(best_label)}")
 # the question's threshold sits where no baseline can reach it
 # (`recbook.records.RETRIEVAL_GOAL`):
 
-# %% tags=["wrap-output"]
-best_baseline_name = max(
-    baseline_figures, key=lambda n: baseline_figures[n]["accuracy"]
-)
+# %%
 log_q_comparison = evidence.compare(
     best_softmax["accuracy"],
     best_softmax["accuracy_std"],
     best_softmax["seeds"],
-    baseline_figures[best_baseline_name]["accuracy"],
+    best_baseline,
     0.0,
     1,
 )
 goal_figures = {records.LOG_Q_MARGIN: log_q_comparison.margin}
-print(
-    log_q_comparison.describe(
-        f"log Q {plots.tower_label(best_label)}", best_baseline_name
-    )
+tables.show(
+    pd.DataFrame(
+        [log_q_comparison.row(plots.tower_label(best_label), best_baseline_name)]
+    ),
+    caption="Top-100 accuracy (5-star) on the test split: difference and threshold",
 )
+
+# %% tags=["wrap-output"]
 goal = records.RETRIEVAL_GOAL
 value = goal_figures[goal.record]
 print(f"{goal.text}\n  {value:+.4f}: {goal.verdict(value)}")
@@ -1230,7 +1221,7 @@ tables.show(
 # depth with the better holdout accuracy, and the difference on the test split counts
 # only beyond its 95% threshold (`recbook.evidence.compare`):
 
-# %% tags=["wrap-output"]
+# %%
 shallow_tuned = tuned.iloc[0]
 deep_tuned = tuned.iloc[1:].sort_values("holdout", ascending=False).iloc[0]
 depth_after_tuning = evidence.compare(
@@ -1240,11 +1231,14 @@ depth_after_tuning = evidence.compare(
     shallow_tuned["accuracy"],
     shallow_tuned["accuracy_std"],
     shallow_tuned["seeds"],
-).describe(
+).row(
     f"tuned {plots.tower_label(deep_tuned['label'])}",
     f"tuned {plots.tower_label(shallow_tuned['label'])}",
 )
-print(depth_after_tuning)
+tables.show(
+    pd.DataFrame([depth_after_tuning]),
+    caption="Top-100 accuracy (5-star) on the test split: difference and threshold",
+)
 
 # %% tags=["remove-cell"]
 glue.record(

@@ -40,7 +40,6 @@ def glued(page: str, name: str, fmt: str) -> str:
             [
                 (records.POPULARITY_TOP100, ".4f"),
                 (records.BEST_TOP100, ".4f"),
-                (records.DEPTH_AFTER_TUNING, ""),
             ],
         ),
         (

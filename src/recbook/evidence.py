@@ -135,6 +135,19 @@ class Comparison:
         a_wins = (self.difference > 0) == higher_is_better
         return f"{a if a_wins else b} better"
 
+    def row(self, a: str, b: str, higher_is_better: bool = True) -> dict:
+        """The comparison as a row of a chapter's table: ``a`` and ``b``, the
+        difference ``a - b``, its threshold (``None`` without a spread: no verdict)
+        and :meth:`verdict` in words. The standard error stays out: the rule is
+        explained once, where it is introduced."""
+        return {
+            "model": a,
+            "against": b,
+            "difference": self.difference,
+            "threshold": self.threshold if self.standard_error else None,
+            "verdict": self.verdict(a, b, higher_is_better),
+        }
+
     def describe(self, higher: str, lower: str, unit: str = "") -> str:
         """A sentence for the chapter: which is higher, by how much, or a tie."""
         n_a, n_b = self.seeds

@@ -15,16 +15,17 @@ from typing import Any
 GLUE_PREFIX = "application/papermill.record/"
 """MIME prefix myst-nb uses for glued values that are stored but not shown."""
 
-Value = int | float | str | bool | list | dict
+Value = int | float | str | bool | list | dict | None
 
 
 def to_plain(value: Any) -> Value:
     """Convert numpy scalars, arrays and nested containers to plain Python values.
 
     Raises:
-        TypeError: the value is not a number, string, bool, sequence or mapping.
+        TypeError: the value is not a number, string, bool, ``None`` (a table's empty
+            cell), sequence or mapping.
     """
-    if isinstance(value, (bool, str)):
+    if value is None or isinstance(value, (bool, str)):
         return value
     if isinstance(value, numbers.Integral):
         return int(value)

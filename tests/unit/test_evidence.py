@@ -439,3 +439,24 @@ def test_the_verdict_in_words():
         == "within the noise"
     )
     assert evidence.compare(0.5, 0.0, 1, 0.4, 0.0, 1).verdict("A", "B") == "no verdict"
+
+
+def test_a_comparison_as_a_table_row():
+    """The row carries the difference a - b, the threshold (t at Welch's freedom times
+    the standard error, by hand) and the verdict; no standard error."""
+    row = evidence.compare(0.30, 0.01, 3, 0.25, 0.0, 1).row("deep", "EASE")
+    standard_error = 0.01 / math.sqrt(3)
+    assert row == {
+        "model": "deep",
+        "against": "EASE",
+        "difference": pytest.approx(0.05),
+        "threshold": pytest.approx(stats.t.ppf(0.975, 2) * standard_error),
+        "verdict": "deep better",
+    }
+    lower = evidence.compare(0.70, 0.004, 3, 0.60, 0.0, 1).row("A", "B", False)
+    assert lower["difference"] == pytest.approx(0.10) and lower["verdict"] == "B better"
+    tie = evidence.compare(0.251, 0.01, 3, 0.25, 0.0, 1).row("deep", "EASE")
+    assert tie["verdict"] == "within the noise"
+    # One seed each: no spread, no threshold (a record holds no infinity).
+    single = evidence.compare(0.30, 0.0, 1, 0.25, 0.0, 1).row("deep", "EASE")
+    assert single["threshold"] is None and single["verdict"] == "no verdict"

@@ -19,6 +19,7 @@ def test_to_plain_converts_numpy():
     assert value == {"a": 0.5, "b": 3, "c": [0, 1, 2], "d": [1, "x"]}
     assert type(value["a"]) is float and type(value["b"]) is int
     assert glue.to_plain(np.bool_(True)) is True
+    assert glue.to_plain({"threshold": None}) == {"threshold": None}
 
 
 def test_to_plain_refuses_objects():
