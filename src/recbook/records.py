@@ -127,7 +127,8 @@ another machine may choose others, and the figures they lead to carry the compar
 BACKEND_SECONDS = "backend_seconds"
 JAX_SPEEDUP = "jax_speedup"
 
-# Scalars and sentences the chapter's prose pastes ({glue:text}).
+# Scalars for the prose, and the comparison rows the page shows
+# (:meth:`recbook.evidence.Comparison.row`, with the depth and the ratings counted).
 SHALLOW_TOP100 = "shallow_top100"
 POPULARITY_TOP100 = "popularity_top100"
 POPULARITY_TOP100_ALL = "popularity_top100_all"
@@ -137,8 +138,7 @@ BEST_TOP100_ALL = "best_top100_all"
 LOG_Q_WORST_TOP100 = "log_q_worst_top100"
 DEPTH_AFTER_TUNING = "depth_after_tuning"
 SOFTMAX_VS_MSE = "softmax_vs_mse"
-BASELINES_FINDING = "baselines_finding"
-REPRODUCTION_FINDING = "reproduction_finding"
+BASELINES_VERSUS = "baselines_versus"
 
 # --- chapter 4: training towers that win -------------------------------------
 
@@ -193,6 +193,9 @@ RECIPE = "QR + MD, the recipe's design"
 PIPELINE = ", recipe's pipeline"
 """Suffix of a :data:`REPRODUCTION` key trained with the recipe's input pipeline."""
 
+PIPELINE_COSTS = "pipeline_costs"
+"""What the recipe's input pipeline costs each model: comparison rows
+(:meth:`recbook.evidence.Comparison.row`, with the ``tables``)."""
 ALPHAS = "alphas"
 """The alpha rule at the recipe's movie budget, by alpha: :data:`RATING_FIELDS` and ``top_dim``."""
 CHOSEN_ALPHA = "chosen_alpha"
@@ -218,7 +221,7 @@ BASELINE_MAE = "baseline_mae"
 RECIPE_MAE = "recipe_mae"
 RECIPE_PIPELINE_MAE = "recipe_pipeline_mae"
 RECIPE_PARAMS = "recipe_params"
-BIAS_FINDING = "bias_finding"
+BIAS_VERSUS = "bias_versus"
 MASK_OVER_GATHER = "mask_over_gather_step_time"
 
 # --- chapter 6: compressed embeddings, trained for their size -----------------
@@ -251,8 +254,8 @@ PROSE = (
     LOG_Q_WORST_TOP100,
     DEPTH_AFTER_TUNING,
     SOFTMAX_VS_MSE,
-    BASELINES_FINDING,
-    REPRODUCTION_FINDING,
+    BASELINES_VERSUS,
+    PIPELINE_COSTS,
     BASELINE_MAE,
     RECIPE_MAE,
     RECIPE_PIPELINE_MAE,
@@ -260,7 +263,7 @@ PROSE = (
     CHOSEN_ALPHA,
     ALPHA_FINDING,
     RATIO_FINDINGS,
-    BIAS_FINDING,
+    BIAS_VERSUS,
 )
 """Records for the prose only: copies of a structured record's entry, or sentences and
 choices drawn from them. The slow tier compares the structured records instead."""
