@@ -16,6 +16,8 @@ footer, and what a reader would notice:
 - tables: no ``NaN`` cell and no snake_case header (``accuracy_all_std``; an
   identifier set as code in a header is meant);
 - no stderr (or error) output block on any page;
+- length: a chapter is at most 15 screens at 1280 x 800; the chapters still longer
+  (``LONGER_FOR_NOW``, issue #27) may not grow past their bound;
 - accessibility: axe-core (``AXE_CORE_VERSION`` of ``.ci/run``) with 0 critical and 0
   serious findings;
 - numbers printed as ``623744.000000``, bookkeeping calls (``glue.record(``) on the
@@ -80,6 +82,17 @@ SCREENSHOT_MAX_HEIGHT = 16_000
 RESULTS_PAGE = "notebooks/08_results"
 API_PAGE = "book/api"
 BOOKKEEPING = ("glue.record(", "results.record(")
+MAX_SCREENS = 15
+"""A chapter is at most this many screens long at 1280 x 800 (issue #27)."""
+LONGER_FOR_NOW = {
+    "notebooks/03_retrieval_towers": 36,
+    "notebooks/04_training_towers": 27,
+    "notebooks/05_memory_efficient_embeddings": 39,
+    "notebooks/07_scaling_out": 33,
+    RESULTS_PAGE: 17,
+}
+"""The chapters still longer, each with the screens it may not grow past until it is
+split (issue #27); a bound is lowered whenever its chapter shrinks by two screens."""
 MIN_SHOWN_SHARE = 0.9
 """At 1280 px an image is shown at least at this share of the width it was drawn for
 (its natural width, or half of it for a 2x PNG: :func:`drawn_width`)."""
@@ -355,7 +368,8 @@ article.querySelectorAll('*').forEach(el => {
 });
 return {columnLeft, columnRight, viewport: window.innerWidth,
         pageWidth: document.documentElement.scrollWidth, sideways,
-        viewportHeight: window.innerHeight, listings, tables, images, stderr,
+        viewportHeight: window.innerHeight,
+        pageHeight: document.documentElement.scrollHeight, listings, tables, images, stderr,
         outputs, links, text: main.innerText, content: main.textContent};
 """
 """One pass over a page: what the checks below measure (positions in CSS pixels)."""
@@ -947,3 +961,23 @@ def test_maths_menu_loads_its_choices_from_the_site(browser, server):
         assert any(name.endswith(f"/_static/mathjax/es5/{component}") for name in names)
     assert not off_site(names), f"loaded from the network: {off_site(names)}"
     assert not mathjax_failures(loaded, server)
+
+
+@pytest.mark.parametrize("page", chapters())
+def test_a_chapter_is_at_most_fifteen_screens(survey, page):
+    """At 1280 x 800 a chapter is at most :data:`MAX_SCREENS` screens; the few still
+    longer may not grow past their bound in :data:`LONGER_FOR_NOW`, which shrinks with
+    them."""
+    found = survey(page, "1280")
+    screens = found["pageHeight"] / found["viewportHeight"]
+    bound = LONGER_FOR_NOW.get(page, MAX_SCREENS)
+    assert screens <= bound, (
+        f"{page} is {screens:.1f} screens at 1280 x 800, over its {bound}: split the "
+        "chapter, or move a secondary study to an appendix"
+    )
+    if page in LONGER_FOR_NOW:
+        assert screens > bound - 2, (
+            f"{page} shrank to {screens:.1f} screens: lower its bound in "
+            f"LONGER_FOR_NOW (drop it at {MAX_SCREENS} or fewer)"
+        )
+        assert bound > MAX_SCREENS, f"{page}: drop it from LONGER_FOR_NOW"
