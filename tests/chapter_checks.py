@@ -273,17 +273,15 @@ def tuned_embeddings(figures: dict, saved: dict) -> None:
     }
 
 
-def scaling_run(figures: dict, devices: int) -> None:
-    """What a run of the scaling chapter must show on ``devices`` devices (any training budget)."""
+def data_parallel_run(figures: dict, devices: int) -> None:
+    """What a run of chapter 7 must show on ``devices`` devices (any training budget)."""
     from recbook import published
 
     tolerance = published.SCALING_TOLERANCE
     assert figures[records.DEVICES] == devices
-    # Same weights, same batches: data and model parallel reproduce the single-device run.
+    # Same weights, same batches: data parallel reproduces the single-device run.
     assert figures[records.DP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
     assert figures[records.DP_MAE_ABS_DIFF] <= tolerance["mae"]
-    assert figures[records.MP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
-    assert figures[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
     # The same under plain SGD, where summing the devices' gradients instead of averaging
     # them would show: and the planted error (one device at n x the learning rate) does,
     # on more than one device (on one, a sum is the mean: the planted run is the same).
@@ -293,6 +291,17 @@ def scaling_run(figures: dict, devices: int) -> None:
     assert planted > tolerance["loss"] if devices > 1 else planted <= tolerance["loss"]
     # The global mean of MovieLens-1M's training ratings scores about 0.93 stars.
     assert 0.9 < figures[records.SGD_GLOBAL_MEAN_MAE] < 0.96
+
+
+def model_parallel_run(figures: dict, devices: int) -> None:
+    """What a run of chapter 8 must show on ``devices`` devices (any training budget)."""
+    from recbook import published
+
+    tolerance = published.SCALING_TOLERANCE
+    assert figures[records.DEVICES] == devices
+    # Same weights, same batches: model parallel reproduces the single-device run.
+    assert figures[records.MP_LOSS_MAX_ABS_DIFF] <= tolerance["loss"]
+    assert figures[records.MP_PREDICTION_MAX_ABS_DIFF] <= tolerance["predictions"]
     # Rows split over the devices, MovieLens-1M's 3,706 movies padded to a multiple of them.
     padded_movies = -(-3_706 // devices) * devices
     assert figures[records.SHARD_SHAPES] == {
@@ -300,6 +309,11 @@ def scaling_run(figures: dict, devices: int) -> None:
         "movie_emb/embeddings": [padded_movies // devices, 64],
     }
     assert figures[records.PER_DEVICE_BYTES_MATCH_PAPER] is True
+
+
+def communication_run(figures: dict, devices: int) -> None:
+    """What a run of chapter 9 must show on ``devices`` devices (any parameters)."""
+    assert figures[records.DEVICES] == devices
     # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
     assert figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES] == 110_000_000 * 64 * 4 * 3
     assert figures[records.PRODUCTION_FULL_WITH_ADAM_TEXT] == "84.5 GB"
@@ -309,33 +323,55 @@ def scaling_run(figures: dict, devices: int) -> None:
         "141 GB": 1,
         "192 GB": 1,
     }
-
-
-def scaling_out(figures: dict, saved: dict) -> None:
-    scaling_run(figures, devices=saved[records.DEVICES])
-    # Facts that do not depend on the training budget are the stored run's.
-    for name in (
-        "shard_shapes",
-        "per_device_bytes",
-        "production_full_with_adam_bytes",
-        "production_full_per_device_bytes",
-        "ml32m_full_with_adam_bytes",
-        "devices_to_hold_production",
-        "production_full_with_adam_text",
-        "dp_collective_bytes_per_step",
-        "mp_collective_bytes_per_step",
-    ):
-        assert figures[name] == saved[name], name
-    # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64
-    # float32) and two scalars (loss and MAE sums); model parallel the looked-up rows,
-    # 128 x 64 float32 per table.
-    assert (
-        figures[records.DP_COLLECTIVE_BYTES_PER_STEP]
-        == (6_040 + 3_706) * 64 * 4 + 2 * 4
-    )
-    assert figures[records.MP_COLLECTIVE_BYTES_PER_STEP] == 2 * 128 * 64 * 4
     by_devices = figures[records.COLLECTIVE_BYTES_BY_DEVICES]
     assert by_devices["data parallel, 1"] == by_devices["model parallel, 1"] == 0
+    if devices > 1:
+        # Data parallel all-reduces both tables' gradients (6,040 + 3,706 rows of 64
+        # float32) and two scalars (loss and MAE sums); model parallel the looked-up
+        # rows, 128 x 64 float32 per table.
+        assert (
+            figures[records.DP_COLLECTIVE_BYTES_PER_STEP]
+            == (6_040 + 3_706) * 64 * 4 + 2 * 4
+        )
+        assert figures[records.MP_COLLECTIVE_BYTES_PER_STEP] == 2 * 128 * 64 * 4
+    else:
+        assert (
+            figures[records.DP_COLLECTIVE_BYTES_PER_STEP]
+            == figures[records.MP_COLLECTIVE_BYTES_PER_STEP]
+            == 0
+        )
+
+
+def same_as_stored(figures: dict, saved: dict, names: tuple[str, ...]) -> None:
+    """Facts that do not depend on the training budget are the stored run's."""
+    for name in names:
+        assert figures[name] == saved[name], name
+
+
+def data_parallel(figures: dict, saved: dict) -> None:
+    data_parallel_run(figures, devices=saved[records.DEVICES])
+
+
+def model_parallel(figures: dict, saved: dict) -> None:
+    model_parallel_run(figures, devices=saved[records.DEVICES])
+    same_as_stored(figures, saved, (records.SHARD_SHAPES, records.PER_DEVICE_BYTES))
+
+
+def communication(figures: dict, saved: dict) -> None:
+    communication_run(figures, devices=saved[records.DEVICES])
+    same_as_stored(
+        figures,
+        saved,
+        (
+            records.PRODUCTION_FULL_WITH_ADAM_BYTES,
+            records.PRODUCTION_FULL_PER_DEVICE_BYTES,
+            records.ML32M_FULL_WITH_ADAM_BYTES,
+            records.DEVICES_TO_HOLD_PRODUCTION,
+            records.PRODUCTION_FULL_WITH_ADAM_TEXT,
+            records.DP_COLLECTIVE_BYTES_PER_STEP,
+            records.MP_COLLECTIVE_BYTES_PER_STEP,
+        ),
+    )
 
 
 CHECKS: dict[str, Callable[[dict, dict], None]] = {
@@ -345,6 +381,8 @@ CHECKS: dict[str, Callable[[dict, dict], None]] = {
     "04_training_towers": training_towers,
     "05_memory_efficient_embeddings": memory_efficient_embeddings,
     "06_tuned_embeddings": tuned_embeddings,
-    "07_scaling_out": scaling_out,
+    "07_data_parallel": data_parallel,
+    "08_model_parallel": model_parallel,
+    "09_memory_and_communication": communication,
 }
 """The checks of each chapter's quick run, by chapter stem (the results page has none)."""

@@ -522,7 +522,7 @@ CLAIMS += (
 )
 
 
-# --- Chapter 7: scaling out ------------------------------------------------------
+# --- Chapters 7 to 9: data parallel, model parallel, memory and communication -------
 
 ACCELERATOR_BYTES = 80e9
 """One 80 GB accelerator (A100, H100), the chapter's yardstick."""
@@ -556,32 +556,71 @@ def _model_parallel_moves_less(r: Records) -> bool:
     )
 
 
-SCALING = records.SCALING_CHAPTER
+def _sgd_model_learned(r: Records) -> bool:
+    return r[records.SGD_SINGLE_MAE] < r[records.SGD_GLOBAL_MEAN_MAE]
+
+
+def _model_parallel_trains_alike(r: Records) -> bool:
+    return r[records.MP_LOSS_MAX_ABS_DIFF] <= published.SCALING_TOLERANCE["loss"]
+
+
+def _two_accelerators_hold_production(r: Records) -> bool:
+    return r[records.DEVICES_TO_HOLD_PRODUCTION]["80 GB"] == 2
+
+
+DATA_PARALLEL = records.DATA_PARALLEL_CHAPTER
+MODEL_PARALLEL = records.MODEL_PARALLEL_CHAPTER
+COMMUNICATION = records.COMMUNICATION_CHAPTER
 
 CLAIMS += (
     Claim(
-        SCALING,
-        "A production catalogue's full tables, with Adam's slots, need more memory than "
-        "one 80 GB accelerator holds.",
-        _production_needs_more_than_one,
-        lambda r: {**r, records.PRODUCTION_FULL_WITH_ADAM_BYTES: 40e9},
-    ),
-    Claim(
-        SCALING,
+        DATA_PARALLEL,
         "Data parallelism trains as one device does, as long as the devices' gradients "
         "are averaged, not summed.",
         _data_parallel_matches_when_averaged,
         lambda r: {**r, records.SGD_DP_MAE_ABS_DIFF: 0.01},
     ),
     Claim(
-        SCALING,
+        DATA_PARALLEL,
+        "The check was made on a model that learned: its validation MAE beats the "
+        "global mean's.",
+        _sgd_model_learned,
+        lambda r: {**r, records.SGD_SINGLE_MAE: 1.0},
+    ),
+    Claim(
+        MODEL_PARALLEL,
         "Splitting the tables by rows over the devices predicts what one device "
         "predicts, and each device holds the share of the bytes counted on paper.",
         _model_parallel_matches,
         lambda r: {**r, records.PER_DEVICE_BYTES_MATCH_PAPER: False},
     ),
     Claim(
-        SCALING,
+        MODEL_PARALLEL,
+        "From the same weights and batches, the split model trains as one device does.",
+        _model_parallel_trains_alike,
+        lambda r: {**r, records.MP_LOSS_MAX_ABS_DIFF: 0.01},
+    ),
+    Claim(
+        COMMUNICATION,
+        "A production catalogue's full tables, with Adam's slots, need more memory than "
+        "one 80 GB accelerator holds.",
+        _production_needs_more_than_one,
+        lambda r: {**r, records.PRODUCTION_FULL_WITH_ADAM_BYTES: 40e9},
+    ),
+    Claim(
+        COMMUNICATION,
+        "Split by rows, two 80 GB accelerators hold them.",
+        _two_accelerators_hold_production,
+        lambda r: {
+            **r,
+            records.DEVICES_TO_HOLD_PRODUCTION: {
+                **r[records.DEVICES_TO_HOLD_PRODUCTION],
+                "80 GB": 3,
+            },
+        },
+    ),
+    Claim(
+        COMMUNICATION,
         "Per step, model parallelism moves far fewer bytes between devices than data "
         "parallelism: large tables want it.",
         _model_parallel_moves_less,

@@ -79,7 +79,7 @@ PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
 WIDTHS = {"1280": DESKTOP, "390": PHONE}
 SCREENSHOT_MAX_HEIGHT = 16_000
 """Screenshots stop there."""
-RESULTS_PAGE = "notebooks/08_results"
+RESULTS_PAGE = "notebooks/10_results"
 API_PAGE = "book/api"
 BOOKKEEPING = ("glue.record(", "results.record(")
 MAX_SCREENS = 15
@@ -88,7 +88,6 @@ LONGER_FOR_NOW = {
     "notebooks/03_retrieval_towers": 36,
     "notebooks/04_training_towers": 27,
     "notebooks/05_memory_efficient_embeddings": 39,
-    "notebooks/07_scaling_out": 33,
     RESULTS_PAGE: 17,
 }
 """The chapters still longer, each with the screens it may not grow past until it is

@@ -47,13 +47,14 @@ def glued(page: str, name: str, fmt: str) -> str:
             5,
             [(records.ALPHA_FINDING, ""), (records.MASK_OVER_GATHER, ".2f")],
         ),
+        (records.DATA_PARALLEL_CHAPTER, 2, [(records.SGD_SINGLE_MAE, ".3f")]),
+        (records.MODEL_PARALLEL_CHAPTER, 0, []),
         (
-            records.SCALING_CHAPTER,
-            2,
+            records.COMMUNICATION_CHAPTER,
+            1,
             [
                 (records.PRODUCTION_FULL_WITH_ADAM_TEXT, ""),
                 (records.DP_COLLECTIVE_BYTES_PER_STEP, ","),
-                (records.SGD_SINGLE_MAE, ".3f"),
             ],
         ),
     ],
@@ -95,7 +96,7 @@ def text_of(page: str) -> str:
 
 @pytest.mark.site
 def test_results_page_shows_every_comparison(site):
-    page = text_of((site / "notebooks" / "08_results.html").read_text())
+    page = text_of((site / "notebooks" / f"{records.RESULTS_CHAPTER}.html").read_text())
     comparisons = results_page.comparisons(REPO / "notebooks")
     for _, row in comparisons.iterrows():
         assert row["experiment"] in page
@@ -110,7 +111,7 @@ def test_results_page_shows_every_comparison(site):
 
 @pytest.mark.site
 def test_results_page_shows_the_overview_figure(site):
-    html_page = (site / "notebooks" / "08_results.html").read_text()
+    html_page = (site / "notebooks" / f"{records.RESULTS_CHAPTER}.html").read_text()
     images = re.findall(r'<img[^>]+src="(\.\./_images/[^"]+\.png)"', html_page)
     assert len(images) == 1, "one figure: the overview"
     assert (site / "notebooks" / images[0]).resolve().stat().st_size > 50_000

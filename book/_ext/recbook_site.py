@@ -250,8 +250,9 @@ LAYERS = (
     (
         "Models",
         "Training, the embedding layers, the two model families, the baselines and "
-        "the device mesh (towers, training_towers, memory_efficient, tuned_embeddings "
-        "and scaling: generated from the cells of chapters 3 to 7).",
+        "the device mesh (towers, training_towers, memory_efficient, tuned_embeddings, "
+        "data_parallelism and model_parallelism: generated from the cells of chapters "
+        "3 to 8).",
         (
             "training",
             "guards",
@@ -263,7 +264,8 @@ LAYERS = (
             "retrieval",
             "rating_models",
             "baselines",
-            "scaling",
+            "data_parallelism",
+            "model_parallelism",
             "sharding",
         ),
     ),

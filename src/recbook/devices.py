@@ -6,7 +6,7 @@ that wants several devices on a CPU-only machine must therefore set
 keras-rs and :mod:`recbook.sharding` all do). This module imports nothing but
 the standard library, so it can run first. The flag only shapes the *CPU*
 platform: on a machine with GPUs or TPUs it is harmless, and JAX's default
-devices stay the accelerators (:func:`recbook.scaling.choose_devices` picks them).
+devices stay the accelerators (:func:`recbook.data_parallelism.choose_devices` picks them).
 """
 
 from __future__ import annotations
@@ -56,3 +56,22 @@ def simulate_cpu_devices(count: int) -> bool:
     if initialized is None:  # JAX not imported (or too old to tell): judge by import
         return "jax" not in sys.modules or bridge is None
     return not initialized()
+
+
+def summary(used: list[str], in_time: bool) -> str:
+    """What a chapter runs on, in three lines: Keras, JAX and the backend; whether
+    :func:`simulate_cpu_devices` came before JAX started (``in_time``); the devices
+    ``used`` of those JAX's default platform has.
+
+    Imports Keras and JAX, so call it after :func:`simulate_cpu_devices`.
+    """
+    import jax
+    import keras
+
+    return (
+        f"Keras {keras.__version__}, JAX {jax.__version__}, "
+        f"backend {keras.backend.backend()}\n"
+        f"XLA flag set before JAX started: {in_time}\n"
+        f"devices used: {len(used)} ({', '.join(used)}) "
+        f"of {len(jax.devices())} {jax.devices()[0].platform} device(s)"
+    )

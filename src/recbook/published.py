@@ -73,6 +73,6 @@ movies" by 6,040 users, of which 3,706 movies are rated, as chapter 5 counts in
 200,948 users."""
 
 SCALING_TOLERANCE = {"loss": 1e-4, "mae": 1e-4, "predictions": 1e-5}
-"""Largest absolute difference the scaling chapter allows between a distributed run
+"""Largest absolute difference chapters 7 and 8 allow between a distributed run
 and the single-device run with the same weights and batches (float32; only the order
 of the sums differs)."""

@@ -23,8 +23,10 @@ RETRIEVAL_CHAPTER = "03_retrieval_towers"
 TRAINING_CHAPTER = "04_training_towers"
 EMBEDDINGS_CHAPTER = "05_memory_efficient_embeddings"
 TUNED_CHAPTER = "06_tuned_embeddings"
-SCALING_CHAPTER = "07_scaling_out"
-RESULTS_CHAPTER = "08_results"
+DATA_PARALLEL_CHAPTER = "07_data_parallel"
+MODEL_PARALLEL_CHAPTER = "08_model_parallel"
+COMMUNICATION_CHAPTER = "09_memory_and_communication"
+RESULTS_CHAPTER = "10_results"
 
 # --- chapter 1: the MovieLens data -----------------------------------------
 
@@ -45,7 +47,7 @@ TRAIN_SIZE = "train_size"
 TEST_SIZE = "test_size"
 TEST_FIVE_STARS = "test_five_stars"
 
-# --- chapter 7: scaling out ------------------------------------------------
+# --- chapters 7 to 9: data parallel, model parallel, memory and communication ---
 
 DEVICES = "devices"
 DP_LOSS_MAX_ABS_DIFF = "dp_loss_max_abs_diff"

@@ -1,17 +1,19 @@
 """Embedding tables on a device mesh with ``keras.distribution`` (JAX backend).
 
-The chapter *Scaling out* defines the distribution code it teaches and exports it to
-:mod:`recbook.scaling`: the devices and meshes (``choose_devices``, ``device_mesh``,
-``data_parallel``, ``model_parallel``), padding a table to the mesh (``pad_table``),
-the row ``LayoutMap`` (``row_layout_map``) and a layer's weight shapes built without
-memory (``weight_shapes``). Here, the pieces around it; each works on any number of
+The chapters *Data parallel* and *Model parallel* define the distribution code they
+teach and export it to :mod:`recbook.data_parallelism` (``choose_devices``, the
+rating model's named tables ``full_tables``, ``train_and_score``,
+``data_parallel``) and :mod:`recbook.model_parallelism` (``device_mesh``,
+``model_parallel``, padding a table to the mesh with ``pad_table``, the row
+``LayoutMap`` of ``row_layout_map`` and a layer's weight shapes built without memory,
+``weight_shapes``). Here, the pieces around it; each works on any number of
 devices, one included, and only with ``keras.distribution`` APIs that Keras
 3.13 has too (``DeviceMesh``, ``LayoutMap``, ``DataParallel``,
 ``ModelParallel(layout_map=..., batch_dim_name=...)``, ``list_devices``).
 
-* The rating model's tables, named so that layouts find them: :func:`full_tables`,
-  :func:`recipe_tables`, :func:`qr_tables`; :func:`padded_weights` fits a model's
-  weights to its padded tables.
+* The compressed tables, named as ``full_tables`` names its own so that layouts find
+  them: :func:`recipe_tables`, :func:`qr_tables`; :func:`padded_weights` fits a
+  model's weights to its padded tables.
 * Memory on paper: :func:`memory_table` turns the layers' weight shapes into bytes,
   with Adam's two slots, per device.
 * Memory measured: :func:`shard_shapes`, :func:`bytes_per_device`;
@@ -43,12 +45,18 @@ import numpy as np
 import pandas as pd
 
 from . import checks, rating_models, training
+from .data_parallelism import (
+    MOVIE_TABLE,
+    USER_TABLE,
+    check_devices,
+    compile_rating_model,
+    data_parallel,
+    full_tables,
+)
 from .devices import with_host_device_count
 from .embeddings import QREmbedding
-from .scaling import (
+from .model_parallelism import (
     MODEL_AXIS,
-    check_devices,
-    data_parallel,
     device_mesh,
     is_table_weight,
     model_parallel,
@@ -82,7 +90,6 @@ COLLECTIVES = (
     "all-to-all",
     "collective-permute",
 )
-USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
 
 
 # --- the rating model's tables, named so that layouts can find them -------------------
@@ -102,19 +109,6 @@ class Catalogue:
     def __post_init__(self) -> None:
         checks.whole("num_users", self.num_users)
         checks.whole("num_movies", self.num_movies)
-
-
-def full_tables(
-    num_users: int, num_movies: int, dim: int = 64
-) -> tuple[keras.layers.Layer, keras.layers.Layer]:
-    """Chapter 5's baseline tables, named ``user_emb`` and ``movie_emb``."""
-    checks.whole("num_users", num_users)
-    checks.whole("num_movies", num_movies)
-    checks.whole("dim", dim)
-    return (
-        keras.layers.Embedding(num_users, dim, name=USER_TABLE),
-        keras.layers.Embedding(num_movies, dim, name=MOVIE_TABLE),
-    )
 
 
 def renamed(layer: keras.layers.Layer, name: str) -> keras.layers.Layer:
@@ -173,96 +167,6 @@ def padded_weights(
     return out
 
 
-class BatchLosses(keras.callbacks.Callback):
-    """Collects the training loss ``fit`` reports after every batch.
-
-    Keras reports its running mean over the epoch.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.losses: list[float] = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.losses.append(float(logs["loss"]))
-
-
-def batch_shards() -> int:
-    """How many pieces the current distribution cuts each batch into (1 without one)."""
-    distribution = keras.distribution.distribution()
-    if distribution is None:
-        return 1
-    mesh = distribution.device_mesh
-    return mesh.shape[mesh.axis_names.index(distribution.batch_dim_name)]
-
-
-def train_and_score(
-    model: keras.Model,
-    data: rating_models.RatingData,
-    epochs: int = 1,
-    batch_size: int = 128,
-    seed: int = 0,
-    eval_batch_size: int = 4096,
-) -> tuple[list[float], float]:
-    """Train a compiled model as chapter 5 does (one step per call) and score the validation split.
-
-    The seed is set right before ``fit``, so two models with the same weights
-    see the same shuffled batches. Returns the per-batch loss curve and the
-    validation MAE. Call it inside the distribution's scope for a distributed model.
-
-    A distributed batch must split evenly over the devices, so the training
-    ratings must fill whole batches, and the validation split is scored in
-    batches of a multiple of the device count, padded with ratings of weight
-    zero: the MAE is exactly that of the real ratings.
-
-    Raises:
-        ValueError: the batch does not split over the devices, or the training
-            ratings do not fill whole batches on a distributed model.
-    """
-    checks.whole("epochs", epochs)
-    checks.whole("batch_size", batch_size)
-    checks.whole("seed", seed, minimum=0)
-    checks.whole("eval_batch_size", eval_batch_size)
-    shards = batch_shards()
-    train_size = len(data.train["rating"])
-    if not train_size:
-        raise ValueError("train_and_score needs training ratings; data.train is empty.")
-    if batch_size % shards or (shards > 1 and train_size % batch_size):
-        raise ValueError(
-            f"Batches of {batch_size} over {shards} devices need a batch size divisible "
-            f"by {shards} and whole batches ({train_size:,} training ratings)."
-        )
-    callback = BatchLosses()
-    keras.utils.set_random_seed(seed)
-    model.fit(
-        data.inputs("train"),
-        data.train["rating"],
-        batch_size=batch_size,
-        epochs=epochs,
-        verbose=0,
-        callbacks=[callback],
-    )
-    eval_batch = max(shards, eval_batch_size // shards * shards)
-    inputs, targets = data.inputs("val"), data.val["rating"]
-    padding = -len(targets) % eval_batch
-    weights = np.concatenate(
-        [np.ones(len(targets), "float32"), np.zeros(padding, "float32")]
-    )
-    inputs = {
-        k: np.concatenate([v, np.zeros(padding, v.dtype)]) for k, v in inputs.items()
-    }
-    targets = np.concatenate([targets, np.zeros(padding, targets.dtype)])
-    scores = model.evaluate(
-        inputs,
-        targets,
-        sample_weight=weights,
-        batch_size=eval_batch,
-        verbose=0,
-        return_dict=True,
-    )
-    return callback.losses, float(scores["mae"])
-
-
 # --- memory ---------------------------------------------------------------------------
 
 
@@ -306,7 +210,7 @@ def memory_table(
             (weights and Adam's two slots per device).
 
     Every number comes from the layers' own weights, built without memory by
-    :func:`~recbook.scaling.weight_shapes`.
+    :func:`~recbook.model_parallelism.weight_shapes`.
     """
     device_counts = checks.whole_list("device_counts", device_counts, example="[1, 8]")
     checks.whole("dim", dim)
@@ -646,38 +550,6 @@ def sample_batch(
     return inputs, rng.integers(1, 6, batch_size).astype("float32")
 
 
-def compile_rating_model(model: keras.Model) -> keras.Model:
-    """Compile as chapter 5 does (Adam 0.001, MSE, MAE as a metric), one step per call.
-
-    The optimizer is named, so that its slots' paths (``adam/...``) do not depend
-    on how many optimizers the process made before.
-    """
-    model.compile(
-        optimizer=keras.optimizers.Adam(1e-3, name="adam"),
-        loss="mse",
-        metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
-    )
-    return model
-
-
-def compile_sgd_rating_model(model: keras.Model, learning_rate: float) -> keras.Model:
-    """Compile with plain SGD (no momentum) on the squared error, MAE as a metric.
-
-    SGD's step is the learning rate times the gradient, so a data-parallel step that
-    *summed* the devices' mean gradients instead of averaging them (``n`` times the
-    gradient on ``n`` devices) would be a step with ``n`` times the learning rate,
-    and its run would leave the single-device run's; Adam, which divides by the
-    gradients' running scale, would hide it. The optimizer is named ``sgd``.
-    """
-    learning_rate = checks.real("learning_rate", learning_rate, above=0)
-    model.compile(
-        optimizer=keras.optimizers.SGD(learning_rate, name="sgd"),
-        loss="mse",
-        metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
-    )
-    return model
-
-
 def step_collectives(
     strategy: str,
     devices: Sequence[str],
@@ -688,8 +560,9 @@ def step_collectives(
 ) -> dict[str, int]:
     """Collective bytes per training step of chapter 5's full-table model under one strategy.
 
-    ``strategy`` is ``"data"`` (:func:`~recbook.scaling.data_parallel`) or ``"model"``
-    (:func:`~recbook.scaling.model_parallel` on a ``(1, len(devices))`` mesh, tables padded).
+    ``strategy`` is ``"data"`` (:func:`~recbook.data_parallelism.data_parallel`) or
+    ``"model"`` (:func:`~recbook.model_parallelism.model_parallel` on a
+    ``(1, len(devices))`` mesh, tables padded).
 
     Raises:
         ValueError: ``batch_size`` does not split evenly over the devices (JAX
@@ -711,13 +584,26 @@ def step_collectives(
         distribution, _ = model_parallel(device_mesh(devices), layers)
     else:
         raise ValueError(f"Unknown strategy {strategy!r}; choose 'data' or 'model'.")
-    inputs, targets = sample_batch(num_users, num_movies, batch_size)
+    batch = sample_batch(num_users, num_movies, batch_size)
+    return collective_bytes(step_hlo(distribution, layers, batch))
+
+
+def step_hlo(
+    distribution: keras.distribution.Distribution,
+    layers: Sequence[keras.layers.Layer],
+    batch: tuple[Mapping[str, np.ndarray], np.ndarray],
+) -> str:
+    """The optimized HLO of the training step of the rating model on ``layers``.
+
+    The model is built in ``distribution``'s scope and fitted on ``batch`` (which
+    creates its optimizer's variables; Keras 3.13's ``train_on_batch`` fails
+    distributed), then its step is compiled for that batch (:func:`train_step_hlo`).
+    """
+    inputs, targets = batch
     with distribution.scope():
         model = compile_rating_model(rating_models.rating_model(*layers))
-        model.fit(
-            inputs, targets, batch_size=len(targets), verbose=0
-        )  # Keras 3.13: train_on_batch fails distributed
-        return collective_bytes(train_step_hlo(model, inputs, targets))
+        model.fit(inputs, targets, batch_size=len(targets), verbose=0)
+        return train_step_hlo(model, inputs, targets)
 
 
 def scaling_table(

@@ -17,6 +17,7 @@ import json
 import subprocess
 from pathlib import Path
 
+from recbook import records
 from recbook_tools import notebook_records, repository, runner
 
 import colab_env
@@ -26,7 +27,7 @@ import pytest
 from chapter_checks import CHECKS, NOTEBOOKS, checked_outputs, stored
 
 SOURCES = runner.chapters(NOTEBOOKS)
-RESULTS_PAGE = "08_results"
+RESULTS_PAGE = records.RESULTS_CHAPTER
 """Runs as in Colab, with its default parameters: it clones the repository and reads it."""
 
 OUTPUTS = colab_env.REPO / "build" / "colab"

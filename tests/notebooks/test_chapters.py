@@ -22,7 +22,15 @@ from recbook_tools import notebook_records, runner
 
 import nbformat
 import pytest
-from chapter_checks import CHECKS, NOTEBOOKS, checked_outputs, scaling_run, stored
+from chapter_checks import (
+    CHECKS,
+    NOTEBOOKS,
+    checked_outputs,
+    communication_run,
+    data_parallel_run,
+    model_parallel_run,
+    stored,
+)
 
 
 class QuickRuns(dict):
@@ -67,21 +75,27 @@ def test_quick_run_shows_the_chapters_figures(quick_runs, stem):
     )
 
 
+ONE_DEVICE = {
+    records.DATA_PARALLEL_CHAPTER: ({}, data_parallel_run),
+    records.MODEL_PARALLEL_CHAPTER: ({}, model_parallel_run),
+    records.COMMUNICATION_CHAPTER: ({"scaling_counts": [1, 2]}, communication_run),
+}
+"""Chapters 7 to 9: parameters of their one-device run beside their quick ones, and the
+check of what such a run must show."""
+
+
 @pytest.mark.data
 @pytest.mark.notebook
-def test_scaling_out_chapter_on_one_device(tmp_path, movielens_dir):
+@pytest.mark.parametrize("stem", ONE_DEVICE)
+def test_distribution_chapter_on_one_device(tmp_path, movielens_dir, stem):
     # Colab without a TPU has one device: the chapter runs on a 1-device mesh.
+    parameters, check = ONE_DEVICE[stem]
     figures = notebook_records.read(
         runner.execute(
-            NOTEBOOKS / "07_scaling_out.py",
+            NOTEBOOKS / f"{stem}.py",
             quick=True,
             output_dir=tmp_path,
-            parameters={"device_count": 1, "scaling_counts": [1, 2]},
+            parameters={"device_count": 1, **parameters},
         )
     )
-    scaling_run(figures, devices=1)
-    assert (
-        figures[records.DP_COLLECTIVE_BYTES_PER_STEP]
-        == figures[records.MP_COLLECTIVE_BYTES_PER_STEP]
-        == 0
-    )
+    check(figures, devices=1)

@@ -18,7 +18,16 @@ import pytest
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 RETRIEVAL = notebook_records.read(NOTEBOOKS / f"{records.RETRIEVAL_CHAPTER}.ipynb")
 EMBEDDINGS = notebook_records.read(NOTEBOOKS / f"{records.EMBEDDINGS_CHAPTER}.ipynb")
-SCALING = notebook_records.read(NOTEBOOKS / f"{records.SCALING_CHAPTER}.ipynb")
+SCALING = {
+    name: value
+    for chapter in (
+        records.DATA_PARALLEL_CHAPTER,
+        records.MODEL_PARALLEL_CHAPTER,
+        records.COMMUNICATION_CHAPTER,
+    )
+    for name, value in notebook_records.read(NOTEBOOKS / f"{chapter}.ipynb").items()
+}
+"""Chapters 7 to 9's records (each records its devices, 4)."""
 
 pytestmark = pytest.mark.figures
 
@@ -293,7 +302,7 @@ def test_goals_are_derived_from_the_shares_and_chosen_on_the_selection_half():
     assert set(figures) == {goal.record for goal in records.EMBEDDING_GOALS}
 
 
-# --- chapter 7 ---------------------------------------------------------------------
+# --- chapters 7 to 9 ---------------------------------------------------------------
 def test_distributed_runs_equal_the_single_device_run():
     # 512 steps on 4 devices, same weights and batches: only float32 summation order differs.
     assert SCALING[records.DEVICES] == 4

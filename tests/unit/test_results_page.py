@@ -387,8 +387,13 @@ SCALING_FIGURES = {
 }
 
 
+def scaling_rows(figures: dict) -> list[dict]:
+    """The rows of chapters 7 to 9, each chapter's records taken from ``figures``."""
+    return results_page.scaling_rows(figures, figures, figures)
+
+
 def test_scaling_rows_are_goals_and_context():
-    rows = results_page.scaling_rows(SCALING_FIGURES)
+    rows = scaling_rows(SCALING_FIGURES)
     verdicts = [row["verdict"] for row in rows]
     # Six equality checks against SCALING_TOLERANCE (SGD first); the model-parallel
     # loss gap above 1e-4 is not met. Then the SGD run against the global mean.
@@ -401,41 +406,48 @@ def test_scaling_rows_are_goals_and_context():
     assert rows[7]["ours"] == pytest.approx(7.484928) and rows[-1][
         "ours"
     ] == pytest.approx(84.48)
-    assert all(
-        row["chapter"] == results_page.SCALING and "4" in row["experiment"]
-        for row in rows[:6]
-    )
-    worse = results_page.scaling_rows({**SCALING_FIGURES, "sgd_single_mae": 0.95})
+    assert all("4" in row["experiment"] for row in rows[:6])
+    chapters = [row["chapter"] for row in rows]
+    assert chapters[:4] == [records.DATA_PARALLEL_CHAPTER] * 4
+    assert chapters[4:6] == [records.MODEL_PARALLEL_CHAPTER] * 2
+    assert chapters[6] == records.DATA_PARALLEL_CHAPTER
+    assert chapters[7:9] == [records.MODEL_PARALLEL_CHAPTER] * 2
+    assert chapters[9:] == [records.COMMUNICATION_CHAPTER] * 3
+    worse = scaling_rows({**SCALING_FIGURES, "sgd_single_mae": 0.95})
     assert worse[6]["verdict"] == "not met"
 
 
 @pytest.mark.parametrize(
-    "record, value, error, name",
+    "record, value, error, name, chapter",
     [
-        (records.DP_LOSS_MAX_ABS_DIFF, math.nan, ValueError, None),
-        (records.MP_LOSS_MAX_ABS_DIFF, None, TypeError, None),
-        (records.SGD_SINGLE_MAE, math.inf, ValueError, None),
-        (records.SGD_GLOBAL_MEAN_MAE, math.nan, ValueError, None),
-        (records.DP_COLLECTIVE_BYTES_PER_STEP, math.nan, ValueError, None),
-        (records.PRODUCTION_FULL_WITH_ADAM_BYTES, None, TypeError, None),
+        (records.DP_LOSS_MAX_ABS_DIFF, math.nan, ValueError, None, "07"),
+        (records.MP_LOSS_MAX_ABS_DIFF, None, TypeError, None, "08"),
+        (records.SGD_SINGLE_MAE, math.inf, ValueError, None, "07"),
+        (records.SGD_GLOBAL_MEAN_MAE, math.nan, ValueError, None, "07"),
+        (records.DP_COLLECTIVE_BYTES_PER_STEP, math.nan, ValueError, None, "09"),
+        (records.PRODUCTION_FULL_WITH_ADAM_BYTES, None, TypeError, None, "09"),
         (
             records.PER_DEVICE_BYTES,
             {"full tables, 4 shards": math.nan},
             ValueError,
             "per_device_bytes['full tables, 4 shards']",
+            "08",
         ),
     ],
 )
-def test_scaling_rows_name_the_record_of_a_bad_figure(record, value, error, name):
+def test_scaling_rows_name_the_record_of_a_bad_figure(
+    record, value, error, name, chapter
+):
     figures = {**SCALING_FIGURES, record: value}
     with pytest.raises(
-        error, match=re.escape(name or record) + ".* must be .*Re-run chapter 07"
+        error,
+        match=re.escape(name or record) + f".* must be .*Re-run chapter {chapter}",
     ):
-        results_page.scaling_rows(figures)
+        scaling_rows(figures)
 
 
 def test_scaling_goals_state_their_limit_and_keep_their_row_names():
-    rows = results_page.scaling_rows(SCALING_FIGURES)
+    rows = scaling_rows(SCALING_FIGURES)
     assert rows[0]["experiment"] == (
         "data parallel, SGD, 4 devices: training loss, largest difference"
     )

@@ -1,4 +1,5 @@
-"""recbook.devices, recbook.scaling (chapter 7's exported cells) and recbook.sharding:
+"""recbook.devices, recbook.data_parallelism and recbook.model_parallelism (chapters 7
+and 8's exported cells) and recbook.sharding:
 padding, layouts, memory arithmetic against hand computations, collective parsing on a
 hand-written HLO, and (in a child process with 4 simulated CPU devices) the shards and
 collectives of a real mesh."""
@@ -11,7 +12,14 @@ import subprocess
 import sys
 import textwrap
 
-from recbook import devices, published, records, scaling, sharding
+from recbook import (
+    data_parallelism,
+    devices,
+    model_parallelism,
+    published,
+    records,
+    sharding,
+)
 from recbook.embeddings import HashEmbedding
 from recbook.memory_efficient import MDEmbedding, QREmbedding
 
@@ -89,19 +97,19 @@ def test_simulate_cpu_devices_reports_that_jax_already_started(monkeypatch):
     ],
 )
 def test_padded_rows(rows, shards, padded):
-    assert scaling.padded_rows(rows, shards) == padded
+    assert model_parallelism.padded_rows(rows, shards) == padded
 
 
 def test_padded_rows_rejects_nonsense():
     with pytest.raises(ValueError):
-        scaling.padded_rows(0, 4)
+        model_parallelism.padded_rows(0, 4)
     with pytest.raises(ValueError):
-        scaling.padded_rows(10, 0)
+        model_parallelism.padded_rows(10, 0)
 
 
 def test_padding_an_embedding_keeps_every_id_on_its_row():
     table = keras.layers.Embedding(3706, 8, name="movie_emb")
-    wider = scaling.pad_table(table, 4)
+    wider = model_parallelism.pad_table(table, 4)
     assert (wider.input_dim, wider.output_dim, wider.name) == (3708, 8, "movie_emb")
     wider.build((None,))
     ids = np.array([0, 1, 3705])
@@ -113,7 +121,7 @@ def test_padding_a_qr_table_pads_its_quotient_only():
     table = QREmbedding(
         6040, 8, num_buckets=120, name="user_emb"
     )  # quotient 51 rows, remainder 120
-    wider = scaling.pad_table(table, 4)
+    wider = model_parallelism.pad_table(table, 4)
     assert (
         wider.quotient_rows == 52
         and wider.num_buckets == 120
@@ -135,11 +143,11 @@ def test_padding_a_qr_table_pads_its_quotient_only():
 
 def test_md_and_hash_tables_are_not_padded_and_others_refused():
     md = MDEmbedding([4, 6], [8, 4], 8)
-    assert scaling.pad_table(md, 4).get_config() == md.get_config()
+    assert model_parallelism.pad_table(md, 4).get_config() == md.get_config()
     hashed = HashEmbedding(100, 8, num_buckets=10)
-    assert scaling.pad_table(hashed, 4).num_buckets == 10
+    assert model_parallelism.pad_table(hashed, 4).num_buckets == 10
     with pytest.raises(TypeError, match="Dense"):
-        scaling.pad_table(keras.layers.Dense(3), 4)
+        model_parallelism.pad_table(keras.layers.Dense(3), 4)
 
 
 def test_padded_weights_append_zero_rows():
@@ -165,16 +173,18 @@ def test_weight_shapes_allocate_nothing_and_leave_nothing_pending():
     from keras.src.backend.common import global_state
 
     table = keras.layers.Embedding(100_000_000, 64, name="user_emb")
-    assert scaling.weight_shapes(table) == {"user_emb/embeddings": (100_000_000, 64)}
+    assert model_parallelism.weight_shapes(table) == {
+        "user_emb/embeddings": (100_000_000, 64)
+    }
     assert not table.built
     assert not global_state.get_global_attribute("uninitialized_variables")
     qr = QREmbedding(6040, 64, num_buckets=120, name="u")
-    assert scaling.weight_shapes(qr) == {
+    assert model_parallelism.weight_shapes(qr) == {
         "u/quotient/embeddings": (51, 64),
         "u/remainder/embeddings": (120, 64),
     }
     md = MDEmbedding([400, 1300, 2006], [64, 32, 16], 64, name="m")
-    assert scaling.weight_shapes(md) == {
+    assert model_parallelism.weight_shapes(md) == {
         "m/rows": (400 * 64 + 1300 * 32 + 2006 * 16,),
         "m/projection_1": (32, 64),
         "m/projection_2": (16, 64),
@@ -182,11 +192,11 @@ def test_weight_shapes_allocate_nothing_and_leave_nothing_pending():
 
 
 def test_table_weights_are_recognised_by_name():
-    assert scaling.is_table_weight("user_emb/embeddings")
-    assert scaling.is_table_weight("user_emb/quotient/embeddings")
-    assert scaling.is_table_weight("movie_emb/rows")
-    assert not scaling.is_table_weight("movie_emb/projection_1")
-    assert not scaling.is_table_weight("dense/kernel")
+    assert model_parallelism.is_table_weight("user_emb/embeddings")
+    assert model_parallelism.is_table_weight("user_emb/quotient/embeddings")
+    assert model_parallelism.is_table_weight("movie_emb/rows")
+    assert not model_parallelism.is_table_weight("movie_emb/projection_1")
+    assert not model_parallelism.is_table_weight("dense/kernel")
 
 
 def one_device_mesh(model: int = 1):
@@ -198,7 +208,7 @@ def one_device_mesh(model: int = 1):
 def test_layout_map_shards_divisible_tables_and_lists_the_rest():
     mesh = one_device_mesh()
     layers = sharding.recipe_tables(sharding.Catalogue("ML-1M", 6040, 3706))
-    layout_map, replicated = scaling.row_layout_map(mesh, layers)
+    layout_map, replicated = model_parallelism.row_layout_map(mesh, layers)
     assert {path: layout_map[path].axes for path in layout_map} == {
         "user_emb/quotient/embeddings": ("model", None),
         "user_emb/remainder/embeddings": ("model", None),
@@ -209,19 +219,21 @@ def test_layout_map_shards_divisible_tables_and_lists_the_rest():
     # A mesh whose model axis is 4 (only the layout's arithmetic is used): 51 quotient
     # rows do not divide.
     four = keras.distribution.DeviceMesh((1, 4), ("data", "model"), ["cpu:0"] * 4)
-    _, replicated = scaling.row_layout_map(four, layers)
+    _, replicated = model_parallelism.row_layout_map(four, layers)
     assert replicated == ["user_emb/quotient/embeddings"]
-    _, replicated = scaling.row_layout_map(four, scaling.padded(layers, 4))
+    _, replicated = model_parallelism.row_layout_map(
+        four, model_parallelism.padded(layers, 4)
+    )
     assert replicated == []
 
 
 def test_device_mesh_shapes():
     devices_ = keras.distribution.list_devices()[:1]
-    assert scaling.device_mesh(devices_).shape == (1, 1)
-    assert scaling.device_mesh(["cpu:0"] * 8, model=4).shape == (2, 4)
+    assert model_parallelism.device_mesh(devices_).shape == (1, 1)
+    assert model_parallelism.device_mesh(["cpu:0"] * 8, model=4).shape == (2, 4)
     with pytest.raises(ValueError, match="groups of 3"):
-        scaling.device_mesh(["cpu:0"] * 8, model=3)
-    assert scaling.choose_devices(64) == keras.distribution.list_devices()[:64]
+        model_parallelism.device_mesh(["cpu:0"] * 8, model=3)
+    assert data_parallelism.choose_devices(64) == keras.distribution.list_devices()[:64]
 
 
 # --- memory arithmetic ----------------------------------------------------------------
@@ -232,7 +244,11 @@ ML_1M = sharding.Catalogue("ML-1M", 6040, 3706)
 def test_memory_of_full_tables_by_hand():
     table = sharding.memory_table(
         [ML_1M],
-        {"full": lambda c, d: sharding.full_tables(c.num_users, c.num_movies, d)},
+        {
+            "full": lambda c, d: data_parallelism.full_tables(
+                c.num_users, c.num_movies, d
+            )
+        },
     )
     row = table.iloc[0]
     assert row["parameters"] == (6040 + 3706) * 64 == 623_744  # chapter 5's baseline
@@ -245,7 +261,9 @@ def test_memory_of_full_tables_by_hand():
 
 
 def test_the_issue_figure_a_100_million_row_table_is_25_6_gb():
-    shapes = scaling.weight_shapes(keras.layers.Embedding(100_000_000, 64, name="t"))
+    shapes = model_parallelism.weight_shapes(
+        keras.layers.Embedding(100_000_000, 64, name="t")
+    )
     assert sharding.per_device_bytes(shapes, 1, slots=0) == 25_600_000_000
     assert (
         sharding.per_device_bytes(shapes, 64) == 1_562_500 * 64 * 4 * 3 == 1_200_000_000
@@ -354,19 +372,19 @@ CHILD = textwrap.dedent("""\
     from recbook import devices
     devices.simulate_cpu_devices(4)
     import keras, numpy as np
-    from recbook import rating_models, scaling, sharding
-    mesh_devices = scaling.choose_devices(4)
-    mesh = scaling.device_mesh(mesh_devices)
-    layers = scaling.padded(sharding.full_tables(6040, 3706, 8), 4)
-    distribution, replicated = scaling.model_parallel(mesh, layers)
+    from recbook import data_parallelism, model_parallelism, rating_models, sharding
+    mesh_devices = data_parallelism.choose_devices(4)
+    mesh = model_parallelism.device_mesh(mesh_devices)
+    layers = model_parallelism.padded(data_parallelism.full_tables(6040, 3706, 8), 4)
+    distribution, replicated = model_parallelism.model_parallel(mesh, layers)
     keras.utils.set_random_seed(0)
-    reference = sharding.compile_rating_model(
-        rating_models.rating_model(*sharding.full_tables(6040, 3706, 8))
+    reference = data_parallelism.compile_rating_model(
+        rating_models.rating_model(*data_parallelism.full_tables(6040, 3706, 8))
     )
     inputs, targets = sharding.sample_batch(6040, 3706, 64)
     expected = reference.predict(inputs, verbose=0)
     with distribution.scope():
-        model = sharding.compile_rating_model(rating_models.rating_model(*layers))
+        model = data_parallelism.compile_rating_model(rating_models.rating_model(*layers))
         model.set_weights(sharding.padded_weights(reference.get_weights(), model))
         gap = float(np.abs(model.predict(inputs, verbose=0) - expected).max())
         model.fit(inputs, targets, batch_size=len(targets), verbose=0)
@@ -461,42 +479,42 @@ def test_per_device_bytes_by_hand():
             "slots must be at least 0",
         ),
         (
-            lambda: scaling.padded_rows(10, 2.5),
+            lambda: model_parallelism.padded_rows(10, 2.5),
             TypeError,
             "shards must be a whole number",
         ),
         (
-            lambda: scaling.padded_rows(10.0, 2),
+            lambda: model_parallelism.padded_rows(10.0, 2),
             TypeError,
             "rows must be a whole number",
         ),
         (
-            lambda: scaling.choose_devices(1.5),
+            lambda: data_parallelism.choose_devices(1.5),
             TypeError,
             "count must be a whole number",
         ),
         (
-            lambda: scaling.choose_devices(0),
+            lambda: data_parallelism.choose_devices(0),
             ValueError,
             "count must be at least 1; got 0",
         ),
         (
-            lambda: scaling.device_mesh("cpu:0"),
+            lambda: model_parallelism.device_mesh("cpu:0"),
             TypeError,
             "devices must be a list of device",
         ),
         (
-            lambda: scaling.device_mesh([]),
+            lambda: model_parallelism.device_mesh([]),
             ValueError,
             "devices must name at least one",
         ),
         (
-            lambda: scaling.device_mesh(["a", "b"], model=0),
+            lambda: model_parallelism.device_mesh(["a", "b"], model=0),
             ValueError,
             "model must be at least 1",
         ),
         (
-            lambda: scaling.data_parallel([]),
+            lambda: data_parallelism.data_parallel([]),
             ValueError,
             "devices must name at least one",
         ),
@@ -521,7 +539,7 @@ def test_per_device_bytes_by_hand():
             "ratio must be a finite",
         ),
         (
-            lambda: sharding.full_tables(10, 10, 0),
+            lambda: data_parallelism.full_tables(10, 10, 0),
             ValueError,
             "dim must be at least 1; got 0",
         ),
@@ -564,6 +582,6 @@ def test_train_and_score_refuses_empty_training_data():
         train={"rating": np.zeros(0)}, val={}, user_counts=[1], movie_counts=[1]
     )
     with pytest.raises(ValueError, match="train_and_score needs training ratings"):
-        sharding.train_and_score(None, empty)
+        data_parallelism.train_and_score(None, empty)
     with pytest.raises(ValueError, match="epochs must be at least 1; got 0"):
-        sharding.train_and_score(None, empty, epochs=0)
+        data_parallelism.train_and_score(None, empty, epochs=0)

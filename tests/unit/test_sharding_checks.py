@@ -4,7 +4,7 @@ class; and differences written for prose and tables (no ``2.4e-07`` on the page)
 
 from __future__ import annotations
 
-from recbook import published, rating_models, sharding
+from recbook import data_parallelism, published, rating_models, sharding
 
 import keras
 import numpy as np
@@ -29,13 +29,14 @@ def tiny_data(seed: int = 0) -> rating_models.RatingData:
 
 
 def sgd_run(data, learning_rate, start=None):
-    model = sharding.compile_sgd_rating_model(
-        rating_models.rating_model(*sharding.full_tables(40, 30, 8)), learning_rate
+    model = data_parallelism.compile_sgd_rating_model(
+        rating_models.rating_model(*data_parallelism.full_tables(40, 30, 8)),
+        learning_rate,
     )
     if start is not None:
         model.set_weights(start)
     start = model.get_weights()
-    losses, mae = sharding.train_and_score(model, data, epochs=2, batch_size=64)
+    losses, mae = data_parallelism.train_and_score(model, data, epochs=2, batch_size=64)
     return start, losses, mae
 
 
@@ -55,13 +56,13 @@ def test_sgd_sees_a_gradient_summed_over_devices_where_adam_does_not():
 
 
 def test_the_sgd_optimizer_is_plain_and_named():
-    model = sharding.compile_sgd_rating_model(
-        rating_models.rating_model(*sharding.full_tables(4, 3, 2)), 0.5
+    model = data_parallelism.compile_sgd_rating_model(
+        rating_models.rating_model(*data_parallelism.full_tables(4, 3, 2)), 0.5
     )
     assert isinstance(model.optimizer, keras.optimizers.SGD)
     assert model.optimizer.name == "sgd" and model.optimizer.momentum == 0
     with pytest.raises(ValueError):
-        sharding.compile_sgd_rating_model(model, 0)
+        data_parallelism.compile_sgd_rating_model(model, 0)
 
 
 def test_fewest_devices_of_a_memory_class():
@@ -112,8 +113,10 @@ def test_shapes_as_text():
 
 
 def adam_model(num_users: int, num_movies: int, dim: int) -> keras.Model:
-    model = sharding.compile_rating_model(
-        rating_models.rating_model(*sharding.full_tables(num_users, num_movies, dim))
+    model = data_parallelism.compile_rating_model(
+        rating_models.rating_model(
+            *data_parallelism.full_tables(num_users, num_movies, dim)
+        )
     )
     model.optimizer.build(model.trainable_variables)
     return model
@@ -121,7 +124,7 @@ def adam_model(num_users: int, num_movies: int, dim: int) -> keras.Model:
 
 def test_per_device_comparison_by_hand():
     model = adam_model(4, 3, 2)
-    layers = sharding.full_tables(4, 3, 2)
+    layers = data_parallelism.full_tables(4, 3, 2)
     table = sharding.per_device_comparison(
         {"one device": (model, layers, 1), "two shards": (model, layers, 2)}
     )
@@ -167,3 +170,39 @@ def test_megabytes_for_tables():
         sharding.megabytes(-1)
     with pytest.raises(ValueError, match="value must be a finite"):
         sharding.megabytes(float("nan"))
+
+
+def test_the_reference_run_is_seeded_and_keeps_its_starting_weights():
+    data = tiny_data()
+    model, start, losses, mae = data_parallelism.reference_run(data, 2, 64)
+    # Chapter 5's tables at 64 dimensions, named for the layouts.
+    assert [w.shape for w in start] == [(40, 64), (30, 64)]
+    assert [w.path for w in model.weights] == [
+        "user_emb/embeddings",
+        "movie_emb/embeddings",
+    ]
+    # 1,024 ratings in batches of 64, two epochs: a loss after each of 32 steps.
+    assert len(losses) == 32 and np.isfinite(losses).all()
+    # The starting weights are those before training, not after.
+    assert not np.allclose(start[0], model.get_weights()[0])
+    # Seeded: a second run starts from the same weights and ends the same.
+    _, again, again_losses, again_mae = data_parallelism.reference_run(data, 2, 64)
+    assert all(np.array_equal(a, b) for a, b in zip(start, again, strict=True))
+    assert again_losses == losses and again_mae == mae
+
+
+def test_the_device_summary_names_what_the_chapter_runs_on():
+    from recbook import devices
+
+    import jax
+
+    text = devices.summary(["cpu:0"], False).splitlines()
+    assert text[0] == (
+        f"Keras {keras.__version__}, JAX {jax.__version__}, "
+        f"backend {keras.backend.backend()}"
+    )
+    assert text[1] == "XLA flag set before JAX started: False"
+    assert text[2] == (
+        f"devices used: 1 (cpu:0) of {len(jax.devices())} "
+        f"{jax.devices()[0].platform} device(s)"
+    )

@@ -27,7 +27,9 @@ TRAINING = records.TRAINING_CHAPTER
 EMBEDDINGS = records.EMBEDDINGS_CHAPTER
 TUNED = records.TUNED_CHAPTER
 RESULTS = records.RESULTS_CHAPTER
-SCALING = records.SCALING_CHAPTER
+DATA_PARALLEL = records.DATA_PARALLEL_CHAPTER
+MODEL_PARALLEL = records.MODEL_PARALLEL_CHAPTER
+COMMUNICATION = records.COMMUNICATION_CHAPTER
 COLUMNS = [
     "chapter",
     "experiment",
@@ -337,36 +339,66 @@ def tuned_rows(figures: Mapping) -> list[dict]:
     return rows
 
 
-def scaling_rows(figures: dict) -> list[dict]:
-    """Chapter 7: measured facts, no published figures.
+def scaling_rows(
+    data_parallel: dict, model_parallel: dict, communication: dict
+) -> list[dict]:
+    """Chapters 7 to 9 (the figures each recorded): measured facts, no published figures.
 
     The equality checks are goals (the largest difference from the single-device
     run within :data:`recbook.published.SCALING_TOLERANCE`), data parallel under
-    plain SGD first (where summed gradients would show) and under Adam; so is the
-    SGD run's validation MAE below the global mean's. Memory and communication
-    are context.
+    plain SGD first (where summed gradients would show) and under Adam, then model
+    parallel; so is the SGD run's validation MAE below the global mean's. Memory and
+    communication are context.
     """
-    devices, tolerance = figures[records.DEVICES], published.SCALING_TOLERANCE
+    tolerance = published.SCALING_TOLERANCE
     checks = (
         (
+            DATA_PARALLEL,
             "data parallel, SGD",
             "training loss",
             records.SGD_DP_LOSS_MAX_ABS_DIFF,
             "loss",
         ),
-        ("data parallel, SGD", "validation MAE", records.SGD_DP_MAE_ABS_DIFF, "mae"),
-        ("data parallel, Adam", "training loss", records.DP_LOSS_MAX_ABS_DIFF, "loss"),
-        ("data parallel, Adam", "validation MAE", records.DP_MAE_ABS_DIFF, "mae"),
         (
+            DATA_PARALLEL,
+            "data parallel, SGD",
+            "validation MAE",
+            records.SGD_DP_MAE_ABS_DIFF,
+            "mae",
+        ),
+        (
+            DATA_PARALLEL,
+            "data parallel, Adam",
+            "training loss",
+            records.DP_LOSS_MAX_ABS_DIFF,
+            "loss",
+        ),
+        (
+            DATA_PARALLEL,
+            "data parallel, Adam",
+            "validation MAE",
+            records.DP_MAE_ABS_DIFF,
+            "mae",
+        ),
+        (
+            MODEL_PARALLEL,
             "model parallel",
             "predictions",
             records.MP_PREDICTION_MAX_ABS_DIFF,
             "predictions",
         ),
-        ("model parallel", "training loss", records.MP_LOSS_MAX_ABS_DIFF, "loss"),
+        (
+            MODEL_PARALLEL,
+            "model parallel",
+            "training loss",
+            records.MP_LOSS_MAX_ABS_DIFF,
+            "loss",
+        ),
     )
+    figures = {DATA_PARALLEL: data_parallel, MODEL_PARALLEL: model_parallel}
     rows = []
-    for layout, quantity, name, kind in checks:
+    for chapter, layout, quantity, name, kind in checks:
+        devices = figures[chapter][records.DEVICES]
         question = f"{layout}, {devices} devices: {quantity}, largest difference"
         goal = records.Goal(
             question + " below {limit:g}",
@@ -375,7 +407,7 @@ def scaling_rows(figures: dict) -> list[dict]:
             "float32 sums in another order differ by rounding alone",
             lower_is_better=True,
         )
-        rows.append(comparison(SCALING, question, figures[name], goal=goal))
+        rows.append(comparison(chapter, question, figures[chapter][name], goal=goal))
     # The SGD check's model is trained: it must beat the global mean, or equality
     # with one device would be shown on a model that learned nothing.
     question = "SGD run of the data-parallel check: validation MAE below {limit:.3f}"
@@ -383,23 +415,27 @@ def scaling_rows(figures: dict) -> list[dict]:
         question,
         records.SGD_SINGLE_MAE,
         recorded(
-            SCALING, records.SGD_GLOBAL_MEAN_MAE, figures[records.SGD_GLOBAL_MEAN_MAE]
+            DATA_PARALLEL,
+            records.SGD_GLOBAL_MEAN_MAE,
+            data_parallel[records.SGD_GLOBAL_MEAN_MAE],
         ),
         "the global mean's validation MAE on the same split",
         lower_is_better=True,
     )
     rows.append(
-        comparison(SCALING, goal.text, figures[records.SGD_SINGLE_MAE], goal=goal)
+        comparison(
+            DATA_PARALLEL, goal.text, data_parallel[records.SGD_SINGLE_MAE], goal=goal
+        )
     )
     rows += [
         measured(
-            SCALING,
+            MODEL_PARALLEL,
             f"MB per device with Adam's slots, measured: {model}",
             entry(records.PER_DEVICE_BYTES, model),
             held,
             1e6,
         )
-        for model, held in figures[records.PER_DEVICE_BYTES].items()
+        for model, held in model_parallel[records.PER_DEVICE_BYTES].items()
     ]
     for layout, record in (
         ("data parallel", records.DP_COLLECTIVE_BYTES_PER_STEP),
@@ -407,19 +443,19 @@ def scaling_rows(figures: dict) -> list[dict]:
     ):
         rows.append(
             measured(
-                SCALING,
+                COMMUNICATION,
                 f"MB moved per training step (all-reduce), {layout}",
                 record,
-                figures[record],
+                communication[record],
                 1e6,
             )
         )
     rows.append(
         measured(
-            SCALING,
+            COMMUNICATION,
             "GB of full tables with Adam's slots, production catalogue on paper",
             records.PRODUCTION_FULL_WITH_ADAM_BYTES,
-            figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES],
+            communication[records.PRODUCTION_FULL_WITH_ADAM_BYTES],
             1e9,
         )
     )
@@ -441,7 +477,12 @@ def comparisons(notebooks_dir: Path) -> pd.DataFrame:
         notebook_records.read(notebooks_dir / f"{EMBEDDINGS}.ipynb")
     )
     rows += tuned_rows(notebook_records.read(notebooks_dir / f"{TUNED}.ipynb"))
-    rows += scaling_rows(notebook_records.read(notebooks_dir / f"{SCALING}.ipynb"))
+    rows += scaling_rows(
+        *(
+            notebook_records.read(notebooks_dir / f"{chapter}.ipynb")
+            for chapter in (DATA_PARALLEL, MODEL_PARALLEL, COMMUNICATION)
+        )
+    )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
