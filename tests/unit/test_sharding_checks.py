@@ -189,6 +189,11 @@ def test_the_reference_run_is_seeded_and_keeps_its_starting_weights():
     _, again, again_losses, again_mae = data_parallelism.reference_run(data, 2, 64)
     assert all(np.array_equal(a, b) for a, b in zip(start, again, strict=True))
     assert again_losses == losses and again_mae == mae
+    # Its validation MAE is the model's own, as evaluate computes it on the ratings.
+    direct = np.abs(
+        model.predict(data.inputs("val"), verbose=0).ravel() - data.val["rating"]
+    )
+    assert mae == pytest.approx(float(direct.mean()), abs=1e-5)
 
 
 def test_the_device_summary_names_what_the_chapter_runs_on():
