@@ -90,6 +90,8 @@ chapters_dir = "."
 # %%
 comparisons = results_page.comparisons(Path(chapters_dir))
 titles = results_page.chapter_titles(Path(chapters_dir))
+answered = comparisons[comparisons["verdict"] != "context"]
+context = comparisons[comparisons["verdict"] == "context"]
 
 # %% [markdown]
 # ## The answers
@@ -108,27 +110,38 @@ display(Markdown(reproducibility.STATEMENT))
 # %% [markdown]
 # ## At a glance
 #
-# One strip per reproduction or question (context rows are in the table below), each
+# One strip per reproduction or question (context rows have a section of their own), each
 # on its own scale. The dot is ours, the mean over the chapter's seeds, with its
 # sample standard deviation as a bar when there are several seeds;
 # the black tick is the published figure and the grey band the tolerance around it; a
 # dashed line is a threshold. The verdict is at the right.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3 to 9, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
-answered = comparisons[comparisons["verdict"] != "context"]
 results_figure.comparison_overview(answered, titles)
 plt.show()
 
 # %% [markdown]
 # ## The figures
 #
-# Ours is the mean over the chapter's seeds, ± their standard deviation. Figures below
-# 0.001 are shown with two significant digits.
+# Every reproduction and question. Ours is the mean over the chapter's seeds, ± their
+# standard deviation. Figures below 0.001 are shown with two significant digits.
 
 # %%
 results_page.styled(
-    results_page.compact_table(comparisons, titles),
-    caption=results_page.verdict_counts(comparisons),
+    results_page.compact_table(answered, titles),
+    caption=results_page.verdict_counts(answered),
+)
+
+# %% [markdown]
+# ## Context
+#
+# The baselines and the measured facts, with nothing comparable on the same protocol,
+# shown for orientation (on the site, the table opens with the button below):
+
+# %% tags=["hide-output"]
+results_page.styled(
+    results_page.compact_table(context, titles),
+    caption=results_page.verdict_counts(context),
 )
 
 # %% [markdown]
