@@ -52,6 +52,7 @@ if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another 
         "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     # %pip install -q "recbook @ git+{book}"
+
 # %% [markdown]
 # The chapter's parameters come first, because one of them must be known before JAX
 # starts: `device_count`, the devices of the mesh. The rest: the training ratings of

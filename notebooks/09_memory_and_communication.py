@@ -48,6 +48,7 @@ if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another 
         "https://github.com/recbook-authors/deep-recommenders-keras",
     )
     # %pip install -q "recbook @ git+{book}"
+
 # %% [markdown]
 # The chapter's parameters come first, because one of them must be known before JAX
 # starts: `device_count`, the devices of the mesh. The rest: the batch of the training
@@ -106,7 +107,6 @@ print(device_setup.summary(mesh_devices, in_time))
 # catalogues and read their weights' shapes with chapter 8's `weight_shapes`, which
 # creates no arrays, so a 100-million-row table costs nothing here.
 #
-# %% [markdown]
 # The catalogues:
 #
 # - MovieLens-100K, -1M and -32M, with the users and movies GroupLens publishes in each
@@ -263,6 +263,7 @@ glue.record(records.PRODUCTION_FULL_WITH_ADAM_TEXT, production_with_adam)
 # %% [markdown]
 # **Answer.** A production catalogue's full tables, with Adam's slots, need more memory
 # than one 80 GB accelerator holds.
+
 # %% [markdown]
 # ## What moves between devices
 #
@@ -391,6 +392,7 @@ glue.record(
 # devices say nothing about this: the "devices" share this machine's two cores, and no
 # bytes cross a wire. On real hardware the step time depends on the links (NVLink, ICI,
 # PCIe) as much as on these byte counts.
+
 # %% [markdown]
 # ## Beyond one host
 #
