@@ -54,11 +54,8 @@ if "google.colab" in sys.modules:  # in Colab only; RECBOOK_REPOSITORY: another 
     # %pip install -q "recbook @ git+{book}"
 
 # %% [markdown]
-# The chapter's parameters come first, because one of them must be known before JAX
-# starts: `device_count`, the devices of the mesh. The rest: the training ratings of
-# the Adam runs (a seeded sample of MovieLens-1M's training split, one epoch: they
-# compare runs, they do not train a good model), and those of the plain-SGD check, which
-# trains long enough to beat the global mean.
+# The parameters come first, because `device_count`, the devices of the mesh, must be
+# known before JAX starts. The others size the training runs of the two checks.
 
 # %% tags=["parameters"]
 device_count = 4
@@ -75,10 +72,9 @@ split_seed = 42
 # %% [markdown]
 # JAX fixes its devices when it starts, so the next cell runs before anything imports it
 # (`recbook.devices` needs only the standard library). It asks XLA for `device_count`
-# CPU devices. That flag only shapes the CPU platform: on a GPU or TPU machine it changes
-# nothing, and the meshes below use the accelerators (up to `device_count` of them). In a
-# kernel where JAX has already started, the flag comes too late and the chapter runs on
-# whatever devices exist, one included.
+# CPU devices; on a GPU or TPU machine the flag changes nothing and the mesh uses the
+# accelerators. In a kernel where JAX has already started, the flag comes too late and
+# the chapter runs on the devices that exist, one included.
 
 # %%
 from recbook import devices as device_setup
@@ -93,6 +89,7 @@ from recbook import checks, rating_models
 
 import keras
 import numpy as np
+import pandas as pd
 
 # %% [markdown]
 # The meshes take the first `device_count` devices of JAX's default platform: the
@@ -118,24 +115,35 @@ import textwrap
 from recbook import baselines, data, glue, plots, published, records, sharding, tables
 
 import matplotlib.pyplot as plt
-import pandas as pd
 
 plots.setup()
 mesh_devices = choose_devices(device_count)
 print(device_setup.summary(mesh_devices, in_time))
 
 # %% [markdown]
-# ## The data and the single-device run
+# ## The data and the model
 #
 # Chapter 5's model and protocol: one 64-dimensional row per user and per movie,
-# `sigmoid(user . movie) * 5`, Adam(0.001) on the squared error, batch 128. For the
-# equality checks, a seeded sample of the training split and one epoch are enough.
+# `sigmoid(user . movie) * 5`, the squared error, chapter 5's split with 15% of the
+# ratings for validation. For the equality checks, a seeded sample of the training
+# ratings is enough:
+
+
+# %%
+#| export
+def sample_split(
+    ratings: pd.DataFrame, max_train: int, seed: int
+) -> rating_models.RatingData:
+    """Chapter 5's split of the ratings (15% for validation), with a seeded sample of
+    ``max_train`` training ratings."""
+    return rating_models.split_ratings(
+        ratings, val_fraction=0.15, seed=seed, max_train=max_train
+    )
+
 
 # %%
 ratings = data.load_ratings(variant)
-split = rating_models.split_ratings(
-    ratings, val_fraction=0.15, seed=split_seed, max_train=max_train
-)
+split = sample_split(ratings, max_train, split_seed)
 train_count = len(split.train["rating"])
 print(
     f"training ratings: {train_count:,} ({train_count // batch_size} "
@@ -184,14 +192,12 @@ def compile_rating_model(model: keras.Model) -> keras.Model:
 
 
 # %% [markdown]
-# Training keeps the loss after every batch, so that two runs can be compared step by
-# step, and then scores the validation split. A distributed batch must split evenly over
-# the devices: the training ratings fill whole batches, and the validation ratings are
-# predicted in batches of a multiple of the devices, padded with extra rows whose
-# predictions are dropped before the MAE is taken. (Padding with a `sample_weight` of zero
-# would not do: `evaluate` gives sample weights to `weighted_metrics` only, not to the
-# compiled `metrics`.) The seed is set right before `fit`, so two models with the same
-# weights see the same shuffled batches:
+# Training keeps the loss after every batch, to compare two runs step by step, then
+# scores the validation split. A distributed batch must split evenly over the devices, so
+# the validation ratings are predicted in padded batches and the padding's predictions
+# dropped (a `sample_weight` of zero would not do: `evaluate` passes it to
+# `weighted_metrics` only). The seed is set right before `fit`, so two models with the
+# same weights see the same shuffled batches:
 
 
 # %%
@@ -271,40 +277,6 @@ def train_and_score(
 
 
 # %% [markdown]
-# The reference run is on one device, with no distribution set. Its starting weights are
-# kept, so that every distributed run below (and the next chapter's) starts from the very
-# same numbers:
-
-
-# %%
-#| export
-def reference_run(
-    split: rating_models.RatingData, epochs: int = 1, batch_size: int = 128
-) -> tuple[keras.Model, list[np.ndarray], list[float], float]:
-    """The single-device run on full tables, from weights seeded with 0.
-
-    Returns the trained model, its starting weights, its loss after each batch and
-    its validation MAE.
-    """
-    keras.utils.set_random_seed(0)
-    model = compile_rating_model(
-        rating_models.rating_model(*full_tables(split.num_users, split.num_movies))
-    )
-    start = model.get_weights()
-    losses, mae = train_and_score(model, split, epochs, batch_size)
-    return model, start, losses, mae
-
-
-# %%
-single, start_weights, single_losses, single_mae = reference_run(
-    split, epochs, batch_size
-)
-print(
-    f"single device: final training loss {single_losses[-1]:.5f}, "
-    f"validation MAE {single_mae:.5f}"
-)
-
-# %% [markdown]
 # ## Data parallel: the batch split over the devices
 #
 # `DataParallel` replicates every variable on every device of a one-axis mesh and splits
@@ -338,65 +310,14 @@ def data_parallel(devices: Sequence[str]) -> keras.distribution.DataParallel:
 
 
 # %% [markdown]
-# The model is built inside the distribution's scope, so its variables are created with
-# their layouts.
+# A model built inside the distribution's scope has its variables laid out by it:
 
 # %%
 dp_distribution = data_parallel(mesh_devices)
 print(dp_distribution.device_mesh, "| batch axis:", dp_distribution.batch_dim_name)
-with dp_distribution.scope():
-    dp_model = compile_rating_model(
-        rating_models.rating_model(*full_tables(split.num_users, split.num_movies))
-    )
-    dp_model.set_weights(start_weights)
-    dp_losses, dp_mae = train_and_score(dp_model, split, epochs, batch_size)
 
 # %% [markdown]
-# This run checks the mechanics, not a trained model: one epoch of Adam on 65,536
-# ratings ends at a validation MAE worse than predicting the global mean (the next
-# section trains a model that learns, and checks it again). The same seed shuffles the
-# same batches, so the two loss curves should be one curve: only the order in which
-# float32 sums are taken differs.
-
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, about 2 \u00d7 10\u207b\u2077 at the first step (float32 rounding) and none after it."}}
-plots.curves_and_difference(
-    {
-        "one device": single_losses,
-        f"data parallel, {len(mesh_devices)} devices": dp_losses,
-    },
-    reference="one device",
-    ylabel="training loss\n(MSE, running mean)",
-    title="Adam: training loss, one device and data parallel",
-)
-plt.show()
-
-# %%
-dp_loss_gap = float(np.max(np.abs(np.subtract(dp_losses, single_losses))))
-dp_mae_gap = abs(dp_mae - single_mae)
-dp_agreement = sharding.agreement(
-    {"training losses": dp_loss_gap, "validation MAEs": dp_mae_gap}
-)
-print(f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}")
-print(textwrap.fill(f"over {len(dp_losses)} steps, {dp_agreement}", width=80))
-tolerance = {
-    k: sharding.difference_words(published.SCALING_TOLERANCE[k])
-    for k in ("loss", "mae")
-}
-print(f"tolerance: {tolerance['loss']} for the losses, {tolerance['mae']} for the MAEs")
-
-# %% [markdown]
-# Adam cannot tell a mean of the devices' gradients from their sum: it divides each
-# step by the gradients' running scale, so a gradient 4 times too large gives nearly
-# the same step. The next section makes the check with an optimizer that can.
-
-# %% tags=["remove-cell"]
-glue.record(records.DEVICES, len(mesh_devices))
-glue.record(records.DP_LOSS_MAX_ABS_DIFF, dp_loss_gap)
-glue.record(records.DP_MAE_ABS_DIFF, dp_mae_gap)
-glue.record(records.DP_AGREEMENT, dp_agreement)
-
-# %% [markdown]
-# ## Data parallel with plain SGD, on a trained model
+# ## Plain SGD, on a model that learns
 #
 # Plain SGD's step is the learning rate times the gradient,
 #
@@ -405,13 +326,11 @@ glue.record(records.DP_AGREEMENT, dp_agreement)
 # where $g_k$ is device $k$'s gradient of its share of the batch's loss. Summing the
 # $g_k$ instead of averaging them is a step $n$ times too long, the same as training on
 # one device with $n \eta$: a run with that error leaves the single-device run at once.
-# So the check is made again with SGD, and on a model trained long enough to beat the
-# global mean: a seeded sample of the training split, in whole batches, for a few epochs.
+# So the check is made with SGD, and on a model trained long enough to beat the global
+# mean: a seeded sample of the training split, in whole batches, for a few epochs.
 
 # %%
-sgd_split = rating_models.split_ratings(
-    ratings, val_fraction=0.15, seed=split_seed, max_train=sgd_max_train
-)
+sgd_split = sample_split(ratings, sgd_max_train, split_seed)
 sgd_global_mean = baselines.global_mean(sgd_split)
 sgd_train_count = len(sgd_split.train["rating"])
 sgd_steps = sgd_train_count // sgd_batch_size
@@ -535,6 +454,97 @@ glue.record(records.SGD_DP_AGREEMENT, sgd_agreement)
 # %% [markdown]
 # **Answer.** Data parallelism trains as one device does, as long as the devices'
 # gradients are averaged, not summed.
+
+# %% [markdown]
+# ## Adam, and the reference run of the next chapter
+#
+# Chapter 5 trains with Adam(0.001) in batches of 128. The reference run is on one
+# device, with no distribution set, for one epoch; its starting weights are kept, so that
+# the data-parallel run below and the next chapter's model-parallel runs start from the
+# very same numbers:
+
+
+# %%
+#| export
+def reference_run(
+    split: rating_models.RatingData, epochs: int = 1, batch_size: int = 128
+) -> tuple[keras.Model, list[np.ndarray], list[float], float]:
+    """The single-device run on full tables, from weights seeded with 0.
+
+    Returns the trained model, its starting weights, its loss after each batch and
+    its validation MAE.
+    """
+    keras.utils.set_random_seed(0)
+    model = compile_rating_model(
+        rating_models.rating_model(*full_tables(split.num_users, split.num_movies))
+    )
+    start = model.get_weights()
+    losses, mae = train_and_score(model, split, epochs, batch_size)
+    return model, start, losses, mae
+
+
+# %%
+single, start_weights, single_losses, single_mae = reference_run(
+    split, epochs, batch_size
+)
+print(
+    f"single device: final training loss {single_losses[-1]:.5f}, "
+    f"validation MAE {single_mae:.5f}"
+)
+
+# %% [markdown]
+# Data parallel from the reference run's starting weights, on the same batches:
+
+# %%
+with dp_distribution.scope():
+    dp_model = compile_rating_model(
+        rating_models.rating_model(*full_tables(split.num_users, split.num_movies))
+    )
+    dp_model.set_weights(start_weights)
+    dp_losses, dp_mae = train_and_score(dp_model, split, epochs, batch_size)
+
+# %% [markdown]
+# This run checks the mechanics, not a trained model: one epoch of Adam on 65,536
+# ratings ends at a validation MAE worse than predicting the global mean. The same seed
+# shuffles the same batches, so the two loss curves should be one curve: only the order
+# in which float32 sums are taken differs.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Adam: the training loss (running mean over the epoch) of the single-device run and of data parallel on the same weights and batches (top), and the absolute difference between them at each step (bottom, log scale).", "name": "fig-dp-adam"}, "image": {"alt": "Two charts over 512 training steps. Top: two loss curves that lie on top of each other. Bottom: their difference on a log scale, about 2 \u00d7 10\u207b\u2077 at the first step (float32 rounding) and none after it."}}
+plots.curves_and_difference(
+    {
+        "one device": single_losses,
+        f"data parallel, {len(mesh_devices)} devices": dp_losses,
+    },
+    reference="one device",
+    ylabel="training loss\n(MSE, running mean)",
+    title="Adam: training loss, one device and data parallel",
+)
+plt.show()
+
+# %%
+dp_loss_gap = float(np.max(np.abs(np.subtract(dp_losses, single_losses))))
+dp_mae_gap = abs(dp_mae - single_mae)
+dp_agreement = sharding.agreement(
+    {"training losses": dp_loss_gap, "validation MAEs": dp_mae_gap}
+)
+print(f"validation MAE: one device {single_mae:.6f}, data parallel {dp_mae:.6f}")
+print(textwrap.fill(f"over {len(dp_losses)} steps, {dp_agreement}", width=80))
+tolerance = {
+    k: sharding.difference_words(published.SCALING_TOLERANCE[k])
+    for k in ("loss", "mae")
+}
+print(f"tolerance: {tolerance['loss']} for the losses, {tolerance['mae']} for the MAEs")
+
+# %% [markdown]
+# They agree, but Adam could not have told a mean of the devices' gradients from their
+# sum: it divides each step by the gradients' running scale, so a gradient 4 times too
+# large gives nearly the same step. That is why the check above used plain SGD.
+
+# %% tags=["remove-cell"]
+glue.record(records.DEVICES, len(mesh_devices))
+glue.record(records.DP_LOSS_MAX_ABS_DIFF, dp_loss_gap)
+glue.record(records.DP_MAE_ABS_DIFF, dp_mae_gap)
+glue.record(records.DP_AGREEMENT, dp_agreement)
 
 # %% [markdown]
 # ## What we learned

@@ -104,6 +104,7 @@ from recbook.data_parallelism import (
     compile_rating_model,
     full_tables,
     reference_run,
+    sample_split,
     train_and_score,
 )
 
@@ -121,14 +122,10 @@ print(device_setup.summary(mesh_devices, in_time))
 # equality checks, a seeded sample of the training split and one epoch are enough.
 
 # %%
-ratings = data.load_ratings(variant)
-split = rating_models.split_ratings(
-    ratings, val_fraction=0.15, seed=split_seed, max_train=max_train
-)
-train_count = len(split.train["rating"])
+split = sample_split(data.load_ratings(variant), max_train, split_seed)
 print(
-    f"training ratings: {train_count:,} ({train_count // batch_size} "
-    f"steps of {batch_size}), validation ratings: {len(split.val['rating']):,}"
+    f"training ratings: {len(split.train['rating']):,}, "
+    f"validation ratings: {len(split.val['rating']):,}"
 )
 
 # %% tags=["nbval-check-output"]

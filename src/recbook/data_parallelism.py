@@ -8,6 +8,7 @@ from recbook import checks, rating_models
 
 import keras
 import numpy as np
+import pandas as pd
 
 
 def choose_devices(count: int) -> list[str]:
@@ -19,6 +20,16 @@ def choose_devices(count: int) -> list[str]:
     """
     checks.whole("count", count)
     return keras.distribution.list_devices()[:count]
+
+
+def sample_split(
+    ratings: pd.DataFrame, max_train: int, seed: int
+) -> rating_models.RatingData:
+    """Chapter 5's split of the ratings (15% for validation), with a seeded sample of
+    ``max_train`` training ratings."""
+    return rating_models.split_ratings(
+        ratings, val_fraction=0.15, seed=seed, max_train=max_train
+    )
 
 
 USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
@@ -125,23 +136,6 @@ def train_and_score(
     return callback.losses, float(np.mean(np.abs(predictions - targets)))
 
 
-def reference_run(
-    split: rating_models.RatingData, epochs: int = 1, batch_size: int = 128
-) -> tuple[keras.Model, list[np.ndarray], list[float], float]:
-    """The single-device run on full tables, from weights seeded with 0.
-
-    Returns the trained model, its starting weights, its loss after each batch and
-    its validation MAE.
-    """
-    keras.utils.set_random_seed(0)
-    model = compile_rating_model(
-        rating_models.rating_model(*full_tables(split.num_users, split.num_movies))
-    )
-    start = model.get_weights()
-    losses, mae = train_and_score(model, split, epochs, batch_size)
-    return model, start, losses, mae
-
-
 DATA_AXIS = "data"
 
 
@@ -178,3 +172,20 @@ def compile_sgd_rating_model(model: keras.Model, learning_rate: float) -> keras.
         metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
     )
     return model
+
+
+def reference_run(
+    split: rating_models.RatingData, epochs: int = 1, batch_size: int = 128
+) -> tuple[keras.Model, list[np.ndarray], list[float], float]:
+    """The single-device run on full tables, from weights seeded with 0.
+
+    Returns the trained model, its starting weights, its loss after each batch and
+    its validation MAE.
+    """
+    keras.utils.set_random_seed(0)
+    model = compile_rating_model(
+        rating_models.rating_model(*full_tables(split.num_users, split.num_movies))
+    )
+    start = model.get_weights()
+    losses, mae = train_and_score(model, split, epochs, batch_size)
+    return model, start, losses, mae

@@ -211,3 +211,24 @@ def test_the_device_summary_names_what_the_chapter_runs_on():
         f"devices used: 1 (cpu:0) of {len(jax.devices())} "
         f"{jax.devices()[0].platform} device(s)"
     )
+
+
+def test_sample_split_is_chapter_5s_split_with_a_seeded_training_sample():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "user_id": rng.integers(1, 50, 2_000),
+            "movie_id": rng.integers(1, 40, 2_000),
+            "rating": rng.integers(1, 6, 2_000).astype("float32"),
+        }
+    )
+    split = data_parallelism.sample_split(frame, 500, 3)
+    whole = rating_models.split_ratings(frame, val_fraction=0.15, seed=3)
+    assert len(split.train["rating"]) == 500
+    # The validation ratings are the whole split's: 15% of 2,000, give or take.
+    assert len(split.val["rating"]) == len(whole.val["rating"])
+    assert 0.12 < len(whole.val["rating"]) / 2_000 < 0.18
+    again = data_parallelism.sample_split(frame, 500, 3)
+    assert np.array_equal(again.train["rating"], split.train["rating"])
