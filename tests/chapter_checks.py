@@ -148,12 +148,33 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
         assert row["setting"] == saved_classical[name]["setting"]
         for metric in ("accuracy", "accuracy_all"):
             assert row[metric] == pytest.approx(saved_classical[name][metric], abs=2e-3)
-    # Five epochs, one seed: accuracies are those of a model that learned something,
-    # and counting every rating is a different metric from counting 5-star ones.
-    for row in (*towers.values(), *figures[records.SOFTMAX].values()):
+    learned_something(towers)
+    # Each depth against the best baseline, the one with the highest 5-star accuracy.
+    best = max(
+        {"popularity": popularity, **classical}.items(),
+        key=lambda item: item[1]["accuracy"],
+    )[0]
+    versus = figures[records.BASELINES_VERSUS]
+    assert len(versus) == len(towers) and {row["against"] for row in versus} == {best}
+
+
+def learned_something(models: dict) -> None:
+    """Five epochs, one seed: accuracies are those of a model that learned something,
+    and counting every rating is a different metric from counting 5-star ones."""
+    for row in models.values():
         assert 0.02 < row["accuracy"] < 0.7 and 0.02 < row["accuracy_all"] < 0.7
         assert row["accuracy"] != row["accuracy_all"] and row["seeds"] == 1
-    assert set(figures[records.TUNED]) == set(towers)  # every depth is tuned
+
+
+def softmax_and_tuning(figures: dict, saved: dict) -> None:
+    softmax = figures[records.SOFTMAX]
+    learned_something(softmax)
+    # Each depth with and without log Q, named as the stored run names them.
+    assert set(softmax) == set(saved[records.SOFTMAX]) and len(softmax) == 6
+    for label, row in softmax.items():
+        assert row["params"] == saved[records.SOFTMAX][label]["params"]
+    depths = {label.removesuffix(", log Q") for label in softmax}
+    assert set(figures[records.TUNED]) == depths  # every depth is tuned
     assert set(figures[records.RANKING]) == {"5-star", "all ratings"}
     assert set(figures[records.GOAL_FIGURES]) == {records.RETRIEVAL_GOAL.record}
     assert figures[records.BEST_MODEL] in figures[records.SOFTMAX_HOLDOUT]
@@ -162,7 +183,7 @@ def retrieval_towers(figures: dict, saved: dict) -> None:
 
 
 DETERMINISTIC = ("popularity", "item-item", "EASE")
-"""Chapter 4's classical models whose grids a quick run keeps whole: numpy in closed
+"""Chapter 5's classical models whose grids a quick run keeps whole: numpy in closed
 form, so their figures do not depend on the training budget."""
 
 
@@ -197,7 +218,7 @@ def training_towers(figures: dict, saved: dict) -> None:
         assert len(bests) == len(set(bests)) == len(compared(figures[versus])) // 4
     # The classical models on the tutorial's protocol are chapter 3's, to the digit:
     # the same split (without the FeatureSpace), the same grids, the same holdout.
-    retrieval = stored(records.RETRIEVAL_CHAPTER)
+    retrieval = stored(records.RETRIEVAL_CHAPTER)  # the baselines are chapter 3's
     tutorial = {row["model"]: row for row in figures[records.TRAINED_ACCURACY]}
     for name, metric in itertools.product(DETERMINISTIC, ("accuracy", "accuracy_all")):
         chapter3 = (
@@ -242,7 +263,7 @@ TUNED_PARAMS = {
     "full tables (64)": 64 * (6_040 + 3_706),
     "plain tables, 10x": 6 * (6_040 + 3_706),  # within the budget: 64 // 10
 }
-"""Chapter 6's parameter totals that do not depend on training: exact."""
+"""Chapter 7's parameter totals that do not depend on training: exact."""
 
 
 def tuned_embeddings(figures: dict, saved: dict) -> None:
@@ -274,7 +295,7 @@ def tuned_embeddings(figures: dict, saved: dict) -> None:
 
 
 def data_parallel_run(figures: dict, devices: int) -> None:
-    """What a run of chapter 7 must show on ``devices`` devices (any training budget)."""
+    """What a run of chapter 8 must show on ``devices`` devices (any training budget)."""
     from recbook import published
 
     tolerance = published.SCALING_TOLERANCE
@@ -294,7 +315,7 @@ def data_parallel_run(figures: dict, devices: int) -> None:
 
 
 def model_parallel_run(figures: dict, devices: int) -> None:
-    """What a run of chapter 8 must show on ``devices`` devices (any training budget)."""
+    """What a run of chapter 9 must show on ``devices`` devices (any training budget)."""
     from recbook import published
 
     tolerance = published.SCALING_TOLERANCE
@@ -312,7 +333,7 @@ def model_parallel_run(figures: dict, devices: int) -> None:
 
 
 def communication_run(figures: dict, devices: int) -> None:
-    """What a run of chapter 9 must show on ``devices`` devices (any parameters)."""
+    """What a run of chapter 10 must show on ``devices`` devices (any parameters)."""
     assert figures[records.DEVICES] == devices
     # On paper: 10^8 x 64 + 10^7 x 64 float32 values, three times with Adam.
     assert figures[records.PRODUCTION_FULL_WITH_ADAM_BYTES] == 110_000_000 * 64 * 4 * 3
@@ -378,11 +399,12 @@ CHECKS: dict[str, Callable[[dict, dict], None]] = {
     "01_movielens_data": movielens_data,
     "02_featurization": featurization,
     "03_retrieval_towers": retrieval_towers,
-    "04_training_towers": training_towers,
-    "05_memory_efficient_embeddings": memory_efficient_embeddings,
-    "06_tuned_embeddings": tuned_embeddings,
-    "07_data_parallel": data_parallel,
-    "08_model_parallel": model_parallel,
-    "09_memory_and_communication": communication,
+    "04_softmax_and_tuning": softmax_and_tuning,
+    "05_training_towers": training_towers,
+    "06_memory_efficient_embeddings": memory_efficient_embeddings,
+    "07_tuned_embeddings": tuned_embeddings,
+    "08_data_parallel": data_parallel,
+    "09_model_parallel": model_parallel,
+    "10_memory_and_communication": communication,
 }
 """The checks of each chapter's quick run, by chapter stem (the results page has none)."""

@@ -1,4 +1,4 @@
-"""Prose that cannot outrun its evidence (chapters 3 to 6).
+"""Prose that cannot outrun its evidence (chapters 3 to 7).
 
 A paragraph of a chapter that compares models ("leads", "beats", "helps", "better",
 "within", ...) must take the comparison from a computed one: it is the last paragraph
@@ -25,6 +25,7 @@ from claims import CLAIMS
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 CHAPTERS = (
     records.RETRIEVAL_CHAPTER,
+    records.SOFTMAX_CHAPTER,
     records.TRAINING_CHAPTER,
     records.EMBEDDINGS_CHAPTER,
     records.TUNED_CHAPTER,

@@ -43,7 +43,7 @@ def test_readme_performance_section_types_no_figure():
     held = readme.current(performance)
     prose = performance.replace(held or "", "")
     prose = re.sub(r"`[^`]*`", "", prose)
-    # Chapter numbers name chapters ("chapter 3's records", "Chapters 3 and 4").
+    # Chapter numbers name chapters ("chapter 3's records", "Chapters 3 and 5").
     prose = re.sub(r"\b[Cc]hapters? \d+(?:'s)?(?: and \d+)?", "", prose)
     typed = re.findall(r"[^\s]*\d[^\s]*", prose)
     assert not typed, f"figures typed in the README's Performance section: {typed}"
@@ -63,7 +63,7 @@ def test_block_says_each_chapter_and_the_ratio(tmp_path):
         total += details["seconds"]
     assert f"**{readme.duration(total)}**" in text
     ratio = notebook_records.read(
-        REPO / "notebooks" / f"{records.RETRIEVAL_CHAPTER}.ipynb"
+        REPO / "notebooks" / f"{records.SOFTMAX_CHAPTER}.ipynb"
     )[records.JAX_SPEEDUP]
     assert f"{ratio:.2f}x faster with JAX" in text.replace("\n", " ")
 

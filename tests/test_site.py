@@ -34,14 +34,8 @@ def glued(page: str, name: str, fmt: str) -> str:
     [
         (records.MOVIELENS_CHAPTER, 3, [(records.DENSITY, ".2%")]),
         (records.FEATURIZATION_CHAPTER, 0, []),
-        (
-            records.RETRIEVAL_CHAPTER,
-            3,
-            [
-                (records.POPULARITY_TOP100, ".4f"),
-                (records.BEST_TOP100, ".4f"),
-            ],
-        ),
+        (records.RETRIEVAL_CHAPTER, 2, [(records.POPULARITY_TOP100, ".4f")]),
+        (records.SOFTMAX_CHAPTER, 2, [(records.BEST_TOP100, ".4f")]),
         (
             records.EMBEDDINGS_CHAPTER,
             5,

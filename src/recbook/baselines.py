@@ -1,9 +1,9 @@
 """Classical models that set the zero: what a deep model must beat to have learned anything.
 
-Rating prediction (chapter 5): the global mean, and the user + movie bias model
+Rating prediction (chapter 6): the global mean, and the user + movie bias model
 (the global mean plus one bias per user and per movie, regularized least squares),
 which has no user-movie interaction: what embeddings add is their gain over it. The
-bias model is defined in chapter 5 and exported to :mod:`recbook.memory_efficient`
+bias model is defined in chapter 6 and exported to :mod:`recbook.memory_efficient`
 (:class:`~recbook.memory_efficient.BiasModel`,
 :func:`~recbook.memory_efficient.fit_biases`); :func:`bias_model` chooses its
 regularization.
@@ -18,6 +18,7 @@ model. All are closed-form or a few numpy passes: seconds, no seeds.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -409,3 +410,68 @@ def choose_setting(name: str, tuning_problem, movies_count: int) -> tuple[float,
         tried.append({setting_name: setting, "validation top-100": accuracy})
     best = max(tried, key=lambda row: row["validation top-100"])
     return best[setting_name], tried
+
+
+@dataclass(frozen=True)
+class RetrievalBaselines:
+    """The retrieval baselines on a test split (:func:`retrieval_baselines`).
+
+    ``popularity``: its ``accuracy`` (5-star) and ``accuracy_all``. ``classical``: each
+    model of :data:`RETRIEVAL_BASELINES` by name, its two accuracies and the
+    ``setting`` chosen on the holdout. ``tried``: each model's grid, as
+    :func:`choose_setting` returns it. ``scores``: each model's scores of every movie
+    for the test users, in :func:`recbook.retrieval.users_queries`' order.
+    """
+
+    popularity: dict
+    classical: dict
+    tried: dict
+    scores: dict
+
+    def best(self) -> tuple[str, float]:
+        """The baseline with the highest 5-star accuracy, and that accuracy."""
+        figures = {"popularity": self.popularity, **self.classical}
+        name = max(figures, key=lambda n: figures[n]["accuracy"])
+        return name, figures[name]["accuracy"]
+
+
+def retrieval_baselines(problem, tuning_problem) -> RetrievalBaselines:
+    """Popularity, item-item and EASE scored on ``problem``'s test split like the
+    towers (top-100 accuracy, seen movies not filtered), the classical models'
+    settings chosen on ``tuning_problem`` (:func:`recbook.retrieval.holdout`).
+
+    Raises:
+        ValueError: as :func:`choose_setting` and :func:`top_k_accuracy`.
+    """
+    from .retrieval import popularity_accuracy, users_queries
+
+    inputs, labels = problem.test
+    movies_count = problem.candidates.movies_count
+    users, _ = users_queries(inputs)
+    popularity = {
+        metric: popularity_accuracy(
+            problem.train[0]["movie_id"],
+            inputs["movie_id"],
+            labels,
+            movies_count,
+            five_stars_only=metric == "accuracy",
+        )
+        for metric in ("accuracy", "accuracy_all")
+    }
+    classical, tried, scores = {}, {}, {}
+    for name in RETRIEVAL_BASELINES:
+        setting, tried[name] = choose_setting(name, tuning_problem, movies_count)
+        scores[name] = retrieval_scores(
+            name, setting, problem.train, users, movies_count
+        )
+        classical[name] = {
+            metric: top_k_accuracy(
+                scores[name],
+                users,
+                inputs,
+                labels,
+                five_stars_only=metric == "accuracy",
+            )
+            for metric in ("accuracy", "accuracy_all")
+        } | {"setting": setting}
+    return RetrievalBaselines(popularity, classical, tried, scores)

@@ -39,7 +39,7 @@ from . import checks
 from .memory_efficient import (
     CheckedIds,
     MDEmbedding,
-    QREmbedding,  # noqa: F401 (recbook.sharding and chapter 8 import it from here)
+    QREmbedding,  # noqa: F401 (recbook.sharding and chapter 9 import it from here)
     alpha_power_dims,
     check_buckets,
     check_shares,

@@ -55,7 +55,7 @@ EMBEDDINGS_MAE_RUNS = {
     ),
     records.RECIPE: (EMBEDDINGS_RECIPE["mae"], EMBEDDINGS_EARLIER_RUN_MAE["recipe"]),
 }
-"""Both published validation MAEs of the recipe's two models, by chapter 5's record key
+"""Both published validation MAEs of the recipe's two models, by chapter 6's record key
 (the latest first): what :func:`recbook.evidence.tolerance` judges ours against."""
 
 
@@ -68,11 +68,11 @@ MOVIELENS_COUNTS = {
 
 Each release's README: ML-100K's ``README``, 100,000 ratings from 943 users on
 1,682 movies; ML-1M's ``README``, 1,000,209 ratings of "approximately 3,900
-movies" by 6,040 users, of which 3,706 movies are rated, as chapter 5 counts in
+movies" by 6,040 users, of which 3,706 movies are rated, as chapter 6 counts in
 ``ratings.dat``; ML-32M's ``README.txt``, 32,000,204 ratings of 87,585 movies by
 200,948 users."""
 
 SCALING_TOLERANCE = {"loss": 1e-4, "mae": 1e-4, "predictions": 1e-5}
-"""Largest absolute difference chapters 7 and 8 allow between a distributed run
+"""Largest absolute difference chapters 8 and 9 allow between a distributed run
 and the single-device run with the same weights and batches (float32; only the order
 of the sums differs)."""

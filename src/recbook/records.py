@@ -20,13 +20,14 @@ from . import checks
 MOVIELENS_CHAPTER = "01_movielens_data"
 FEATURIZATION_CHAPTER = "02_featurization"
 RETRIEVAL_CHAPTER = "03_retrieval_towers"
-TRAINING_CHAPTER = "04_training_towers"
-EMBEDDINGS_CHAPTER = "05_memory_efficient_embeddings"
-TUNED_CHAPTER = "06_tuned_embeddings"
-DATA_PARALLEL_CHAPTER = "07_data_parallel"
-MODEL_PARALLEL_CHAPTER = "08_model_parallel"
-COMMUNICATION_CHAPTER = "09_memory_and_communication"
-RESULTS_CHAPTER = "10_results"
+SOFTMAX_CHAPTER = "04_softmax_and_tuning"
+TRAINING_CHAPTER = "05_training_towers"
+EMBEDDINGS_CHAPTER = "06_memory_efficient_embeddings"
+TUNED_CHAPTER = "07_tuned_embeddings"
+DATA_PARALLEL_CHAPTER = "08_data_parallel"
+MODEL_PARALLEL_CHAPTER = "09_model_parallel"
+COMMUNICATION_CHAPTER = "10_memory_and_communication"
+RESULTS_CHAPTER = "11_results"
 
 # --- chapter 1: the MovieLens data -----------------------------------------
 
@@ -47,7 +48,7 @@ TRAIN_SIZE = "train_size"
 TEST_SIZE = "test_size"
 TEST_FIVE_STARS = "test_five_stars"
 
-# --- chapters 7 to 9: data parallel, model parallel, memory and communication ---
+# --- chapters 8 to 10: data parallel, model parallel, memory and communication ---
 
 DEVICES = "devices"
 DP_LOSS_MAX_ABS_DIFF = "dp_loss_max_abs_diff"
@@ -86,7 +87,7 @@ MP_AGREEMENT = "mp_agreement"
 """Sentences for prose (:func:`recbook.sharding.agreement`): how far data parallel
 (Adam, SGD) and model parallel are from the single-device run, in words."""
 
-# --- chapter 3: retrieval towers ----------------------------------------------
+# --- chapters 3 and 4: retrieval towers; the in-batch softmax and tuning ----------
 
 RETRIEVAL_FIELDS = (
     "params",
@@ -103,6 +104,9 @@ ratings (``accuracy``, the keras.io tutorial's metric) and on every test rating
 
 TOWERS = "towers"
 """The tutorial's MSE towers, by tower widths (``"(32,)"``): :data:`RETRIEVAL_FIELDS`."""
+MSE_REFERENCE = "mse_reference"
+"""Chapter 4's retraining of :data:`TOWERS` (the same code and seeds), which its
+softmax towers are compared with: :data:`RETRIEVAL_FIELDS`."""
 POPULARITY = "popularity"
 """The popularity baseline: ``accuracy`` and ``accuracy_all`` (no training, no spread)."""
 CLASSICAL = "classical"
@@ -142,7 +146,7 @@ DEPTH_AFTER_TUNING = "depth_after_tuning"
 SOFTMAX_VS_MSE = "softmax_vs_mse"
 BASELINES_VERSUS = "baselines_versus"
 
-# --- chapter 4: training towers that win -------------------------------------
+# --- chapter 5: training towers that win -------------------------------------
 
 METRIC_WORDS = {"accuracy": "5-star", "accuracy_all": "all"}
 """The top-100 accuracies by the ratings they count, as tables and rows name them."""
@@ -171,7 +175,7 @@ TEMPORAL_ACCURACY = "temporal_accuracy"
 TEMPORAL_VERSUS = "temporal_versus"
 """As :data:`TRAINED_VERSUS`, on the split in time (filtered)."""
 
-# --- chapter 5: memory-efficient embeddings -----------------------------------
+# --- chapter 6: memory-efficient embeddings -----------------------------------
 
 RATING_FIELDS = (
     "params",
@@ -209,8 +213,8 @@ RATIO_FINDINGS = "ratio_findings"
 whether it is ahead of the runner-up beyond the noise."""
 GOAL_FIGURES = "goal_figures"
 """The figure each of a chapter's goals is judged on, by its ``record``
-(:data:`RETRIEVAL_GOAL` in chapter 3, :data:`TRAINED_TOWERS_GOAL` in chapter 4,
-:data:`EMBEDDING_GOALS` in chapter 5, :data:`TUNED_GOALS` in chapter 6)."""
+(:data:`RETRIEVAL_GOAL` in chapter 4, :data:`TRAINED_TOWERS_GOAL` in chapter 5,
+:data:`EMBEDDING_GOALS` in chapter 6, :data:`TUNED_GOALS` in chapter 7)."""
 RATING_BASELINES = "rating_baselines"
 """The global mean and the user + movie bias model, by the names below:
 ``params`` and :data:`recbook.baselines.RATING_METRICS` (the bias model also its ``l2``)."""
@@ -226,7 +230,7 @@ RECIPE_PARAMS = "recipe_params"
 BIAS_VERSUS = "bias_versus"
 MASK_OVER_GATHER = "mask_over_gather_step_time"
 
-# --- chapter 6: compressed embeddings, trained for their size -----------------
+# --- chapter 7: compressed embeddings, trained for their size -----------------
 
 TUNED_BIAS_MAE = "tuned_bias_mae"
 """The bias model's test-half MAE, the zero of the chapter's shares."""

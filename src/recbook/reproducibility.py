@@ -32,12 +32,12 @@ CPUS = 2
 STATEMENT = (
     "Every chapter seeds everything, and `import recbook` pins the CPU settings XLA's "
     "rounding depends on. With the package versions of `constraints.txt`, on x86-64 "
-    "machines of two CPUs, chapters 1, 2, 5 and 7 gave identical figures on each "
+    "machines of two CPUs, chapters 1, 2, 6 and 8 gave identical figures on each "
     "machine measured (an AMD EPYC with AVX2, an AMD EPYC and an Intel Xeon with "
-    "AVX-512). Chapter 3 did not: its one-layer models and its baselines are identical "
-    "across them, but its deeper towers and its in-batch softmax runs round "
+    "AVX-512). Chapters 3 and 4 did not: their one-layer models and baselines are "
+    "identical across them, but their deeper towers and in-batch softmax runs round "
     "differently from one processor to another and move like another draw of the "
-    "seeds; every verdict held. Chapter 4 has been run on the Xeon only. Other "
+    "seeds; every verdict held. Chapter 5 has been run on the Xeon only. Other "
     "package versions (Colab's), one CPU or a GPU also move a figure by about its "
     "spread over seeds."
 )

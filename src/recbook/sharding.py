@@ -119,7 +119,7 @@ def renamed(layer: keras.layers.Layer, name: str) -> keras.layers.Layer:
 def recipe_tables(
     catalogue: Catalogue, dim: int = 64
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
-    """Chapter 5's QR users + MD movies (:func:`recbook.rating_models.recipe_layers`), named."""
+    """Chapter 6's QR users + MD movies (:func:`recbook.rating_models.recipe_layers`), named."""
     user, movie = rating_models.recipe_layers(catalogue, dim)
     return renamed(user, USER_TABLE), renamed(movie, MOVIE_TABLE)
 
@@ -129,7 +129,7 @@ def qr_tables(
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
     """QR user and movie tables at about ``1 / ratio`` the size, named.
 
-    As chapter 5's ``qr`` sweep builds them.
+    As chapter 6's ``qr`` sweep builds them.
     """
     checks.real("ratio", ratio, minimum=1)
     checks.whole("dim", dim)
@@ -558,7 +558,7 @@ def step_collectives(
     batch_size: int = 128,
     dim: int = 64,
 ) -> dict[str, int]:
-    """Collective bytes per training step of chapter 5's full-table model under one strategy.
+    """Collective bytes per training step of chapter 6's full-table model under one strategy.
 
     ``strategy`` is ``"data"`` (:func:`~recbook.data_parallelism.data_parallel`) or
     ``"model"`` (:func:`~recbook.model_parallelism.model_parallel` on a

@@ -308,6 +308,23 @@ class RetrievalModel(keras.Model):
         )
 
 
+def remove_accidental_hits(logits: object, candidate_ids: object) -> object:
+    """Mask in-batch negatives that are the row's own positive movie.
+
+    In-batch logits pair query ``i`` with candidate ``j``; the positive of row
+    ``i`` is column ``i``. Another column with the same movie id is not a
+    negative: its logit becomes :data:`MASKED_LOGIT`. (keras-rs 0.4's
+    ``RemoveAccidentalHits`` adds about 1e-40 to those logits, which changes nothing:
+    keras-team/keras-rs#206.)
+    """
+    positions = keras.ops.arange(keras.ops.shape(candidate_ids)[0])
+    same_movie = keras.ops.equal(candidate_ids[:, None], candidate_ids[None, :])
+    other_column = keras.ops.not_equal(positions[:, None], positions[None, :])
+    return keras.ops.where(
+        keras.ops.logical_and(same_movie, other_column), MASKED_LOGIT, logits
+    )
+
+
 def compile_for_training(
     model: RetrievalModel, learning_rate: float, steps_per_execution: int | None = None
 ) -> RetrievalModel:
@@ -426,20 +443,3 @@ def item_knn_scores(matrix: np.ndarray, neighbours: int) -> np.ndarray:
     cut = np.sort(similarity, axis=0)[-neighbours]
     similarity[similarity < cut] = 0.0
     return without_padding(matrix @ similarity)
-
-
-def remove_accidental_hits(logits: object, candidate_ids: object) -> object:
-    """Mask in-batch negatives that are the row's own positive movie.
-
-    In-batch logits pair query ``i`` with candidate ``j``; the positive of row
-    ``i`` is column ``i``. Another column with the same movie id is not a
-    negative: its logit becomes :data:`MASKED_LOGIT`. (keras-rs 0.4's
-    ``RemoveAccidentalHits`` adds about 1e-40 to those logits, which changes nothing:
-    keras-team/keras-rs#206.)
-    """
-    positions = keras.ops.arange(keras.ops.shape(candidate_ids)[0])
-    same_movie = keras.ops.equal(candidate_ids[:, None], candidate_ids[None, :])
-    other_column = keras.ops.not_equal(positions[:, None], positions[None, :])
-    return keras.ops.where(
-        keras.ops.logical_and(same_movie, other_column), MASKED_LOGIT, logits
-    )

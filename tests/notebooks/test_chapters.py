@@ -80,7 +80,7 @@ ONE_DEVICE = {
     records.MODEL_PARALLEL_CHAPTER: ({}, model_parallel_run),
     records.COMMUNICATION_CHAPTER: ({"scaling_counts": [1, 2]}, communication_run),
 }
-"""Chapters 7 to 9: parameters of their one-device run beside their quick ones, and the
+"""Chapters 8 to 10: parameters of their one-device run beside their quick ones, and the
 check of what such a run must show."""
 
 

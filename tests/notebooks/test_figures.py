@@ -17,6 +17,7 @@ import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 RETRIEVAL = notebook_records.read(NOTEBOOKS / f"{records.RETRIEVAL_CHAPTER}.ipynb")
+SOFTMAX = notebook_records.read(NOTEBOOKS / f"{records.SOFTMAX_CHAPTER}.ipynb")
 EMBEDDINGS = notebook_records.read(NOTEBOOKS / f"{records.EMBEDDINGS_CHAPTER}.ipynb")
 SCALING = {
     name: value
@@ -27,12 +28,12 @@ SCALING = {
     )
     for name, value in notebook_records.read(NOTEBOOKS / f"{chapter}.ipynb").items()
 }
-"""Chapters 7 to 9's records (each records its devices, 4)."""
+"""Chapters 8 to 10's records (each records its devices, 4)."""
 
 pytestmark = pytest.mark.figures
 
 
-# --- chapter 3 ---------------------------------------------------------------------
+# --- chapters 3 and 4 --------------------------------------------------------------
 
 TUNED_SEEDS = 5
 
@@ -70,12 +71,24 @@ def test_retrieval_reproduction_verdicts_follow_the_rule(towers):
 
 
 def test_every_retrieval_model_reports_both_metrics_and_its_seeds():
-    groups = {records.TOWERS: (3, 3), records.SOFTMAX: (6, 3)}
-    groups[records.TUNED] = (3, TUNED_SEEDS)
-    for name, (count, seeds) in groups.items():
-        assert len(RETRIEVAL[name]) == count
-        for row in RETRIEVAL[name].values():
+    groups = {
+        records.TOWERS: (RETRIEVAL, 3, 3),
+        records.MSE_REFERENCE: (SOFTMAX, 3, 3),
+        records.SOFTMAX: (SOFTMAX, 6, 3),
+        records.TUNED: (SOFTMAX, 3, TUNED_SEEDS),
+    }
+    for name, (chapter, count, seeds) in groups.items():
+        assert len(chapter[name]) == count
+        for row in chapter[name].values():
             assert set(records.RETRIEVAL_FIELDS) <= set(row) and row["seeds"] == seeds
+
+
+def test_chapter_4_compares_with_chapter_3s_very_towers():
+    """The same code and seeds on the same machine: the same accuracies, to the bit."""
+    accuracies = ("accuracy", "accuracy_std", "accuracy_all", "accuracy_all_std")
+    for label, row in RETRIEVAL[records.TOWERS].items():
+        again = SOFTMAX[records.MSE_REFERENCE][label]
+        assert {f: again[f] for f in accuracies} == {f: row[f] for f in accuracies}
 
 
 def test_baselines_are_scored_on_both_metrics_with_settings_inside_their_grids():
@@ -108,7 +121,7 @@ def test_the_towers_against_the_baselines_follow_the_rule():
 
 
 def test_softmax_against_mse_rows_follow_the_rule():
-    softmax, towers = RETRIEVAL[records.SOFTMAX], RETRIEVAL[records.TOWERS]
+    softmax, towers = SOFTMAX[records.SOFTMAX], SOFTMAX[records.MSE_REFERENCE]
     expected = [
         {"towers": plots.tower_label(label), "ratings": words}
         | evidence.compare(
@@ -122,23 +135,23 @@ def test_softmax_against_mse_rows_follow_the_rule():
         for metric, words in records.METRIC_WORDS.items()
         for label, mse in towers.items()
     ]
-    assert same_rows(RETRIEVAL[records.SOFTMAX_VS_MSE], expected)
+    assert same_rows(SOFTMAX[records.SOFTMAX_VS_MSE], expected)
 
 
 def test_the_log_q_model_is_chosen_on_the_holdout_and_the_goal_follows():
-    holdout = RETRIEVAL[records.SOFTMAX_HOLDOUT]
+    holdout = SOFTMAX[records.SOFTMAX_HOLDOUT]
     assert len(holdout) == 3 and all("log Q" in label for label in holdout)
-    chosen = RETRIEVAL[records.BEST_MODEL]
+    chosen = SOFTMAX[records.BEST_MODEL]
     assert chosen == max(holdout, key=holdout.get)
-    best = RETRIEVAL[records.SOFTMAX][chosen]
-    assert best["accuracy"] == RETRIEVAL[records.BEST_TOP100]
+    best = SOFTMAX[records.SOFTMAX][chosen]
+    assert best["accuracy"] == SOFTMAX[records.BEST_TOP100]
     figures = baselines_of(RETRIEVAL)
     top = max(row["accuracy"] for row in figures.values())
     margin = evidence.compare(
         best["accuracy"], best["accuracy_std"], best["seeds"], top, 0.0, 1
     ).margin
     goal = records.RETRIEVAL_GOAL
-    assert RETRIEVAL[records.GOAL_FIGURES][goal.record] == pytest.approx(margin)
+    assert SOFTMAX[records.GOAL_FIGURES][goal.record] == pytest.approx(margin)
     # No baseline meets the goal in the towers' place.
     for row in figures.values():
         baseline_margin = evidence.compare(row["accuracy"], 0.0, 1, top, 0.0, 1).margin
@@ -146,15 +159,15 @@ def test_the_log_q_model_is_chosen_on_the_holdout_and_the_goal_follows():
 
 
 def test_every_depth_is_tuned_alike_off_the_grid_edges_and_chosen_on_the_holdout():
-    tuned = RETRIEVAL[records.TUNED]
+    tuned = SOFTMAX[records.TUNED]
     assert list(tuned) == list(RETRIEVAL[records.TOWERS])
-    assert RETRIEVAL[records.TUNING_ON_EDGE] == []
+    assert SOFTMAX[records.TUNING_ON_EDGE] == []
     for row in tuned.values():
         assert 5 <= row["stop_epoch"] <= 30
     shallow, *deep = tuned.values()
     # The deep model is the one with the better holdout figure, not test figure: the
     # row names it and follows the rule.
-    shown = RETRIEVAL[records.DEPTH_AFTER_TUNING]
+    shown = SOFTMAX[records.DEPTH_AFTER_TUNING]
     named = [
         (label, row)
         for label, row in list(tuned.items())[1:]
@@ -175,7 +188,7 @@ def test_every_depth_is_tuned_alike_off_the_grid_edges_and_chosen_on_the_holdout
 
 
 def test_ranking_metrics_cover_both_relevances_and_every_baseline():
-    ranking = RETRIEVAL[records.RANKING]
+    ranking = SOFTMAX[records.RANKING]
     assert set(ranking) == {"5-star", "all ratings"}
     for table in ranking.values():
         assert len(table) == 5 and {"popularity", "item-item", "EASE"} <= set(table)
@@ -184,7 +197,7 @@ def test_ranking_metrics_cover_both_relevances_and_every_baseline():
             assert 0 < values["recall@10"] <= values["recall@100"] <= 1
 
 
-# --- chapter 5 ---------------------------------------------------------------------
+# --- chapter 6 ---------------------------------------------------------------------
 
 
 def test_the_recipe_reproduction_verdicts_follow_the_rule():
@@ -302,7 +315,7 @@ def test_goals_are_derived_from_the_shares_and_chosen_on_the_selection_half():
     assert set(figures) == {goal.record for goal in records.EMBEDDING_GOALS}
 
 
-# --- chapters 7 to 9 ---------------------------------------------------------------
+# --- chapters 8 to 10 ---------------------------------------------------------------
 def test_distributed_runs_equal_the_single_device_run():
     # 512 steps on 4 devices, same weights and batches: only float32 summation order differs.
     assert SCALING[records.DEVICES] == 4

@@ -16,7 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = runner.chapters(REPO / "notebooks")
-EMBEDDINGS = REPO / "notebooks" / "05_memory_efficient_embeddings.py"
+EMBEDDINGS = REPO / "notebooks" / "06_memory_efficient_embeddings.py"
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=[p.stem for p in SOURCES])
@@ -37,7 +37,7 @@ def test_chapter_4_with_its_tag_lost_is_refused(tmp_path):
     notebook = runner.read_source(lost)
     with pytest.raises(
         runner.ParametersError,
-        match=r"05_memory_efficient_embeddings.py: no cell is tagged exactly "
+        match=r"06_memory_efficient_embeddings.py: no cell is tagged exactly "
         r"'parameters' \(cell \d+ \(`variant = \"1m\"`\) assigns epochs, seeds",
     ):
         runner.injected_parameters(notebook, lost, quick=True)

@@ -1,6 +1,6 @@
 """The embedding layers on tiny inputs: indices, shapes, parameter formulas, the alpha rule.
 
-QR, MD and the alpha rule come from chapter 5's cells (:mod:`recbook.memory_efficient`),
+QR, MD and the alpha rule come from chapter 6's cells (:mod:`recbook.memory_efficient`),
 hashing and the budget search from :mod:`recbook.embeddings`.
 """
 
@@ -372,7 +372,7 @@ def test_the_alpha_rule_refuses_what_would_give_zero_or_negative_dims(call, mess
         call()
 
 
-# --- the move to chapter 5's cells (issue 26) ----------------------------------------
+# --- the move to chapter 6's cells (issue 26) ----------------------------------------
 
 FIRST_IMPORT = """
 import recbook.memory_efficient as chapter

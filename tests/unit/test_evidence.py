@@ -316,7 +316,7 @@ def test_no_baseline_meets_a_goal():
     for value, best in ((0.42, 0.52), (0.52, 0.52)):
         margin = evidence.compare(value, 0.0, 1, best, 0.0, 1).margin
         assert not records.RETRIEVAL_GOAL.met(margin)
-    # Chapter 5: the bias model keeps 0 of the gain, the global mean less than 0,
+    # Chapter 6: the bias model keeps 0 of the gain, the global mean less than 0,
     # hashing leads itself by 0.
     from recbook import baselines
 

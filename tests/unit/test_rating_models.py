@@ -1,6 +1,6 @@
 """recbook.rating_models on small synthetic ratings: split, encoding, sizes, training.
 
-The model and its training run come from chapter 5's cells (:mod:`recbook.memory_efficient`).
+The model and its training run come from chapter 6's cells (:mod:`recbook.memory_efficient`).
 """
 
 from __future__ import annotations

@@ -251,7 +251,7 @@ def test_memory_of_full_tables_by_hand():
         },
     )
     row = table.iloc[0]
-    assert row["parameters"] == (6040 + 3706) * 64 == 623_744  # chapter 5's baseline
+    assert row["parameters"] == (6040 + 3706) * 64 == 623_744  # chapter 6's baseline
     assert row["weights (bytes)"] == 623_744 * 4
     assert row["with Adam (bytes)"] == 623_744 * 4 * 3
     # 4 devices: ceil(6040 / 4) = 1510 and ceil(3706 / 4) = 927 rows each; 64: 95 and 58.
@@ -283,7 +283,7 @@ def test_memory_of_the_recipe_design_by_hand():
     rows, projections = 400 * 64 + 1300 * 32 + 2006 * 16, 32 * 64 + 16 * 64
     assert (
         row["parameters"] == quotient + remainder + rows + projections == 113_312
-    )  # chapter 5's figure
+    )  # chapter 6's figure
     assert (
         row["per device on 4 (bytes)"]
         == (13 * 64 + 30 * 64 + rows // 4 + projections) * 4 * 3

@@ -1,4 +1,4 @@
-"""recbook.sharding's pieces for chapter 5's equality checks: plain SGD, which sees a
+"""recbook.sharding's pieces for chapter 6's equality checks: plain SGD, which sees a
 sum of the devices' gradients where Adam would not; the fewest devices of a memory
 class; and differences written for prose and tables (no ``2.4e-07`` on the page)."""
 
@@ -109,7 +109,7 @@ def test_shapes_as_text():
     assert sharding.shape_text(()) == "scalar"
 
 
-# --- chapter 5's per-device table: measured bytes beside the figures on paper ---------
+# --- chapter 6's per-device table: measured bytes beside the figures on paper ---------
 
 
 def adam_model(num_users: int, num_movies: int, dim: int) -> keras.Model:
@@ -175,7 +175,7 @@ def test_megabytes_for_tables():
 def test_the_reference_run_is_seeded_and_keeps_its_starting_weights():
     data = tiny_data()
     model, start, losses, mae = data_parallelism.reference_run(data, 2, 64)
-    # Chapter 5's tables at 64 dimensions, named for the layouts.
+    # Chapter 6's tables at 64 dimensions, named for the layouts.
     assert [w.shape for w in start] == [(40, 64), (30, 64)]
     assert [w.path for w in model.weights] == [
         "user_emb/embeddings",

@@ -72,7 +72,7 @@ def test_no_module_of_recbook_imports_the_tools():
     assert tools >= {".runner", ".benchmark", ".readme", ".repository", ".floor"}
 
 
-RESULTS_PAGE = REPO / "notebooks" / "10_results.py"
+RESULTS_PAGE = REPO / "notebooks" / "11_results.py"
 REPORT_MODULES = {"results_page", "results_figure", "notebook_records"}
 """What the results page imports from the tools (itself, or through each other)."""
 

@@ -1,4 +1,4 @@
-"""Chapter 4's code (recbook.training_towers, exported from the chapter), by hand."""
+"""Chapter 5's code (recbook.training_towers, exported from the chapter), by hand."""
 
 from __future__ import annotations
 

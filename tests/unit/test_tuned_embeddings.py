@@ -1,4 +1,4 @@
-"""Chapter 6's code (recbook.tuned_embeddings, exported from the chapter), by hand."""
+"""Chapter 7's code (recbook.tuned_embeddings, exported from the chapter), by hand."""
 
 from __future__ import annotations
 

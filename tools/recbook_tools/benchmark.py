@@ -12,7 +12,7 @@ One run measures, side by side:
   and with the compilation cache (:mod:`recbook.compile_cache`), and one
   evaluation of the chapter's validation split;
 * the data preparation every chapter process pays (chapter 3's FeatureSpace,
-  chapter 5's split of MovieLens-1M);
+  chapter 6's split of MovieLens-1M);
 * the JAX vs. TensorFlow training-time ratio of the one-layer retrieval towers
   and of the baseline rating model, :data:`BACKEND_RUNS` runs of each backend, as
   a median and a sample standard deviation;
@@ -64,9 +64,9 @@ THREADS = (1, 2)
 
 LOOPS = {
     "mse_towers": "chapter 3: MSE towers 64-32, batch 1,000, Adagrad",
-    "softmax_towers": "chapter 3: in-batch softmax with log Q, towers 64-32, batch 1,000",
-    "rating_full": "chapter 5: full tables (dimension 64), batch 128, Adam",
-    "rating_qr_md": "chapter 5: QR users + MD movies (the recipe), batch 128, Adam",
+    "softmax_towers": "chapter 4: in-batch softmax with log Q, towers 64-32, batch 1,000",
+    "rating_full": "chapter 6: full tables (dimension 64), batch 128, Adam",
+    "rating_qr_md": "chapter 6: QR users + MD movies (the recipe), batch 128, Adam",
 }
 """The book's training loops the benchmark measures, by key: what each one is."""
 
@@ -266,7 +266,7 @@ def retrieval_loops(peak: float) -> tuple[dict[str, dict], float, Any]:
 
 
 def rating_loops(peak: float) -> tuple[dict[str, dict], float]:
-    """Chapter 5's two loops, and the seconds to load and split MovieLens-1M."""
+    """Chapter 6's two loops, and the seconds to load and split MovieLens-1M."""
     from recbook import data, rating_models
 
     import keras
@@ -482,7 +482,7 @@ def report(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"Preparing the data, once per chapter process: chapter 3's FeatureSpace and "
-        f"split {prep['retrieval_seconds']:.0f} s, chapter 5's MovieLens-1M split "
+        f"split {prep['retrieval_seconds']:.0f} s, chapter 6's MovieLens-1M split "
         f"{prep['rating_seconds']:.0f} s.",
     ]
     backends = results.get("backends")

@@ -226,7 +226,7 @@ def block(
         "",
         *textwrap.wrap(book, WIDTH),
     ]
-    retrieval = notebooks_dir / f"{records.RETRIEVAL_CHAPTER}.ipynb"
+    retrieval = notebooks_dir / f"{records.SOFTMAX_CHAPTER}.ipynb"
     recorded = notebook_records.read(retrieval) if retrieval.is_file() else {}
     if records.JAX_SPEEDUP in recorded and records.BACKEND_SECONDS in recorded:
         ratio = stored_figure(
@@ -246,7 +246,7 @@ def block(
         lines += [
             "",
             *textwrap.wrap(
-                "JAX against the TensorFlow backend, in chapter 3's stored run (the "
+                "JAX against the TensorFlow backend, in chapter 4's stored run (the "
                 "one-layer retrieval towers, trained once with each): JAX "
                 f"{seconds['jax']:.1f} s, TensorFlow {seconds['tensorflow']:.1f} s, "
                 f"**{ratio:.2f}x faster with JAX** (target at least {wanted:g}x: "

@@ -116,7 +116,7 @@ display(Markdown(reproducibility.STATEMENT))
 # the black tick is the published figure and the grey band the tolerance around it; a
 # dashed line is a threshold. The verdict is at the right.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3 to 9, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Every reproduction and question at a glance, grouped by chapter: our figure (dot, with its standard deviation over seeds), the published figure (black tick) with its tolerance band, or the question's threshold (dashed), and the verdict at the right.", "name": "fig-overview"}, "image": {"alt": "Strip chart with one row per reproduction or question of chapters 3 to 10, each on its own scale, showing our figure against the published figure or the threshold, with the verdict written beside each row."}}
 results_figure.comparison_overview(answered, titles)
 plt.show()
 

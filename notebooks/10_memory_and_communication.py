@@ -22,7 +22,7 @@
 # %% [markdown]
 # # Memory and communication: what each device holds and sends
 #
-# Chapters 7 and 8 showed that data and model parallelism train the model one device
+# Chapters 8 and 9 showed that data and model parallelism train the model one device
 # trains. This chapter asks what each costs. How much memory do the tables of a large
 # catalogue need on each device? And how many bytes must the devices exchange at every
 # training step?
@@ -78,7 +78,7 @@ from recbook import devices as device_setup
 in_time = device_setup.simulate_cpu_devices(device_count)
 
 # %% [markdown]
-# The distribution code is chapter 7's and chapter 8's, imported from the book's package:
+# The distribution code is chapter 8's and chapter 9's, imported from the book's package:
 
 # %%
 from recbook import glue, plots, published, records, sharding, tables
@@ -103,8 +103,8 @@ print(device_setup.summary(mesh_devices, in_time))
 # ## Memory on paper
 #
 # How much memory do the tables need, and how much of it lands on one device when each
-# table is split by rows? The tables below build the real layers of chapter 5 for four
-# catalogues and read their weights' shapes with chapter 8's `weight_shapes`, which
+# table is split by rows? The tables below build the real layers of chapter 6 for four
+# catalogues and read their weights' shapes with chapter 9's `weight_shapes`, which
 # creates no arrays, so a 100-million-row table costs nothing here.
 #
 # The catalogues:
@@ -115,8 +115,8 @@ print(device_setup.summary(mesh_devices, in_time))
 # - a production-sized catalogue that we state, not measure: 100 million users and 10
 #   million items.
 #
-# The designs: full tables (chapter 5's baseline), the recipe's QR users + MD movies (its
-# blocks scaled to each catalogue), and QR tables for both at chapter 5's 10x ratio.
+# The designs: full tables (chapter 6's baseline), the recipe's QR users + MD movies (its
+# blocks scaled to each catalogue), and QR tables for both at chapter 6's 10x ratio.
 #
 # Every value is a float32, 4 bytes, and Adam keeps two more values per parameter (its
 # first and second moments), so with Adam a parameter costs
@@ -158,7 +158,7 @@ tables.show(
 
 # %% [markdown]
 # The two tables of each design, on one device (decimal units: 1 GB is $10^9$ bytes).
-# The recipe design's MovieLens-1M row is chapter 5's 113,312 parameters.
+# The recipe design's MovieLens-1M row is chapter 6's 113,312 parameters.
 
 # %% tags=["nbval-check-output"]
 in_bytes = ["weights (bytes)", "with Adam (bytes)"]
@@ -268,7 +268,7 @@ glue.record(records.PRODUCTION_FULL_WITH_ADAM_TEXT, production_with_adam)
 # ## What moves between devices
 #
 # Splitting the work costs communication. The compiled training step says how much. We
-# build chapter 7's data-parallel model and chapter 8's model-parallel one on
+# build chapter 8's data-parallel model and chapter 9's model-parallel one on
 # MovieLens-1M's tables and fit each on one batch, which creates the optimizer's
 # variables. `sharding.step_hlo` then compiles Keras's own `model.train_step` (the step
 # `fit` runs) for that batch with `jax.jit(...).lower(...).compile()` and returns its

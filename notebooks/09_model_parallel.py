@@ -21,7 +21,7 @@
 # %% [markdown]
 # # Model parallel: tables split by rows
 #
-# Chapter 7 copied the whole model onto every device. That cannot help a table that no
+# Chapter 8 copied the whole model onto every device. That cannot help a table that no
 # longer fits one device: MovieLens-32M has 200,948 users and 87,585 movies, a
 # production catalogue has tens of millions of users and millions of items, and at 64
 # float32 dimensions a table of 100 million rows is 25.6 GB before the optimizer's slots.
@@ -30,7 +30,7 @@
 # many bytes does each device then hold?
 #
 # The tool is `keras.distribution` on JAX again: a two-axis `DeviceMesh`, a `LayoutMap`
-# that says how each weight is split, and `ModelParallel`. As in chapter 7, XLA
+# that says how each weight is split, and `ModelParallel`. As in chapter 8, XLA
 # simulates the devices on this machine's CPU. The cells marked `#| export` are also
 # written into the book's package (as `recbook.model_parallelism`).
 
@@ -78,7 +78,7 @@ from recbook import devices as device_setup
 in_time = device_setup.simulate_cpu_devices(device_count)
 
 # %% [markdown]
-# The code exported from this chapter builds on chapter 7's: its data axis, its check of
+# The code exported from this chapter builds on chapter 8's: its data axis, its check of
 # a list of devices, and `choose_devices`, which takes the first `device_count` devices
 # of JAX's default platform (the accelerators where there are any, else the CPU devices
 # just asked for).
@@ -117,7 +117,7 @@ print(device_setup.summary(mesh_devices, in_time))
 # %% [markdown]
 # ## The data and the single-device run
 #
-# Chapter 5's model and protocol: one 64-dimensional row per user and per movie,
+# Chapter 6's model and protocol: one 64-dimensional row per user and per movie,
 # `sigmoid(user . movie) * 5`, Adam(0.001) on the squared error, batch 128. For the
 # equality checks, a seeded sample of the training split and one epoch are enough.
 
@@ -132,7 +132,7 @@ print(
 print(f"users: {split.num_users:,}, movies: {split.num_movies:,}")
 
 # %% [markdown]
-# Chapter 7's reference run on one device, with no distribution set. Its starting weights
+# Chapter 8's reference run on one device, with no distribution set. Its starting weights
 # are kept, so that every distributed run below starts from the very same numbers.
 
 # %%
@@ -158,7 +158,7 @@ print(
 diagrams.sharded_table(split.num_movies, len(mesh_devices))
 
 # %% [markdown]
-# The mesh has `data` groups of `model` devices (the `data` axis is chapter 7's); by
+# The mesh has `data` groups of `model` devices (the `data` axis is chapter 8's); by
 # default every device goes to `model`:
 
 
@@ -266,7 +266,7 @@ def padded(
 # To know which weights are tables and how many rows they have, the layout map reads the
 # layers' weight shapes. `weight_shapes` builds a copy of a layer inside a
 # `keras.StatelessScope`, which creates no arrays, so even a 100-million-row table costs
-# nothing here (chapter 9 uses it to count memory on paper):
+# nothing here (chapter 10 uses it to count memory on paper):
 
 
 # %%
@@ -430,7 +430,7 @@ glue.record(
 # %% [markdown]
 # ## QR and MD on the mesh
 #
-# Chapter 5's recipe design, QR users and MD movies, sharded the same way: the QR
+# Chapter 6's recipe design, QR users and MD movies, sharded the same way: the QR
 # quotient table (51 rows) is padded to the mesh, its remainder table (120 rows) and the
 # MD table's flat weight split by rows, the MD projections replicated. This time the
 # layout map and the distribution are made in one step:

@@ -473,7 +473,7 @@ plt.show()
 #
 # QR and MD earn their extra machinery only by predicting more accurately than plain
 # tables of the same size. Each is compared with them on the same test ratings: the
-# noise counts the seeds and a paired bootstrap over test users, as in chapter 4.
+# noise counts the seeds and a paired bootstrap over test users, as in chapter 5.
 
 
 # %%
@@ -481,7 +481,7 @@ plt.show()
 def versus(
     a: Sequence[training.Run], b: Sequence[training.Run], data: RatingData
 ) -> evidence.Comparison:
-    """Test-half MAE of runs ``a`` minus runs ``b`` by chapter 4's rule
+    """Test-half MAE of runs ``a`` minus runs ``b`` by chapter 5's rule
     (``recbook.training_towers.versus``): the seeds' spread and a paired bootstrap
     over the test half's users."""
     a_errors, b_errors = (

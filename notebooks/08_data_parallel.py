@@ -23,7 +23,7 @@
 # %% [markdown]
 # # Data parallel: one model, many devices
 #
-# Chapter 5 made the tables smaller. This chapter and the next two ask what happens
+# Chapter 6 made the tables smaller. This chapter and the next two ask what happens
 # when a model is spread over several devices, and this one starts with the simplest way:
 # every device holds the whole model and takes a share of each batch. Does that train the
 # very model one device trains?
@@ -123,8 +123,8 @@ print(device_setup.summary(mesh_devices, in_time))
 # %% [markdown]
 # ## The data and the model
 #
-# Chapter 5's model and protocol: one 64-dimensional row per user and per movie,
-# `sigmoid(user . movie) * 5`, the squared error, chapter 5's split with 15% of the
+# Chapter 6's model and protocol: one 64-dimensional row per user and per movie,
+# `sigmoid(user . movie) * 5`, the squared error, chapter 6's split with 15% of the
 # ratings for validation. For the equality checks, a seeded sample of the training
 # ratings is enough:
 
@@ -134,7 +134,7 @@ print(device_setup.summary(mesh_devices, in_time))
 def sample_split(
     ratings: pd.DataFrame, max_train: int, seed: int
 ) -> rating_models.RatingData:
-    """Chapter 5's split of the ratings (15% for validation), with a seeded sample of
+    """Chapter 6's split of the ratings (15% for validation), with a seeded sample of
     ``max_train`` training ratings."""
     return rating_models.split_ratings(
         ratings, val_fraction=0.15, seed=seed, max_train=max_train
@@ -154,7 +154,7 @@ print(
 print(f"users: {split.num_users:,}, movies: {split.num_movies:,}")
 
 # %% [markdown]
-# The model is chapter 5's rating model on two full tables. The tables get fixed names, so
+# The model is chapter 6's rating model on two full tables. The tables get fixed names, so
 # that the next chapter's layouts can find their weights; Adam gets one too, so that its
 # slots' paths (`adam/...`) do not depend on how many optimizers the process made before:
 
@@ -167,7 +167,7 @@ USER_TABLE, MOVIE_TABLE = "user_emb", "movie_emb"
 def full_tables(
     num_users: int, num_movies: int, dim: int = 64
 ) -> tuple[keras.layers.Layer, keras.layers.Layer]:
-    """Chapter 5's baseline tables, named ``user_emb`` and ``movie_emb``."""
+    """Chapter 6's baseline tables, named ``user_emb`` and ``movie_emb``."""
     checks.whole("num_users", num_users)
     checks.whole("num_movies", num_movies)
     checks.whole("dim", dim)
@@ -178,7 +178,7 @@ def full_tables(
 
 
 def compile_rating_model(model: keras.Model) -> keras.Model:
-    """Compile as chapter 5 does (Adam 0.001, MSE, MAE as a metric), one step per call.
+    """Compile as chapter 6 does (Adam 0.001, MSE, MAE as a metric), one step per call.
 
     The optimizer is named, so that its slots' paths (``adam/...``) do not depend
     on how many optimizers the process made before.
@@ -458,7 +458,7 @@ glue.record(records.SGD_DP_AGREEMENT, sgd_agreement)
 # %% [markdown]
 # ## Adam, and the reference run of the next chapter
 #
-# Chapter 5 trains with Adam(0.001) in batches of 128. The reference run is on one
+# Chapter 6 trains with Adam(0.001) in batches of 128. The reference run is on one
 # device, with no distribution set, for one epoch; its starting weights are kept, so that
 # the data-parallel run below and the next chapter's model-parallel runs start from the
 # very same numbers:
