@@ -490,3 +490,59 @@ def test_top_k_hits_are_per_counted_rating_with_the_users_row():
     assert len(hits_all) == 4 and hits_all.mean() == baselines.top_k_accuracy(
         scores, np.array([7, 9]), inputs, labels, k=1, five_stars_only=False
     )
+
+
+def test_retrieval_baselines_score_the_test_split_with_settings_from_the_holdout(
+    monkeypatch,
+):
+    for name, grid in (("item-item", (1, 60)), ("EASE", (1.0, 3000.0))):
+        scorer, setting_name, _ = baselines.RETRIEVAL_BASELINES[name]
+        monkeypatch.setitem(
+            baselines.RETRIEVAL_BASELINES, name, (scorer, setting_name, grid)
+        )
+    rng = np.random.default_rng(1)
+    users = np.arange(1, 41)
+    # Every training rating on movies 1 to 100: popularity's top 100 is exactly those.
+    train = rows(np.repeat(users, 25), rng.integers(1, 101, 40 * 25))
+    # Test: user 40 (the last 25 training rows, not the holdout's) rates movie 5 (a hit)
+    # and 110 (a miss) 5 stars, movie 7 three.
+    inputs, labels = rows([40, 40, 40], [5, 110, 7])
+    labels[2] = 0.5
+    problem = SimpleNamespace(
+        train=train,
+        test=(inputs, labels),
+        candidates=SimpleNamespace(movies_count=MOVIES),
+    )
+    holdout = retrieval.holdout(
+        Problem(train=_concat(train, rows(users, users + 10)), test=None), 900
+    )
+    found = baselines.retrieval_baselines(problem, holdout)
+    assert found.popularity == {"accuracy": 0.5, "accuracy_all": 2 / 3}
+    assert (
+        set(found.classical)
+        == set(found.tried)
+        == set(found.scores)
+        == {
+            "item-item",
+            "EASE",
+        }
+    )
+    for name, figures in found.classical.items():
+        setting, tried = baselines.choose_setting(name, holdout, MOVIES)
+        assert found.tried[name] == tried and figures["setting"] == setting
+        # Scored with the chosen setting, fitted on the whole training split.
+        scores = baselines.retrieval_scores(
+            name, setting, train, np.array([40]), MOVIES
+        )
+        np.testing.assert_array_equal(found.scores[name], scores)
+        assert figures["accuracy"] == baselines.top_k_accuracy(
+            scores, np.array([40]), inputs, labels
+        )
+        assert figures["accuracy_all"] == baselines.top_k_accuracy(
+            scores, np.array([40]), inputs, labels, five_stars_only=False
+        )
+    best = max(
+        {"popularity": found.popularity, **found.classical}.items(),
+        key=lambda item: item[1]["accuracy"],
+    )
+    assert found.best() == (best[0], best[1]["accuracy"])
