@@ -24,7 +24,7 @@ import numpy as np
 
 from . import checks
 from .memory_efficient import fit_biases
-from .towers import ease_scores, item_knn_scores
+from .towers import METRICS, ease_scores, item_knn_scores
 
 RATING_METRICS = (
     "mae",
@@ -437,8 +437,9 @@ class RetrievalBaselines:
 
 def retrieval_baselines(problem, tuning_problem) -> RetrievalBaselines:
     """Popularity, item-item and EASE scored on ``problem``'s test split like the
-    towers (top-100 accuracy, seen movies not filtered), the classical models'
-    settings chosen on ``tuning_problem`` (:func:`recbook.retrieval.holdout`).
+    towers (the two top-100 accuracies of :data:`recbook.towers.METRICS`, seen movies
+    not filtered), the classical models' settings chosen on ``tuning_problem``
+    (:func:`recbook.retrieval.holdout`).
 
     Raises:
         ValueError: as :func:`choose_setting` and :func:`top_k_accuracy`.
@@ -456,7 +457,7 @@ def retrieval_baselines(problem, tuning_problem) -> RetrievalBaselines:
             movies_count,
             five_stars_only=metric == "accuracy",
         )
-        for metric in ("accuracy", "accuracy_all")
+        for metric in METRICS
     }
     classical, tried, scores = {}, {}, {}
     for name in RETRIEVAL_BASELINES:
@@ -472,6 +473,6 @@ def retrieval_baselines(problem, tuning_problem) -> RetrievalBaselines:
                 labels,
                 five_stars_only=metric == "accuracy",
             )
-            for metric in ("accuracy", "accuracy_all")
+            for metric in METRICS
         } | {"setting": setting}
     return RetrievalBaselines(popularity, classical, tried, scores)
